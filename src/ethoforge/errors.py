@@ -47,3 +47,7 @@ class NotFoundError(EthoForgeError, LookupError):
 
 class ConflictError(EthoForgeError):
     """The request conflicts with stored state (duplicate import, stale version)."""
+
+
+class Cancelled(EthoForgeError):
+    """Long work (training, inference) stopped because its progress callback returned False."""

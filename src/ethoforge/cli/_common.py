@@ -1,0 +1,131 @@
+"""Shared CLI pieces: the --project and --json options, output, errors, progress."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Callable, Iterator
+
+import typer
+from typer.core import TyperCommand
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ethoforge.store import Project
+
+ProjectOption = Annotated[
+    Path | None,
+    typer.Option("--project", "-p", envvar="ETHOFORGE_PROJECT",
+                 help="Project folder (default: the current folder or the nearest one above it holding project.yaml)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print exactly one JSON object to stdout.")]
+
+
+def stdout() -> "Console":
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def stderr() -> "Console":
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def print_error(error: BaseException) -> None:
+    """One red line on stderr: ``error: <message>``."""
+    from rich.text import Text
+
+    stderr().print(Text(f"error: {error}", style="red"))
+
+
+def print_warning(message: str) -> None:
+    from rich.text import Text
+
+    stderr().print(Text(f"warning: {message}", style="yellow"))
+
+
+def open_project(directory: Path | None) -> "Project":
+    """The project in ``directory``, or the nearest one at or above the cwd."""
+    from ethoforge.store import Project
+
+    return Project.open(directory)
+
+
+def emit_json(data: dict) -> None:
+    """Write one JSON object to stdout (plain, no markup)."""
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    sys.stdout.flush()
+
+
+class GreedyListCommand(TyperCommand):
+    """A command whose list options take several values after one flag: ``--recordings A B C``.
+
+    Click options take one value per flag; this rewrites ``--opt A B`` to
+    ``--opt A --opt B`` for the options named in ``greedy_options`` before parsing, so
+    positional arguments must come before such an option.
+    """
+
+    greedy_options: tuple[str, ...] = ()
+
+    def parse_args(self, ctx, args):
+        rewritten: list[str] = []
+        current: str | None = None
+        for token in args:
+            if token.startswith("-"):
+                current = token if token in self.greedy_options else None
+                rewritten.append(token)
+            elif current is not None and rewritten[-1] != current:
+                rewritten.extend((current, token))
+            else:
+                rewritten.append(token)
+        return super().parse_args(ctx, rewritten)
+
+
+def greedy(*options: str) -> type[GreedyListCommand]:
+    """A `GreedyListCommand` class for these option names (pass as ``cls=`` to a command)."""
+    return type("GreedyCommand", (GreedyListCommand,), {"greedy_options": options})
+
+
+@contextmanager
+def progress_bar(description: str, enabled: bool = True) -> Iterator[Callable[[int, int, str], None]]:
+    """A rich progress bar on stderr; yields ``update(done, total, item)``."""
+    if not enabled:
+        yield lambda done, total, item: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.fields[item]}"), console=stderr(), transient=True) as progress:
+        task = progress.add_task(description, total=None, item="")
+
+        def update(done: int, total: int, item: str) -> None:
+            progress.update(task, completed=done, total=total, item=item)
+
+        yield update
+
+
+def parse_list(value: str | None) -> list[str] | None:
+    """``"a,b"`` → ``["a", "b"]`` (None stays None)."""
+    if value is None:
+        return None
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def parse_rename(value: str | None) -> dict[str, str] | None:
+    """``"old:new,old2:new2"`` → ``{"old": "new", "old2": "new2"}``."""
+    from ethoforge.errors import ConfigError
+
+    if value is None:
+        return None
+    mapping = {}
+    for pair in parse_list(value) or []:
+        old, sep, new = pair.partition(":")
+        if not sep or not old.strip() or not new.strip():
+            raise ConfigError(f"--rename expects old:new pairs separated by commas, got {pair!r}")
+        mapping[old.strip()] = new.strip()
+    return mapping

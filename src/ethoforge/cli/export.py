@@ -1,0 +1,37 @@
+"""``ethoforge export labels``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ethoforge.cli._common import JsonOption, ProjectOption, emit_json, greedy, open_project, stdout
+
+export_app = typer.Typer(help="Write stored data to files.", no_args_is_help=True)
+
+
+@export_app.command("labels", cls=greedy("--recording"))
+def labels(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file (one recording) or folder (several).")],
+    format: Annotated[str, typer.Option("--format", "-f", help="boris, intervals, frames, simba, calms21, mabe, nwb.")],
+    recording: Annotated[list[str] | None, typer.Option(help="Recording name or id; several: --recording R1 R2 (then --out is a folder); default: all.")] = None,
+    behaviors: Annotated[str | None, typer.Option(help='Behaviors to write, ";"-separated (default: the dataset\'s).')] = None,
+    project: ProjectOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Export a recording's bouts in a label format."""
+    target = recording[0] if recording and len(recording) == 1 else recording
+    names = [b.strip() for b in behaviors.split(";") if b.strip()] if behaviors else None
+    with open_project(project) as opened:
+        written = opened.export_labels(target, out, format, behaviors=names)
+    if json:
+        emit_json({"written": [str(p) for p in written]})
+        return
+    for path in written:
+        stdout().print(f"wrote {path}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(export_app, name="export")

@@ -1,0 +1,86 @@
+"""``ethoforge import poses|labels``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ethoforge.cli._common import (
+    JsonOption, ProjectOption, emit_json, open_project, parse_list, parse_rename, print_warning, progress_bar,
+    stdout,
+)
+
+import_app = typer.Typer(help="Import pose files and label files into the project.", no_args_is_help=True)
+
+
+@import_app.command("poses")
+def poses(
+    paths: Annotated[list[Path], typer.Argument(help="Pose files or folders (scanned for pose files).")],
+    format: Annotated[str, typer.Option("--format", "-f", help="auto, dlc, sleap, lightning_pose, anipose, nwb, calms21, mabe.")] = "auto",
+    fps: Annotated[float | None, typer.Option(help="Frames per second (when the file does not say).")] = None,
+    name: Annotated[str | None, typer.Option(help="Recording name (one file only; default: the file stem).")] = None,
+    individuals: Annotated[str | None, typer.Option(help="Keep these individuals, comma-separated: a,b.")] = None,
+    keypoints: Annotated[str | None, typer.Option(help="Keep these keypoints, comma-separated.")] = None,
+    rename: Annotated[str | None, typer.Option(help="Rename individuals/keypoints: old:new,old2:new2.")] = None,
+    skip_existing: Annotated[bool, typer.Option("--skip-existing", help="Skip files already imported.")] = False,
+    project: ProjectOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Import pose files as recordings (each file one transaction)."""
+    from ethoforge.errors import ConfigError
+
+    options = dict(format=format, fps=fps, individuals=parse_list(individuals), keypoints=parse_list(keypoints),
+                   rename=parse_rename(rename))
+    with open_project(project) as opened:
+        if name is not None:
+            if len(paths) != 1 or not paths[0].is_file():
+                raise ConfigError("--name applies to a single pose file")
+            imported = [opened.import_recording(paths[0], name=name, **options)]
+        else:
+            with progress_bar("importing poses", enabled=not json) as update:
+                imported = opened.import_recordings(paths, skip_existing=skip_existing, progress=update, **options)
+    for info in imported:
+        for note in info.warnings:
+            print_warning(note)
+    if json:
+        emit_json({"imported": [r.to_dict() for r in imported],
+                   "frames": sum(r.n_frames for r in imported)})
+        return
+    console = stdout()
+    for info in imported:
+        console.print(f"imported {info.name} (id {info.id}): {info.n_frames:,} frames at {info.fps:g} fps, "
+                      f"{len(info.individuals)} individuals, {len(info.keypoints)} keypoints")
+    console.print(f"{len(imported)} recordings, {sum(r.n_frames for r in imported):,} frames")
+
+
+@import_app.command("labels")
+def labels(
+    paths: Annotated[list[Path], typer.Argument(help="Label files.")],
+    format: Annotated[str, typer.Option("--format", "-f", help="boris, intervals, frames, simba, calms21, mabe, nwb.")],
+    recording: Annotated[str | None, typer.Option(help="Recording (name or id) the labels belong to; default: matched by file name.")] = None,
+    fps: Annotated[float | None, typer.Option(help="Frames per second of the label times (must agree with the recording).")] = None,
+    annotator: Annotated[str | None, typer.Option(help="Who labelled.")] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="Replace the recording's human labels.")] = False,
+    project: ProjectOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Import bouts from label files (each file one transaction)."""
+    counts: dict[str, int] = {}
+    with open_project(project) as opened, progress_bar("importing labels", enabled=not json and len(paths) > 1) as update:
+        for done, path in enumerate(paths, start=1):
+            counts[str(path)] = opened.import_labels(path, format, recording=recording, fps=fps,
+                                                     annotator=annotator, replace=replace)
+            update(done, len(paths), path.name)
+    if json:
+        emit_json({"files": counts, "bouts": sum(counts.values())})
+        return
+    console = stdout()
+    for path, count in counts.items():
+        console.print(f"{Path(path).name}: {count} bouts")
+    console.print(f"{sum(counts.values())} bouts from {len(counts)} files")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(import_app, name="import")

@@ -1,0 +1,155 @@
+"""Report figures: confusion matrix, per-epoch curves, predicted vs true class share.
+
+Figures are built on `matplotlib.figure.Figure` directly (Agg canvas, no pyplot state), so
+they are safe in worker threads and servers. Each function writes one PNG atomically.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from ethoforge.evaluation._atomic import atomic_target
+
+
+def _save(figure, path: str | Path, dpi: int = 110) -> Path:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_target(target) as temporary:
+        figure.savefig(temporary, dpi=dpi, format="png")
+    return target
+
+
+def plot_confusion_matrix(matrix, classes: Sequence[str], path: str | Path, *, title: str | None = None) -> Path:
+    """Confusion matrix PNG: colour = share of each true class (row), text = frame counts.
+
+    Parameters
+    ----------
+    matrix
+        ``(C, C)`` counts, rows = true class, columns = predicted.
+    classes
+        Class names in matrix order.
+    path
+        The PNG to write.
+    """
+    from matplotlib.figure import Figure
+
+    counts = np.asarray(matrix, dtype=float)
+    rows = counts.sum(axis=1, keepdims=True)
+    share = np.divide(counts, rows, out=np.zeros_like(counts), where=rows > 0)
+    n = len(classes)
+    size = max(4.0, 0.8 * n + 2.5)
+    figure = Figure(figsize=(size + 1.0, size))
+    axes = figure.add_subplot()
+    image = axes.imshow(share, cmap="Blues", vmin=0.0, vmax=1.0)
+    figure.colorbar(image, ax=axes, label="share of true frames")
+    axes.set_xticks(range(n), labels=list(classes), rotation=45, ha="right")
+    axes.set_yticks(range(n), labels=list(classes))
+    axes.set_xlabel("predicted")
+    axes.set_ylabel("true")
+    axes.set_title(title or "confusion matrix (frames)")
+    for i in range(n):
+        for j in range(n):
+            axes.text(
+                j, i, f"{int(counts[i, j])}\n{share[i, j]:.0%}", ha="center", va="center", fontsize=8,
+                color="white" if share[i, j] > 0.5 else "black",
+            )
+    figure.tight_layout()
+    return _save(figure, path)
+
+
+def _epochs(history: Sequence[dict]) -> np.ndarray:
+    return np.array([entry.get("epoch", index) for index, entry in enumerate(history)], dtype=float)
+
+
+def _series(history: Sequence[dict], key: str) -> np.ndarray | None:
+    values = [entry.get(key) for entry in history]
+    if all(v is None for v in values):
+        return None
+    return np.array([np.nan if v is None else float(v) for v in values])
+
+
+def _line_plot(x: np.ndarray, lines: dict[str, np.ndarray], *, ylabel: str, title: str, path: Path, ylim=None) -> Path:
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    figure = Figure(figsize=(7, 4))
+    axes = figure.add_subplot()
+    for label, y in lines.items():
+        # markers keep a one-entry history (gbdt) visible as points; the macro mean is dashed black
+        style = {"color": "black", "linestyle": "--"} if label.startswith("macro") else {}
+        axes.plot(x, y, marker="o", markersize=3 if len(x) > 30 else 5, label=label, **style)
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_xlabel("epoch")
+    axes.set_ylabel(ylabel)
+    axes.set_title(title)
+    if ylim is not None:
+        axes.set_ylim(*ylim)
+    axes.grid(alpha=0.3)
+    if len(lines) > 1 or len(x) == 1:
+        axes.legend(fontsize=8)
+    figure.tight_layout()
+    return _save(figure, path)
+
+
+def plot_history(history: Sequence[dict], plots_dir: str | Path, behaviors: Sequence[str]) -> dict[str, Path]:
+    """Per-epoch curves from training history entries; returns ``{plot name: path}``.
+
+    Entries look like ``{"epoch", "train_loss", "val_loss", "val_macro_f1", "lr",
+    "per_class": {name: {"precision", "recall", "f1"}}}``; missing keys are skipped, and a
+    one-entry history (gbdt) gives one point per line. Writes ``loss.png`` (train/val),
+    ``f1.png``, ``precision.png``, ``recall.png`` (one line per behavior plus the macro
+    mean) and ``lr.png`` when the learning rate is logged.
+    """
+    directory = Path(plots_dir)
+    written: dict[str, Path] = {}
+    if not history:
+        return written
+    x = _epochs(history)
+    losses = {k.replace("_", " "): s for k in ("train_loss", "val_loss") if (s := _series(history, k)) is not None}
+    if losses:
+        written["loss"] = _line_plot(x, losses, ylabel="loss", title="loss per epoch", path=directory / "loss.png")
+    for metric in ("f1", "precision", "recall"):
+        lines: dict[str, np.ndarray] = {}
+        for name in behaviors:
+            values = [entry.get("per_class", {}).get(name, {}).get(metric) for entry in history]
+            if any(v is not None for v in values):
+                lines[name] = np.array([np.nan if v is None else float(v) for v in values])
+        if lines:
+            lines[f"macro {metric}"] = np.nanmean(np.vstack(list(lines.values())), axis=0)
+        elif metric == "f1" and (macro := _series(history, "val_macro_f1")) is not None:
+            lines["macro f1"] = macro
+        if lines:
+            written[metric] = _line_plot(
+                x, lines, ylabel=f"validation {metric}", title=f"validation {metric} per behavior",
+                path=directory / f"{metric}.png", ylim=(0.0, 1.02),
+            )
+    if (lr := _series(history, "lr")) is not None:
+        written["lr"] = _line_plot(x, {"lr": lr}, ylabel="learning rate", title="learning rate", path=directory / "lr.png")
+    return written
+
+
+def plot_class_share(share: dict, behaviors: Sequence[str], path: str | Path) -> Path:
+    """Bar chart of true vs predicted share of frames per behavior (shows over-prediction).
+
+    ``share`` is `frame_metrics`'s ``share`` table ({name: {true_share, predicted_share}}).
+    """
+    from matplotlib.figure import Figure
+
+    names = list(behaviors)
+    true = np.array([share[n]["true_share"] for n in names]) * 100
+    predicted = np.array([share[n]["predicted_share"] for n in names]) * 100
+    x = np.arange(len(names))
+    figure = Figure(figsize=(max(5.0, 1.1 * len(names) + 2), 4))
+    axes = figure.add_subplot()
+    axes.bar(x - 0.2, true, width=0.4, label="true", color="#4c72b0")
+    axes.bar(x + 0.2, predicted, width=0.4, label="predicted", color="#dd8452")
+    axes.set_xticks(x, labels=names, rotation=30 if len(names) > 4 else 0, ha="right" if len(names) > 4 else "center")
+    axes.set_ylabel("% of annotated frames")
+    axes.set_title("class share: predicted vs true")
+    axes.legend()
+    axes.grid(axis="y", alpha=0.3)
+    figure.tight_layout()
+    return _save(figure, path)

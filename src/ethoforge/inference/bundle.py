@@ -1,0 +1,367 @@
+"""Model bundles: write one atomically at the end of training, load it, predict with it.
+
+A bundle is a folder (see docs/contracts.md, "Model bundle"): ``bundle.json`` describes
+everything needed to run the model on a new recording — behaviors, classes, individuals,
+keypoints, fps, feature spec and normalisation, window, family and model config,
+calibration temperature, metrics, training config, package versions, created_at — beside
+``weights.pt`` (torch ``state_dict``) or ``model.lgb`` (LightGBM), the training report and
+the checkpoints. It is assembled in a ``.partial`` folder and renamed into place.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+import numpy as np
+
+from ethoforge.errors import InputError, NotFoundError
+from ethoforge.inference.chunked import DEFAULT_CHUNK_FRAMES, Progress, run_chunked, resolve_device, torch_forward
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from ethoforge.recording import Recording
+    from ethoforge.training.config import TrainConfig
+    from ethoforge.training.data import TrainingData
+
+BUNDLE_FILE = "bundle.json"
+TORCH_WEIGHTS = "weights.pt"
+GBDT_WEIGHTS = "model.lgb"
+FORMAT_VERSION = 1
+MIN_FEATURE_MARGIN = 16
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def write_bundle_files(
+    directory: Path,
+    *,
+    data: "TrainingData",
+    config: "TrainConfig",
+    model_config: dict,
+    temperature: float,
+    metrics: dict,
+    history: list[dict],
+    split: dict[str, list[str]],
+    extra: dict | None = None,
+    state_dict: dict | None = None,
+    gbdt: Any = None,
+    report: tuple[np.ndarray, np.ndarray] | None = None,
+) -> dict:
+    """Write weights, report and ``bundle.json`` (last) into ``directory``; return the description.
+
+    ``report`` is ``(y_true, y_prob)`` of the frames the report scores (test, else validation).
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    if state_dict is not None:
+        import torch
+
+        torch.save(state_dict, directory / TORCH_WEIGHTS)
+        weights = TORCH_WEIGHTS
+    else:
+        gbdt.save(directory / GBDT_WEIGHTS)
+        weights = GBDT_WEIGHTS
+    if report is not None:
+        from ethoforge.evaluation.report import write_training_report
+
+        write_training_report(
+            directory, classes=data.classes, y_true=report[0], y_prob=report[1], history=history,
+            split=split, config=config, seed=config.seed, extra={**(extra or {}), "calibration_temperature": temperature},
+        )
+    from ethoforge.evaluation.report import package_versions, to_plain
+
+    description = to_plain({
+        "format_version": FORMAT_VERSION,
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "behaviors": data.behaviors,
+        "classes": data.classes,
+        "individuals": data.individuals,
+        "keypoints": data.keypoints,
+        "fps": data.fps,
+        "feature_spec": _spec_to_json(data.spec),
+        "feature_names": data.feature_names,
+        "normalisation": {"mean": data.mean.tolist(), "std": data.std.tolist()},
+        "window": config.window,
+        "family": config.family,
+        "model_config": model_config,
+        "weights": weights,
+        "calibration": {"temperature": float(temperature)},
+        "metrics": metrics,
+        "training_config": config,
+        "split": split,
+        "extra": extra or {},
+        "versions": package_versions(),
+    })
+    _write_json(directory / BUNDLE_FILE, description)
+    return description
+
+
+def commit_bundle(work: Path, out_dir: Path) -> Path:
+    """Rename the finished ``work`` folder to ``out_dir`` (an existing ``out_dir`` is replaced)."""
+    out_dir = Path(out_dir)
+    old = None
+    if out_dir.exists():
+        old = out_dir.parent / f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}"
+        os.replace(out_dir, old)
+    os.replace(work, out_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return out_dir
+
+
+def _write_json(path: Path, value: Any) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(value, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _spec_to_json(spec: Any) -> Any:
+    if spec is None:
+        return None
+    if hasattr(spec, "to_dict"):
+        return spec.to_dict()
+    if hasattr(spec, "model_dump"):
+        return spec.model_dump(mode="json")
+    if dataclasses.is_dataclass(spec):
+        return dataclasses.asdict(spec)
+    return spec
+
+
+def _spec_from_json(value: Any) -> Any:
+    if value is None:
+        return None
+    from ethoforge.features import FeatureSpec
+
+    if hasattr(FeatureSpec, "from_dict"):
+        return FeatureSpec.from_dict(value)
+    if hasattr(FeatureSpec, "model_validate"):
+        return FeatureSpec.model_validate(value)
+    return FeatureSpec(**value)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_bundle(path: str | Path, *, model_factory: Callable[[int, int, dict], Any] | None = None) -> "ModelBundle":
+    """Load a model bundle folder.
+
+    ``model_factory`` rebuilds a torch model trained with a custom factory (see
+    `ethoforge.training.train`); by default ``ethoforge.models.build_model``.
+
+    Raises
+    ------
+    NotFoundError
+        When ``path`` holds no ``bundle.json``.
+    """
+    path = Path(path)
+    meta_path = path / BUNDLE_FILE
+    if not meta_path.is_file():
+        raise NotFoundError(f"{path} is not a model bundle (no {BUNDLE_FILE}); train one first")
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    return ModelBundle(path, meta, model_factory)
+
+
+class ModelBundle:
+    """A loaded model bundle: its description (``meta``) and a lazily built model."""
+
+    def __init__(self, path: Path, meta: dict, model_factory: Callable | None = None) -> None:
+        self.path = Path(path)
+        self.meta = meta
+        self._factory = model_factory
+        self._model: Any = None
+        self._spec: Any = None
+        self.mean = np.asarray(meta["normalisation"]["mean"], dtype=np.float32)
+        self.std = np.asarray(meta["normalisation"]["std"], dtype=np.float32)
+
+    # description --------------------------------------------------------------
+    @property
+    def classes(self) -> list[str]:
+        return list(self.meta["classes"])
+
+    @property
+    def behaviors(self) -> list[str]:
+        return list(self.meta["behaviors"])
+
+    @property
+    def family(self) -> str:
+        return str(self.meta["family"])
+
+    @property
+    def window(self) -> int:
+        return int(self.meta["window"])
+
+    @property
+    def temperature(self) -> float:
+        return float(self.meta["calibration"]["temperature"])
+
+    @property
+    def keypoints(self) -> list[str]:
+        return list(self.meta["keypoints"])
+
+    @property
+    def individuals(self) -> list[str]:
+        return list(self.meta["individuals"])
+
+    @property
+    def spec(self) -> Any:
+        if self._spec is None:
+            self._spec = _spec_from_json(self.meta["feature_spec"])
+        return self._spec
+
+    def model(self, device: str = "cpu") -> Any:
+        """The model: a torch ``nn.Module`` in eval mode on ``device``, or the gbdt classifier."""
+        if self._model is None:
+            if self.family == "gbdt":
+                from ethoforge.models import GbdtClassifier
+
+                self._model = GbdtClassifier.load(self.path / self.meta["weights"])
+            else:
+                import torch
+
+                if self._factory is not None:
+                    model = self._factory(len(self.meta["feature_names"]), len(self.classes), self.meta["model_config"])
+                else:
+                    from ethoforge.models import build_model
+
+                    model = build_model(self.family, len(self.meta["feature_names"]), len(self.classes),
+                                        self.meta["model_config"])
+                state = torch.load(self.path / self.meta["weights"], map_location="cpu", weights_only=True)
+                model.load_state_dict(state)
+                self._model = model.eval()
+        if self.family != "gbdt":
+            self._model = self._model.to(device)
+        return self._model
+
+    # prediction ---------------------------------------------------------------
+    def prepare_poses(self, recording_or_poses: "Recording | xr.Dataset",
+                      keypoint_map: Mapping[str, str] | None = None) -> "xr.Dataset":
+        """The poses renamed by ``keypoint_map`` ``{old: new}`` and reduced to the bundle's layout.
+
+        Raises
+        ------
+        InputError
+            Listing the keypoints or individuals the bundle needs that the poses lack.
+        """
+        poses = getattr(recording_or_poses, "poses", recording_or_poses)
+        source = getattr(recording_or_poses, "source_path", None)
+        if keypoint_map:
+            present = [str(k) for k in poses["keypoint"].values]
+            poses = poses.assign_coords(keypoint=[keypoint_map.get(k, k) for k in present])
+        have_kp = {str(k) for k in poses["keypoint"].values}
+        have_ind = {str(i) for i in poses["individual"].values}
+        missing_kp = [k for k in self.keypoints if k not in have_kp]
+        missing_ind = [i for i in self.individuals if i not in have_ind]
+        if missing_kp or missing_ind:
+            parts = []
+            if missing_kp:
+                parts.append(f"keypoint(s) {missing_kp} (has {sorted(have_kp)}; map names with keypoint_map={{old: new}})")
+            if missing_ind:
+                parts.append(f"individual(s) {missing_ind} (has {sorted(have_ind)}; rename them when loading poses)")
+            raise InputError(f"the model needs {' and '.join(parts)}", source)
+        return poses.sel(keypoint=self.keypoints, individual=self.individuals)
+
+    def feature_margin(self) -> int:
+        """Pose frames added on each side of a chunk so its features equal whole-recording ones."""
+        spec = self.spec
+        margin = MIN_FEATURE_MARGIN
+        for name in ("context_frames", "margin"):
+            value = getattr(spec, name, None)
+            if isinstance(value, (int, np.integer)):
+                margin = max(margin, int(value))
+        for name in ("window_sizes", "windows", "window_stats"):
+            value = getattr(spec, name, None)
+            if isinstance(value, (list, tuple)) and value and all(isinstance(v, (int, np.integer)) for v in value):
+                margin = max(margin, max(value) // 2 + MIN_FEATURE_MARGIN)
+        return margin
+
+    def features_of(self, poses: "xr.Dataset", start: int, stop: int) -> np.ndarray:
+        """Normalised features of frames ``[start, stop)`` computed from a pose slice with margin."""
+        from ethoforge.features import compute_features
+
+        margin = self.feature_margin()
+        first, last = max(0, start - margin), min(int(poses.sizes["time"]), stop + margin)
+        values = compute_features(poses.isel(time=slice(first, last)), self.spec).values
+        from ethoforge.training.data import normalise
+
+        return normalise(values[start - first : stop - first], self.mean, self.std)
+
+    def predict_logits(
+        self,
+        recording_or_poses: "Recording | xr.Dataset",
+        *,
+        device: str = "auto",
+        chunk_frames: int = DEFAULT_CHUNK_FRAMES,
+        progress: Progress | None = None,
+        keypoint_map: Mapping[str, str] | None = None,
+    ) -> np.ndarray:
+        """Uncalibrated logits ``(T, C)`` float32 over the whole recording (see `predict_proba`)."""
+        poses = self.prepare_poses(recording_or_poses, keypoint_map)
+        device = resolve_device(device)
+        model = self.model(device)
+        if self.family == "gbdt":
+            def forward(batch: np.ndarray) -> np.ndarray:
+                flat = batch.reshape(-1, batch.shape[-1])
+                prob = np.clip(model.predict_proba(flat), 1e-7, 1.0)
+                return np.log(prob).reshape(*batch.shape[:2], -1)
+            context = 0
+        else:
+            forward = torch_forward(model, device)
+            context = self.window // 2
+        return run_chunked(
+            int(poses.sizes["time"]), lambda a, b: self.features_of(poses, a, b), forward,
+            context=context, chunk_frames=chunk_frames, progress=progress,
+        )
+
+    def predict_proba(
+        self,
+        recording_or_poses: "Recording | xr.Dataset",
+        *,
+        device: str = "auto",
+        chunk_frames: int = DEFAULT_CHUNK_FRAMES,
+        progress: Progress | None = None,
+        keypoint_map: Mapping[str, str] | None = None,
+    ) -> np.ndarray:
+        """Calibrated class probabilities ``(T, C)`` float32 for every frame of a recording.
+
+        Runs over the whole recording in chunks of ``chunk_frames`` with ``window // 2``
+        frames of context on each side (cropped), computing each chunk's features from a
+        pose slice with margin, so memory stays flat for long recordings.
+
+        Parameters
+        ----------
+        recording_or_poses
+            A `Recording` or a pose dataset with singular dims.
+        device
+            ``"auto"`` (CUDA when available), ``"cpu"`` or ``"cuda"``.
+        chunk_frames
+            Frames per chunk.
+        progress
+            ``progress(done_frames, total_frames, {})``; returning False raises `Cancelled`.
+        keypoint_map
+            ``{name in the recording: name in the model}`` for another keypoint layout.
+
+        Raises
+        ------
+        InputError
+            When the recording lacks keypoints or individuals the model needs (all listed).
+        """
+        logits = self.predict_logits(recording_or_poses, device=device, chunk_frames=chunk_frames,
+                                     progress=progress, keypoint_map=keypoint_map)
+        return softmax(logits / self.temperature)
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax as float32."""
+    z = logits - logits.max(axis=-1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=-1, keepdims=True)
+    return z.astype(np.float32, copy=False)
+

@@ -1,0 +1,374 @@
+"""Pose formats read and written through ``movement``: DeepLabCut, SLEAP, LightningPose, Anipose, NWB.
+
+Readers return a movement dataset (whatever dim names the installed movement uses) plus the
+fps the file carries (``None`` when it carries none); `ethoforge.io.poses` normalises the dims
+and builds the `Recording`. Writers take a dataset with our singular dims.
+
+DeepLabCut CSVs are parsed here rather than by movement so that errors name the line and
+column, and so that CSVs re-saved by pandas (an extra leading index column) load too; the
+parsed table is handed to ``movement.io.load_poses.from_dlc_style_df``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ethoforge.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import xarray as xr
+
+_DLC_LEVELS = ("scorer", "individuals", "bodyparts", "coords")
+_DLC_COORDS = {"x", "y", "z", "likelihood"}
+
+
+# --------------------------------------------------------------------------- DeepLabCut CSV
+
+
+def _dlc_csv_header(path: Path) -> tuple[list[list[str]], int, int]:
+    """Parse the header rows of a DeepLabCut CSV.
+
+    Returns the header rows (cells after the index columns), the number of header lines and
+    the number of index columns in data rows.
+    """
+    with open(path, newline="", encoding="utf-8", errors="replace") as handle:
+        head = [handle.readline() for _ in range(6)]
+    if not any(line.strip() for line in head):
+        raise InputError("the file is empty; expected a DeepLabCut CSV", path, "line 1")
+    rows = list(csv.reader(io.StringIO("".join(head))))
+    # Label column: 0 in DeepLabCut's own files, 1 when pandas re-saved it with its own index.
+    first = rows[0]
+    if first and first[0].strip() == "scorer":
+        label_col = 0
+    elif len(first) > 1 and first[1].strip() == "scorer":
+        label_col = 1
+    else:
+        raise InputError(
+            f"first header cell is {first[0] if first else ''!r}; a DeepLabCut CSV starts with a "
+            "'scorer' row, then ('individuals'), 'bodyparts' and 'coords' rows",
+            path, "line 1",
+        )
+    labels = []
+    for line_number, row in enumerate(rows, start=1):
+        label = row[label_col].strip() if len(row) > label_col else ""
+        labels.append(label)
+        if label == "coords":
+            break
+    else:
+        raise InputError(
+            f"no 'coords' header row in the first lines (found {labels}); expected "
+            "'scorer', ('individuals'), 'bodyparts', 'coords'",
+            path, f"line {len(rows)}",
+        )
+    expected = ["scorer", "bodyparts", "coords"] if len(labels) == 3 else list(_DLC_LEVELS)
+    if labels != expected:
+        bad = next(i for i, (a, b) in enumerate(zip(labels, expected)) if a != b)
+        raise InputError(
+            f"header row {bad + 1} is labelled {labels[bad]!r}, expected {expected[bad]!r} "
+            f"(header rows must be {expected})",
+            path, f"line {bad + 1}",
+        )
+    n_header = len(labels)
+    coords_row = rows[n_header - 1]
+    n_index = next((i for i, cell in enumerate(coords_row) if i > label_col and cell.strip()), None)
+    if n_index is None:
+        raise InputError("the 'coords' header row names no coordinates", path, f"line {n_header}")
+    header = [[cell.strip() for cell in row[n_index:]] for row in rows[:n_header]]
+    width = len(header[-1])
+    for number, row in enumerate(header, start=1):
+        if len(row) != width:
+            raise InputError(
+                f"header row has {len(row)} columns after the index, the 'coords' row has {width}",
+                path, f"line {number}",
+            )
+    unknown = sorted(set(header[-1]) - _DLC_COORDS)
+    if unknown:
+        raise InputError(
+            f"unknown coordinate name(s) {unknown}; expected x, y, (z,) likelihood",
+            path, f"line {n_header}",
+        )
+    return header, n_header, n_index
+
+
+def _truncation_check(path: Path, n_fields: int, n_header: int) -> None:
+    """Raise when the last line of the file holds fewer cells than the header (cut short)."""
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        handle.seek(max(0, size - 65536))
+        tail = handle.read().decode("utf-8", errors="replace")
+    lines = [line for line in tail.splitlines() if line.strip()]
+    if not lines:
+        return
+    last = next(csv.reader([lines[-1]]))
+    if len(last) < n_fields:
+        with open(path, "rb") as handle:
+            n_lines = sum(1 for line in handle if line.strip())
+        if n_lines > n_header:
+            raise InputError(
+                f"the last row has {len(last)} cells, expected {n_fields}: the file looks truncated",
+                path, f"line {n_lines}",
+            )
+
+
+def read_dlc_csv_frame(path: str | Path) -> "pd.DataFrame":
+    """Read a DeepLabCut CSV into a DataFrame with DeepLabCut's multi-level columns."""
+    import pandas as pd
+
+    path = Path(path)
+    header, n_header, n_index = _dlc_csv_header(path)
+    n_fields = n_index + len(header[-1])
+    _truncation_check(path, n_fields, n_header)
+    try:
+        data = pd.read_csv(
+            path, skiprows=n_header, header=None, engine="c", low_memory=False,
+            skip_blank_lines=True,
+        )
+    except pd.errors.EmptyDataError:
+        raise InputError("the file has a header but no data rows", path, f"line {n_header + 1}") from None
+    except pd.errors.ParserError as error:
+        raise InputError(f"cannot parse the rows: {error}", path) from None
+    if data.shape[1] != n_fields:
+        raise InputError(
+            f"data rows have {data.shape[1]} columns, the header has {n_fields}", path, f"line {n_header + 1}"
+        )
+    values = data.iloc[:, n_index:]
+    numeric = values.apply(pd.to_numeric, errors="coerce")
+    bad = numeric.isna() & values.notna()
+    if bad.to_numpy().any():
+        row, column = np.argwhere(bad.to_numpy())[0]
+        names = [header[level][column] for level in range(n_header - 1)] + [header[-1][column]]
+        raise InputError(
+            f"cell {values.iat[row, column]!r} in column {'/'.join(names[1:])} is not a number",
+            path, f"line {n_header + row + 1}",
+        )
+    levels = list(_DLC_LEVELS) if n_header == 4 else ["scorer", "bodyparts", "coords"]
+    columns = pd.MultiIndex.from_arrays(header, names=levels)
+    return _full_grid(pd.DataFrame(numeric.to_numpy(dtype=float), columns=columns), path)
+
+
+def _full_grid(frame: "pd.DataFrame", path: Path) -> "pd.DataFrame":
+    """Columns as the full individuals × bodyparts × coords grid movement reshapes into.
+
+    Multi-animal files with "unique" bodyparts (an individual ``single`` holding other
+    bodyparts) are not a full grid: missing combinations become NaN columns.
+    """
+    import pandas as pd
+
+    names = list(frame.columns.names)
+    levels = [lvl for lvl in ("individuals", "bodyparts", "coords") if lvl in names]
+    scorer = frame.columns.get_level_values("scorer")[0]  # pandas re-saves mangle it ("name.1")
+    frame = frame.copy()
+    frame.columns = pd.MultiIndex.from_arrays(
+        [[scorer] * frame.shape[1]] + [frame.columns.get_level_values(lvl) for lvl in levels],
+        names=["scorer", *levels],
+    )
+    if frame.columns.duplicated().any():
+        duplicate = frame.columns[frame.columns.duplicated()][0]
+        raise InputError(f"column {'/'.join(map(str, duplicate[1:]))} appears twice", path, "header")
+    uniques = [[scorer]] + [frame.columns.get_level_values(lvl).unique().tolist() for lvl in levels]
+    grid = pd.MultiIndex.from_product(uniques, names=["scorer", *levels])
+    return frame if frame.columns.equals(grid) else frame.reindex(columns=grid)
+
+
+def read_dlc(path: str | Path, fps: float | None = None) -> tuple["xr.Dataset", float | None]:
+    """DeepLabCut CSV or H5 (single- or multi-animal) → movement dataset; DLC files carry no fps."""
+    from movement.io import load_poses
+
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        frame = read_dlc_csv_frame(path)
+    else:
+        import pandas as pd
+
+        try:
+            frame = pd.read_hdf(path)
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise InputError(f"not a DeepLabCut H5 table: {error}", path) from None
+        if not isinstance(frame.columns, pd.MultiIndex) or "coords" not in frame.columns.names:
+            raise InputError(
+                f"column levels {list(frame.columns.names)}; expected {list(_DLC_LEVELS)}", path, "header"
+            )
+        frame = _full_grid(frame, path)
+    if len(frame) == 0:
+        raise InputError("the file holds no frames", path)
+    return load_poses.from_dlc_style_df(frame, fps=None, source_software="DeepLabCut"), None
+
+
+def read_lightning_pose(path: str | Path, fps: float | None = None) -> tuple["xr.Dataset", float | None]:
+    """LightningPose CSV (single-animal DeepLabCut layout) → movement dataset."""
+    from movement.io import load_poses
+
+    frame = read_dlc_csv_frame(path)
+    return load_poses.from_dlc_style_df(frame, fps=None, source_software="LightningPose"), None
+
+
+# --------------------------------------------------------------------------- other movement formats
+
+
+def read_sleap(path: str | Path, fps: float | None = None) -> tuple["xr.Dataset", float | None]:
+    """SLEAP analysis H5 or ``.slp`` labels → movement dataset (fps: the .slp video's, if known)."""
+    from movement.io import load_poses
+
+    path = Path(path)
+    try:
+        dataset = load_poses.from_sleap_file(path, fps=None)
+    except (OSError, ValueError, KeyError) as error:
+        raise InputError(f"cannot read as a SLEAP file: {error}", path) from None
+    return dataset, None
+
+
+def read_anipose(path: str | Path, fps: float | None = None) -> tuple["xr.Dataset", float | None]:
+    """Anipose triangulated CSV (3-D, one individual) → movement dataset."""
+    from movement.io import load_poses
+
+    path = Path(path)
+    try:
+        dataset = load_poses.from_anipose_file(path, fps=None, individual_name="individual_0")
+    except (OSError, ValueError, KeyError) as error:
+        raise InputError(f"cannot read as an Anipose CSV: {error}", path) from None
+    return dataset, None
+
+
+def read_nwb(path: str | Path, fps: float | None = None) -> tuple["xr.Dataset", float | None]:
+    """NWB (ndx-pose) → movement dataset, with the fps the file's series carry.
+
+    Every ``PoseEstimation`` in the ``behavior`` processing module is one individual; one
+    named ``PoseEstimation_<name>`` (as `write_nwb` writes) is individual ``<name>``, the
+    plain ``PoseEstimation`` (as movement writes) is named after the file's identifier.
+    """
+    import pynwb
+    import xarray as xr
+    from movement.io import load_poses
+
+    path = Path(path)
+    try:
+        with pynwb.NWBHDF5IO(path, mode="r") as nwb_io:
+            nwbfile = nwb_io.read()
+            module = nwbfile.processing.get("behavior")
+            if module is None:
+                raise InputError(
+                    f"no 'behavior' processing module (found {list(nwbfile.processing)}); "
+                    "expected ndx-pose PoseEstimation data there", path,
+                )
+            keys = [k for k, v in module.data_interfaces.items() if type(v).__name__ == "PoseEstimation"]
+            if not keys:
+                raise InputError("no ndx-pose PoseEstimation in the 'behavior' module", path)
+            parts = []
+            for key in keys:
+                part = load_poses.from_nwb_file(nwbfile, pose_estimation_key=key)
+                plural = "individuals" in part.dims
+                dim = "individuals" if plural else "individual"
+                kp_dim = "keypoints" if plural else "keypoint"
+                skeleton = getattr(module[key], "skeleton", None)
+                nodes = [str(n) for n in skeleton.nodes[:]] if skeleton is not None else []
+                if sorted(nodes) == sorted(str(k) for k in part[kp_dim].values):
+                    part = part.sel({kp_dim: nodes})  # NWB stores series by name: restore skeleton order
+                if key.startswith("PoseEstimation_"):
+                    part = part.assign_coords({dim: [key.removeprefix("PoseEstimation_")]})
+                parts.append(part)
+            file_fps = parts[0].attrs.get("fps")
+            dataset = parts[0] if len(parts) == 1 else xr.concat(parts, dim=dim, join="outer")
+            dataset.attrs.update(parts[0].attrs)
+    except InputError:
+        raise
+    except (OSError, ValueError, KeyError) as error:
+        raise InputError(f"cannot read as an NWB pose file: {error}", path) from None
+    return dataset, (float(file_fps) if file_fps else None)
+
+
+# --------------------------------------------------------------------------- writers
+
+
+def to_movement(poses: "xr.Dataset", fps: float | None = None) -> "xr.Dataset":
+    """A movement dataset (the installed version's dim names) from our singular-dim poses."""
+    from movement.io import load_poses
+
+    return load_poses.from_numpy(
+        position_array=poses["position"].transpose("time", "space", "keypoint", "individual").values,
+        confidence_array=poses["confidence"].transpose("time", "keypoint", "individual").values
+        if "confidence" in poses else None,
+        individual_names=[str(v) for v in poses["individual"].values],
+        keypoint_names=[str(v) for v in poses["keypoint"].values],
+        fps=fps,
+        source_software="EthoForge",
+    )
+
+
+def write_dlc(poses: "xr.Dataset", path: str | Path) -> None:
+    """DeepLabCut CSV or H5 (by suffix), all individuals in one multi-animal file."""
+    from movement.io import save_poses
+
+    dataset = to_movement(poses)
+    if poses.sizes["individual"] == 1:
+        frame = save_poses.to_dlc_style_df(dataset, split_individuals=True)
+        frame = next(iter(frame.values()))
+    else:
+        frame = save_poses.to_dlc_style_df(dataset, split_individuals=False)
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        frame.to_csv(path)
+    else:
+        frame.to_hdf(path, key="df_with_missing", mode="w")
+
+
+def write_sleap(poses: "xr.Dataset", path: str | Path) -> None:
+    """SLEAP analysis H5."""
+    from movement.io import save_poses
+
+    save_poses.to_sleap_analysis_file(to_movement(poses), path)
+
+
+def write_nwb(poses: "xr.Dataset", path: str | Path, *, fps: float, name: str) -> None:
+    """NWB with ndx-pose: one ``PoseEstimation_<individual>`` per individual in one file.
+
+    movement writes one file per individual; a recording is one file here, so each
+    individual gets its own PoseEstimation (and Skeleton) inside the ``behavior`` module.
+    """
+    from datetime import datetime, timezone
+
+    import ndx_pose
+    import pynwb
+
+    nwbfile = pynwb.NWBFile(
+        session_description=f"poses of {name} written by EthoForge",
+        identifier=name,
+        session_start_time=datetime(1970, 1, 1, tzinfo=timezone.utc),
+    )
+    module = nwbfile.create_processing_module(name="behavior", description="processed behavioral data")
+    keypoints = [str(v) for v in poses["keypoint"].values]
+    skeletons, estimations = [], []
+    for individual in [str(v) for v in poses["individual"].values]:
+        one = poses.sel(individual=individual)
+        series = [
+            ndx_pose.PoseEstimationSeries(
+                name=keypoint,
+                data=one["position"].sel(keypoint=keypoint).transpose("time", "space").values,
+                confidence=one["confidence"].sel(keypoint=keypoint).values
+                if "confidence" in poses else np.full(poses.sizes["time"], np.nan),
+                unit="pixels",
+                reference_frame="(0,0) is the top-left corner of the video frame",
+                rate=float(fps),
+                starting_time=0.0,
+            )
+            for keypoint in keypoints
+        ]
+        skeleton = ndx_pose.Skeleton(name=f"skeleton_{individual}", nodes=keypoints)
+        skeletons.append(skeleton)
+        estimations.append(ndx_pose.PoseEstimation(
+            name=f"PoseEstimation_{individual}",
+            pose_estimation_series=series,
+            skeleton=skeleton,
+            description=f"poses of {individual}",
+            source_software="EthoForge",
+        ))
+    module.add(ndx_pose.Skeletons(skeletons=skeletons))
+    for estimation in estimations:
+        module.add(estimation)
+    with pynwb.NWBHDF5IO(Path(path), mode="w") as nwb_io:
+        nwb_io.write(nwbfile)

@@ -1,0 +1,212 @@
+"""What each kind of job does, run inside the job process (`ethoforge.jobs.runner`).
+
+A body takes the open project, the job and a `Reporter`, does the work, and returns the
+job's ``result`` dict; it raises `JobCancelled` (or `ethoforge.errors.Cancelled`) to stop.
+
+- ``train``: the dataset's recordings and their human bouts → `ethoforge.pipeline.train_from_recordings`
+  into ``PROJECT/jobs/<id>/bundle`` (checkpoints in ``jobs/<id>/.bundle.partial/``) →
+  `ethoforge.store.registry.register_model`. Result ``{"model_id", "model_name", "metrics"}``.
+- ``infer``: a registered model over recordings → probabilities and bouts in
+  ``PROJECT/inference/job_<id>/``. Result ``{"model_id", "outputs", "recordings"}``.
+- ``prelabel``: as ``infer``, and the predicted bouts are stored with ``source="predicted"``
+  (replacing earlier predictions of the same behaviors; frames humans labelled are left out).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from ethoforge.jobs.params import train_options
+from ethoforge.jobs.runner import JobCancelled, Reporter
+from ethoforge.jobs.supervisor import job_dir
+from ethoforge.store import jobs_repo, registry
+
+if TYPE_CHECKING:
+    from ethoforge.recording import Recording
+    from ethoforge.store import Project
+    from ethoforge.store.jobs_repo import JobInfo
+
+BUNDLE_DIR = "bundle"
+INFERENCE_DIR = "inference"
+HUMAN_SOURCES = ("manual", "confirmed")
+
+
+def checkpoint_path(project_root: Path, job_id: int) -> Path:
+    """Where a training job's latest checkpoint is written while it runs."""
+    return job_dir(project_root, job_id) / f".{BUNDLE_DIR}.partial" / "checkpoints" / "latest.pt"
+
+
+def train_body(project: "Project", job: "JobInfo", reporter: Reporter) -> dict[str, Any]:
+    """Train on the job's dataset and register the model."""
+    from ethoforge.pipeline import train_from_recordings
+
+    options, extra = train_options(job.params)
+    dataset = project.get_dataset(job.dataset_id)
+    names = extra.get("recordings") or dataset.recordings
+    if not reporter.stage(f"loading {len(names)} recordings of dataset {dataset.name!r}"):
+        raise JobCancelled()
+    recordings = _load(project, names, reporter)
+    bouts = {name: project.get_bouts(name, dataset.behaviors, sources=HUMAN_SOURCES) for name in names}
+    if options.get("resume"):
+        options["resume"] = str(project.root / options["resume"])
+        reporter.log(f"resuming from checkpoint {options['resume']}")
+    out_dir = job_dir(project.root, job.id) / BUNDLE_DIR
+    checkpoint = checkpoint_path(project.root, job.id)
+
+    def progress(step: int, total: int, metrics: dict) -> bool:
+        epochs = max(int(options.get("epochs", 0) or 0), 1)
+        extra_keys: dict[str, Any] = {"epochs": options.get("epochs")}
+        if "epoch" in metrics:
+            extra_keys["epoch"] = int(metrics["epoch"]) + 1
+            extra_keys["trial"] = int(metrics.get("trial", 0))
+            reporter.add_epoch(metrics)
+        elif total:
+            extra_keys["epoch"] = (step - 1) % epochs + 1
+        if checkpoint.is_file():
+            extra_keys["checkpoint"] = str(checkpoint.relative_to(project.root))
+        summary = ", ".join(f"{k}={v:.4g}" for k, v in metrics.items() if isinstance(v, float))
+        return reporter.step(step, total, metrics, message=f"step {step}/{total} {summary}", **extra_keys)
+
+    if not reporter.stage("computing features and training"):
+        raise JobCancelled()
+    result = train_from_recordings(recordings, bouts, dataset.behaviors, options, out_dir, progress=progress)
+    if reporter.cancel_requested or jobs_repo.get_job_row(project, job.id).cancel_requested:
+        raise JobCancelled()
+    config = result.config.model_dump(mode="json") if hasattr(result.config, "model_dump") else dict(result.config)
+    config.pop("resume", None)
+    model = registry.register_model(
+        project, dataset.id, result.bundle_dir, config.get("family", "unknown"),
+        metrics=_metrics_of(result), config=config, name=extra.get("model_name"),
+    )
+    if extra.get("activate"):
+        registry.activate_model(project, model.id)
+    return {"model_id": model.id, "model_name": model.name, "metrics": model.metrics}
+
+
+def _metrics_of(result) -> dict[str, Any]:
+    from ethoforge.jobs.runner import _jsonable
+
+    metrics = dict(_jsonable(getattr(result, "metrics", {}) or {}))
+    for key in ("best_trial", "best_epoch", "temperature"):
+        if hasattr(result, key):
+            metrics[key] = _jsonable(getattr(result, key))
+    return metrics
+
+
+def _load(project: "Project", names: list[str], reporter: Reporter) -> list["Recording"]:
+    recordings = []
+    for name in names:
+        if reporter.cancel_requested:
+            raise JobCancelled()
+        recordings.append(project.load_recording(name))
+    return recordings
+
+
+def _targets(project: "Project", job: "JobInfo") -> list[str]:
+    requested = job.params.get("recordings")
+    if requested:
+        return [project.get_recording(r).name for r in requested]
+    if job.dataset_id is not None:
+        return list(project.get_dataset(job.dataset_id).recordings)
+    return [r.name for r in project.recordings()]
+
+
+def infer_body(project: "Project", job: "JobInfo", reporter: Reporter, *, store_bouts: bool = False) -> dict[str, Any]:
+    """Run a model over recordings and write its outputs (and, for prelabel, store the bouts)."""
+    from ethoforge.inference.bundle import load_bundle
+
+    model = registry.get_model(project, job.params["model_id"])
+    names = _targets(project, job)
+    bundle = load_bundle(project.root / model.path)
+    out_dir = project.root / INFERENCE_DIR / f"job_{job.id}"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    total = len(names)
+    if not reporter.step(0, total, None, status="training", message=f"running model {model.name} over {total} recordings"):
+        raise JobCancelled()
+    stored = 0
+    for done, name in enumerate(names, start=1):
+        recording = project.load_recording(name)
+
+        def chunk_progress(_done: int, _total: int, _metrics: dict | None = None) -> bool:
+            return not reporter.cancel_requested
+
+        proba = bundle.predict_proba(recording, device=job.params.get("device", "auto"), progress=chunk_progress)
+        bouts = _write_outputs(recording, proba, bundle, out_dir, job.params)
+        if store_bouts:
+            stored += _store_predicted(project, name, bouts, bundle.behaviors)
+        if not reporter.step(done, total, {"recording": name, "bouts": len(bouts)}, message=f"{name}: {len(bouts)} bouts"):
+            raise JobCancelled()
+    result: dict[str, Any] = {"model_id": model.id, "outputs": str(out_dir.relative_to(project.root)),
+                              "recordings": names}
+    if store_bouts:
+        result["stored_bouts"] = stored
+    return result
+
+
+def prelabel_body(project: "Project", job: "JobInfo", reporter: Reporter) -> dict[str, Any]:
+    """`infer_body` that stores the predicted bouts."""
+    return infer_body(project, job, reporter, store_bouts=True)
+
+
+def _write_outputs(recording, proba, bundle, out_dir: Path, params: dict) -> list:
+    """Probabilities and bouts of one recording; uses the inference package's writer when present."""
+    import numpy as np
+
+    try:
+        from ethoforge.inference.export import write_inference_outputs
+    except ImportError:
+        write_inference_outputs = None
+    bouts = _bouts_from_proba(recording, proba, bundle, params)
+    if write_inference_outputs is not None:
+        write_inference_outputs(recording, proba, bouts, bundle.classes, out_dir)
+    else:
+        from ethoforge.labels import bouts_to_dataframe
+
+        np.save(out_dir / f"{recording.name}_proba.npy", proba)
+        bouts_to_dataframe(bouts).to_csv(out_dir / f"{recording.name}_bouts.csv", index=False)
+    return bouts
+
+
+def _bouts_from_proba(recording, proba, bundle, params: dict) -> list:
+    """Predicted bouts (argmax over classes; ``min_bout`` frames dropped) with mean scores."""
+    import numpy as np
+
+    from ethoforge.labels import frames_to_bouts
+
+    try:
+        from ethoforge.inference.postprocess import probabilities_to_bouts
+    except ImportError:
+        probabilities_to_bouts = None
+    if probabilities_to_bouts is not None:
+        return list(probabilities_to_bouts(proba, bundle.behaviors, recording.name, source="predicted"))
+    winner = proba.argmax(axis=1)
+    frames = np.stack([(winner == i + 1) for i in range(len(bundle.behaviors))], axis=1).astype(np.int8)
+    bouts = frames_to_bouts(frames, bundle.behaviors, recording.name, source="predicted", scores=proba[:, 1:])
+    min_bout = int(params.get("min_bout", 1))
+    return [b for b in bouts if b.length >= min_bout]
+
+
+def _store_predicted(project: "Project", recording: str, bouts: list, behaviors: list[str]) -> int:
+    """Replace the recording's predicted bouts of ``behaviors`` by ``bouts`` minus human-labelled frames."""
+    from sqlalchemy import delete
+
+    from ethoforge.store.models import BoutRow
+
+    human = project.get_bouts(recording, sources=HUMAN_SOURCES)
+    kept = [b for b in bouts if not any(h.start < b.stop and b.start < h.stop for h in human)]
+    info = project.get_recording(recording)
+    with registry._sessions(project).begin() as session:
+        session.execute(delete(BoutRow).where(BoutRow.recording_id == info.id, BoutRow.source == "predicted",
+                                              BoutRow.behavior.in_(list(behaviors))))
+        session.add_all(BoutRow(recording_id=info.id, behavior=b.behavior, start=b.start, stop=b.stop,
+                                agent=b.agent, target=b.target, source="predicted", annotator=None, score=b.score)
+                        for b in kept)
+    return len(kept)
+
+
+BODIES: dict[str, Callable[["Project", "JobInfo", Reporter], dict[str, Any]]] = {
+    "train": train_body,
+    "infer": infer_body,
+    "prelabel": prelabel_body,
+}

@@ -1,0 +1,58 @@
+"""Plain records the store hands out (detached from any database session)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+
+def _jsonable(record) -> dict:
+    data = asdict(record)
+    for key, value in data.items():
+        if isinstance(value, datetime):
+            data[key] = value.isoformat(timespec="seconds")
+    return data
+
+
+@dataclass(frozen=True)
+class RecordingInfo:
+    """A stored recording's metadata; its poses are at ``poses_path`` (relative to the project)."""
+
+    id: int
+    name: str
+    fps: float
+    n_frames: int
+    individuals: list[str]
+    keypoints: list[str]
+    source_format: str
+    source_path: str | None
+    content_hash: str
+    poses_path: str
+    created_at: datetime
+    n_bouts: int = 0
+    warnings: list[str] = field(default_factory=list)
+    """Things to tell the user about this import (e.g. an assumed fps); not stored."""
+
+    @property
+    def duration_s(self) -> float:
+        return self.n_frames / self.fps
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict."""
+        return _jsonable(self)
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """A dataset: its behaviors (mutually exclusive, in class order) and recordings."""
+
+    id: int
+    name: str
+    behaviors: list[str]
+    recordings: list[str] = field(default_factory=list)
+    folders: list[str] = field(default_factory=list)
+    created_at: datetime | None = None
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict."""
+        return _jsonable(self)

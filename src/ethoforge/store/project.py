@@ -1,0 +1,700 @@
+"""`Project`: a project folder and its database, and every library call on them.
+
+Each import is one database transaction: when anything fails (a bad row, a duplicate, a
+write error) the database is left exactly as it was and no pose file is left behind.
+Bouts are 0-based, half-open ``[start, stop)`` frames.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from collections import Counter
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ethoforge.errors import ConfigError, ConflictError, InputError, NotFoundError
+from ethoforge.labels import Bout, parse_behaviors, validate_bouts
+from ethoforge.recording import Recording, content_hash, validate_poses
+from ethoforge.store import folder as layout
+from ethoforge.store.engine import make_engine, sqlite_url, upgrade_to_head
+from ethoforge.store.info import DatasetInfo, RecordingInfo
+from ethoforge.store.models import (
+    AnnotatedScopeRow,
+    BoutRow,
+    DatasetFolderRow,
+    DatasetRow,
+    JobRow,
+    ModelRow,
+    RecordingRow,
+    utcnow,
+)
+from ethoforge.store.naming import match_recording_name, recording_name_from_path
+from ethoforge.store.poses_file import read_poses, write_poses
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+RecordingRef = str | int
+Progress = Callable[[int, int, str], object]
+"""``progress(done, total, item)``; called after each item of a multi-item operation."""
+
+_DATASET_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$")
+# label formats whose files name their recordings themselves (several per file)
+_MULTI_RECORDING_LABELS = ("calms21", "mabe")
+_HUMAN_SOURCES = ("manual", "confirmed")
+
+
+class Project:
+    """An EthoForge project folder: ``project.yaml``, ``ethoforge.db`` and ``poses/``.
+
+    Create with `Project.create`, open with `Project.open`; close with `close` (or use it as
+    a context manager).
+    """
+
+    def __init__(self, root: Path, engine: "Engine", config: dict, revision: str):
+        self.root = root
+        self.engine = engine
+        self.config = config
+        self.revision = revision
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    # ------------------------------------------------------------------ create / open
+
+    @classmethod
+    def create(cls, directory: str | Path) -> "Project":
+        """Create a project in ``directory`` (made if missing) and return it open.
+
+        Raises
+        ------
+        ConflictError
+            If ``directory`` already holds a project.
+        """
+        root = Path(directory).expanduser().resolve()
+        if (root / layout.PROJECT_FILE).exists():
+            raise ConflictError(f"{root} already holds an EthoForge project; open it instead")
+        if root.exists() and not root.is_dir():
+            raise InputError("exists and is not a folder", root)
+        root.mkdir(parents=True, exist_ok=True)
+        (root / layout.POSES_DIR).mkdir(exist_ok=True)
+        config = {"format_version": layout.FORMAT_VERSION, "created_at": utcnow().isoformat(timespec="seconds")}
+        engine = make_engine(sqlite_url(root / layout.DATABASE_FILE))
+        revision = upgrade_to_head(engine)
+        layout.write_project_file(root, config)  # last: a folder without it is no project
+        return cls(root, engine, config, revision)
+
+    @classmethod
+    def open(cls, directory: str | Path | None = None) -> "Project":
+        """Open the project in ``directory``, or the nearest one at or above the cwd.
+
+        Pending migrations are applied. ``project.yaml`` may name another database with
+        ``database: <SQLAlchemy URL>`` (e.g. PostgreSQL shared by several machines).
+        """
+        root = layout.find_project_root(directory) if directory is None else Path(directory).expanduser().resolve()
+        config = layout.read_project_file(root)
+        url = config.get("database") or sqlite_url(root / layout.DATABASE_FILE)
+        engine = make_engine(url)
+        revision = upgrade_to_head(engine)
+        (root / layout.POSES_DIR).mkdir(exist_ok=True)
+        return cls(root, engine, config, revision)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> "Project":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Project({str(self.root)!r})"
+
+    @property
+    def poses_dir(self) -> Path:
+        return self.root / layout.POSES_DIR
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    # ------------------------------------------------------------------ recordings
+
+    def import_recording(
+        self,
+        path: str | Path,
+        *,
+        format: str = "auto",
+        name: str | None = None,
+        fps: float | None = None,
+        individuals: Sequence[str] | None = None,
+        keypoints: Sequence[str] | None = None,
+        rename: dict[str, str] | None = None,
+    ) -> RecordingInfo:
+        """Import one pose file as a recording (poses copied to ``poses/<id>.nc``).
+
+        ``name`` defaults to the file stem without tracker suffixes
+        (`recording_name_from_path`); the other options go to `ethoforge.io.poses.load_poses`.
+
+        Raises
+        ------
+        ConflictError
+            The same file (content hash) or the same name is already in the project.
+        InputError
+            The file does not fit its format (names the file and the row/frame).
+        """
+        from ethoforge.io.poses import load_poses
+
+        path = Path(path)
+        if not path.is_file():
+            raise InputError("no such file", path)
+        name = name or recording_name_from_path(path)
+        with self._sessions() as session:
+            self._check_new_recording(session, name, content_hash(path), path)
+        recording = load_poses(
+            path, format, fps=fps, name=name, individuals=individuals, keypoints=keypoints, rename=rename
+        )
+        info = self.import_recording_object(recording)
+        if recording.metadata.get("fps_assumed"):
+            note = f"{path.name}: the file does not say its fps; {recording.fps:g} assumed (set it with --fps)"
+            info = dataclasses.replace(info, warnings=[note])
+        return info
+
+    def import_recordings(
+        self,
+        paths: Iterable[str | Path],
+        *,
+        format: str = "auto",
+        fps: float | None = None,
+        individuals: Sequence[str] | None = None,
+        keypoints: Sequence[str] | None = None,
+        rename: dict[str, str] | None = None,
+        skip_existing: bool = False,
+        progress: Progress | None = None,
+    ) -> list[RecordingInfo]:
+        """Import pose files and folders of them (see `find_pose_files`), one transaction each.
+
+        Stops at the first failing file (the files before it stay imported). With
+        ``skip_existing``, files already imported (same content) are skipped.
+        """
+        files = find_pose_files(paths, format=format)
+        known = {r.content_hash for r in self.recordings()} if skip_existing else set()
+        imported = []
+        for done, path in enumerate(files, start=1):
+            if not (skip_existing and content_hash(path) in known):
+                imported.append(self.import_recording(
+                    path, format=format, fps=fps, individuals=individuals, keypoints=keypoints, rename=rename
+                ))
+            if progress is not None:
+                progress(done, len(files), path.name)
+        return imported
+
+    def import_recording_object(
+        self, recording: Recording, bouts: Iterable[Bout] | None = None, *, annotator: str | None = None
+    ) -> RecordingInfo:
+        """Store a `Recording` built in memory, with its ``bouts`` if given (then the whole
+        recording is marked annotated); one transaction, poses to ``poses/<id>.nc``."""
+        validate_poses(recording.poses, recording.source_path)
+        written: Path | None = None
+        try:
+            with self._transaction() as session:
+                self._check_new_recording(session, recording.name, recording.content_hash, recording.source_path)
+                row = RecordingRow(
+                    name=recording.name,
+                    source_path=str(recording.source_path) if recording.source_path else None,
+                    content_hash=recording.content_hash,
+                    fps=float(recording.fps),
+                    n_frames=recording.n_frames,
+                    individuals=recording.individuals,
+                    keypoints=recording.keypoints,
+                    source_format=recording.source_format,
+                    poses_path="",
+                )
+                session.add(row)
+                session.flush()
+                row.poses_path = f"{layout.POSES_DIR}/{row.id}.nc"
+                written = self.root / row.poses_path
+                write_poses(recording.poses, written, recording.metadata)
+                n_bouts = 0
+                if bouts is not None:
+                    n_bouts = self._add_bouts(session, row, list(bouts), annotator=annotator, replace=False,
+                                              source_path=recording.source_path, mark_scope=True)
+                session.flush()
+                info = _recording_info(row, n_bouts)
+        except IntegrityError as error:
+            if written is not None:
+                written.unlink(missing_ok=True)
+            raise ConflictError(f"recording {recording.name!r} conflicts with a stored one: {error.orig}") from None
+        except BaseException:
+            if written is not None:
+                written.unlink(missing_ok=True)
+            raise
+        return info
+
+    def _check_new_recording(self, session: Session, name: str, digest: str, path) -> None:
+        same = session.scalars(
+            select(RecordingRow).where((RecordingRow.content_hash == digest) | (RecordingRow.name == name))
+        ).first()
+        if same is None:
+            return
+        where = f" from {path}" if path else ""
+        if same.content_hash == digest:
+            raise ConflictError(
+                f"these poses{where} are already imported as recording {same.name!r} (id {same.id}); "
+                "nothing was changed"
+            )
+        raise ConflictError(
+            f"a recording named {name!r} already exists (id {same.id}, from {same.source_path}); "
+            "pick another name with --name"
+        )
+
+    def recordings(self) -> list[RecordingInfo]:
+        """Every recording, in import order, with its number of bouts."""
+        with self._sessions() as session:
+            counts = dict(session.execute(
+                select(BoutRow.recording_id, func.count()).group_by(BoutRow.recording_id)
+            ).all())
+            rows = session.scalars(select(RecordingRow).order_by(RecordingRow.id)).all()
+            return [_recording_info(row, counts.get(row.id, 0)) for row in rows]
+
+    def get_recording(self, ref: RecordingRef) -> RecordingInfo:
+        """A recording by name (first) or id; `NotFoundError` lists the known names."""
+        with self._sessions() as session:
+            row = self._recording_row(session, ref)
+            count = session.scalar(select(func.count()).where(BoutRow.recording_id == row.id))
+            return _recording_info(row, count or 0)
+
+    def load_recording(self, ref: RecordingRef) -> Recording:
+        """The stored `Recording` (poses read from its netCDF file)."""
+        info = self.get_recording(ref)
+        poses, metadata = read_poses(self.root / info.poses_path)
+        return Recording(
+            name=info.name,
+            poses=poses,
+            fps=info.fps,
+            source_path=Path(info.source_path) if info.source_path else None,
+            content_hash=info.content_hash,
+            source_format=info.source_format,
+            metadata=metadata,
+        )
+
+    def _recording_row(self, session: Session, ref: RecordingRef) -> RecordingRow:
+        row = None
+        if isinstance(ref, str):
+            row = session.scalars(select(RecordingRow).where(RecordingRow.name == ref)).first()
+        if row is None and (isinstance(ref, int) or str(ref).isdigit()):
+            row = session.get(RecordingRow, int(ref))
+        if row is None:
+            names = session.scalars(select(RecordingRow.name).order_by(RecordingRow.id).limit(11)).all()
+            known = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "") if names else "none yet"
+            raise NotFoundError(f"no recording {ref!r} in the project; recordings: {known}")
+        return row
+
+    # ------------------------------------------------------------------ labels
+
+    def import_labels(
+        self,
+        path: str | Path,
+        format: str,
+        *,
+        recording: RecordingRef | None = None,
+        fps: float | None = None,
+        annotator: str | None = None,
+        replace: bool = False,
+    ) -> int:
+        """Import a label file's bouts; return how many were added.
+
+        The bouts go to ``recording`` when given, else to the recording whose name equals the
+        file stem or is a prefix of it at a word edge (``rec1`` for ``rec1_reencode.csv``),
+        else to the recordings the file names itself (CalMS21, MABe, BORIS media files).
+        Times in seconds are converted with the recording's fps; ``fps`` must agree with it.
+        The whole recording is marked as annotated (an annotated scope).
+
+        Raises
+        ------
+        InputError
+            Bad rows, bouts past the last pose frame, ``stop <= start``, overlaps of mutually
+            exclusive behaviors, behaviors not in the recording's dataset, contradictory fps.
+        NotFoundError
+            No recording matches the file.
+        ConflictError
+            Bouts already stored (pass ``replace=True`` to replace the human labels).
+        """
+        from ethoforge.io.labels import LABEL_FORMATS, load_labels
+
+        path = Path(path)
+        if format not in LABEL_FORMATS:
+            raise ConfigError(f"unknown label format {format!r}; expected one of {list(LABEL_FORMATS)}")
+        if not path.is_file():
+            raise InputError("no such file", path)
+        recordings = {r.name: r for r in self.recordings()}
+        target: RecordingInfo | None = None
+        if recording is not None:
+            target = self.get_recording(recording)
+        elif format not in _MULTI_RECORDING_LABELS:
+            matched = match_recording_name(path.stem, recordings, path)
+            target = recordings[matched] if matched else None
+
+        groups: dict[str, list[Bout]] = {}
+        if target is not None:
+            _check_fps_agrees(fps, target, path)
+            bouts = load_labels(path, format, fps=target.fps, recording=target.name, n_frames=target.n_frames)
+            groups[target.name] = bouts
+        else:
+            probe = load_labels(path, format, fps=fps)
+            if not probe:
+                raise NotFoundError(
+                    f"{path}: no recording in the project matches the file name {path.stem!r} and the "
+                    "file names none; pass --recording NAME"
+                )
+            names = {b.recording: _resolve_label_recording(b.recording, recordings, path) for b in probe}
+            by_rate: dict[float, set[str]] = {}
+            for name in names.values():
+                _check_fps_agrees(fps, recordings[name], path)
+                by_rate.setdefault(recordings[name].fps, set()).add(name)
+            for rate, members in by_rate.items():  # seconds → frames at each recording's own fps
+                for bout in load_labels(path, format, fps=rate):
+                    if names.get(bout.recording) in members:
+                        groups.setdefault(names[bout.recording], []).append(bout)
+        with self._transaction() as session:
+            added = 0
+            for name, bouts in groups.items():
+                row = self._recording_row(session, name)
+                added += self._add_bouts(session, row, bouts, annotator=annotator, replace=replace,
+                                         source_path=path, mark_scope=True)
+        return added
+
+    def add_bouts(
+        self,
+        recording: RecordingRef,
+        bouts: Iterable[Bout],
+        *,
+        annotator: str | None = None,
+        replace: bool = False,
+        mark_scope: bool = False,
+    ) -> int:
+        """Validate and store bouts of one recording (one transaction); return how many.
+
+        ``replace`` first drops the recording's human (manual/confirmed) bouts;
+        ``mark_scope`` marks the whole recording as annotated.
+        """
+        with self._transaction() as session:
+            row = self._recording_row(session, recording)
+            return self._add_bouts(session, row, list(bouts), annotator=annotator, replace=replace,
+                                   source_path=None, mark_scope=mark_scope)
+
+    def _add_bouts(
+        self,
+        session: Session,
+        row: RecordingRow,
+        bouts: list[Bout],
+        *,
+        annotator: str | None,
+        replace: bool,
+        source_path: Path | None,
+        mark_scope: bool,
+    ) -> int:
+        bouts = [b.with_(recording=row.name, annotator=b.annotator or annotator) for b in bouts]
+        datasets = self._datasets_of(session, row.id)
+        allowed = sorted({name for d in datasets for name in d.behaviors}) if datasets else None
+        validate_bouts(bouts, n_frames=row.n_frames, behaviors=allowed, source=source_path)
+        existing_rows = session.scalars(select(BoutRow).where(BoutRow.recording_id == row.id)).all()
+        if replace:
+            session.execute(delete(BoutRow).where(
+                BoutRow.recording_id == row.id, BoutRow.source.in_(_HUMAN_SOURCES)
+            ))
+            existing_rows = [r for r in existing_rows if r.source not in _HUMAN_SOURCES]
+        existing = [_bout(r, row.name) for r in existing_rows]
+        stored = {_bout_key(b) for b in existing}
+        for bout in bouts:
+            if _bout_key(bout) in stored:
+                raise ConflictError(
+                    f"{source_path or 'bouts'}: {bout.behavior!r} [{bout.start}, {bout.stop}) of recording "
+                    f"{row.name!r} is already stored; to replace the recording's labels use --replace"
+                )
+        for dataset in datasets:
+            members = [b for b in existing + bouts if b.behavior in dataset.behaviors]
+            validate_bouts(members, exclusive=True, source=source_path)
+        session.add_all(
+            BoutRow(recording_id=row.id, behavior=b.behavior, start=b.start, stop=b.stop, agent=b.agent,
+                    target=b.target, source=b.source, annotator=b.annotator, score=b.score)
+            for b in bouts
+        )
+        if mark_scope:
+            self._mark_scope(session, row, annotator)
+        session.flush()
+        return len(bouts)
+
+    def _mark_scope(self, session: Session, row: RecordingRow, annotator: str | None) -> None:
+        exists = session.scalars(select(AnnotatedScopeRow).where(
+            AnnotatedScopeRow.recording_id == row.id, AnnotatedScopeRow.behavior.is_(None),
+            AnnotatedScopeRow.start == 0, AnnotatedScopeRow.stop == row.n_frames,
+        )).first()
+        if exists is None:
+            session.add(AnnotatedScopeRow(recording_id=row.id, behavior=None, start=0, stop=row.n_frames,
+                                          annotator=annotator))
+
+    def get_bouts(
+        self,
+        recording: RecordingRef,
+        behaviors: Sequence[str] | None = None,
+        *,
+        sources: Sequence[str] | None = None,
+    ) -> list[Bout]:
+        """Bouts of a recording ordered by start (optionally only some behaviors / sources)."""
+        with self._sessions() as session:
+            row = self._recording_row(session, recording)
+            query = select(BoutRow).where(BoutRow.recording_id == row.id)
+            if behaviors is not None:
+                query = query.where(BoutRow.behavior.in_(list(behaviors)))
+            if sources is not None:
+                query = query.where(BoutRow.source.in_(list(sources)))
+            rows = session.scalars(query.order_by(BoutRow.start, BoutRow.behavior, BoutRow.id)).all()
+            return [_bout(r, row.name) for r in rows]
+
+    def annotated_scopes(self, recording: RecordingRef) -> list[tuple[str | None, int, int]]:
+        """``(behavior or None for all, start, stop)`` ranges a person looked at."""
+        with self._sessions() as session:
+            row = self._recording_row(session, recording)
+            rows = session.scalars(select(AnnotatedScopeRow).where(AnnotatedScopeRow.recording_id == row.id)
+                                   .order_by(AnnotatedScopeRow.start)).all()
+            return [(r.behavior, r.start, r.stop) for r in rows]
+
+    def export_labels(
+        self,
+        recordings: RecordingRef | Sequence[RecordingRef] | None,
+        path: str | Path,
+        format: str,
+        *,
+        behaviors: Sequence[str] | None = None,
+    ) -> list[Path]:
+        """Write stored bouts with `ethoforge.io.labels.save_labels`; return the files written.
+
+        One recording: ``path`` is the file. Several (or ``None`` for all): ``path`` is a
+        folder receiving ``<recording><suffix>`` per recording. ``behaviors`` defaults to the
+        recording's dataset behaviors, else the behaviors of its bouts.
+        """
+        from ethoforge.io.labels import LABEL_FORMATS, save_labels
+
+        if format not in LABEL_FORMATS:
+            raise ConfigError(f"unknown label format {format!r}; expected one of {list(LABEL_FORMATS)}")
+        path = Path(path)
+        single = isinstance(recordings, (str, int))
+        refs = [recordings] if single else [r.id for r in self.recordings()] if recordings is None else list(recordings)
+        if not single:
+            path.mkdir(parents=True, exist_ok=True)
+        written = []
+        for ref in refs:
+            info = self.get_recording(ref)
+            bouts = self.get_bouts(info.id, behaviors)
+            names = list(behaviors) if behaviors else self._behaviors_for(info.id, bouts)
+            target = path if single else path / f"{info.name}{_EXPORT_SUFFIX.get(format, '.csv')}"
+            temp = target.with_name(f".{target.stem}.tmp{target.suffix}")
+            try:
+                save_labels(bouts, temp, format, fps=info.fps, n_frames=info.n_frames, behaviors=names)
+                os.replace(temp, target)
+            finally:
+                temp.unlink(missing_ok=True)
+            written.append(target)
+        return written
+
+    def _behaviors_for(self, recording_id: int, bouts: list[Bout]) -> list[str]:
+        with self._sessions() as session:
+            datasets = self._datasets_of(session, recording_id)
+        if datasets:
+            return list(datasets[0].behaviors)
+        return sorted({b.behavior for b in bouts})
+
+    # ------------------------------------------------------------------ datasets
+
+    def create_dataset(
+        self,
+        name: str,
+        behaviors: str | Sequence[str],
+        recordings: Sequence[RecordingRef] = (),
+        folders: Sequence[str | Path] = (),
+    ) -> DatasetInfo:
+        """Create a dataset of 1-20 mutually exclusive behaviors (``"a;b;c"`` or a list).
+
+        ``folders`` add every imported recording whose pose file lies in them (and are
+        remembered). The recordings' stored bouts of these behaviors must not overlap.
+        """
+        if not _DATASET_NAME.match(name or ""):
+            raise InputError(
+                f"dataset name {name!r} must be one word of letters, digits, '_' or '-' starting "
+                "with a letter (at most 64 characters)"
+            )
+        names = parse_behaviors(behaviors)
+        with self._transaction() as session:
+            if session.scalars(select(DatasetRow).where(DatasetRow.name == name)).first() is not None:
+                raise ConflictError(f"a dataset named {name!r} already exists; pick another name")
+            rows = {row.id: row for row in (self._recording_row(session, ref) for ref in recordings)}
+            folder_paths = []
+            for entry in folders:
+                folder_path = Path(entry).expanduser().resolve()
+                if not folder_path.is_dir():
+                    raise InputError("not a folder", folder_path)
+                inside = [r for r in session.scalars(select(RecordingRow)).all()
+                          if r.source_path and Path(r.source_path).resolve().is_relative_to(folder_path)]
+                if not inside:
+                    raise InputError(
+                        "no imported recording comes from this folder; run `ethoforge import poses "
+                        f"{folder_path}` first", folder_path,
+                    )
+                rows.update((r.id, r) for r in inside)
+                folder_paths.append(str(folder_path))
+            for row in rows.values():
+                members = [b for b in (_bout(r, row.name) for r in row.bouts) if b.behavior in names]
+                validate_bouts(members, exclusive=True, source=f"recording {row.name}")
+            dataset = DatasetRow(name=name, behaviors=names, recordings=list(rows.values()),
+                                 folders=[DatasetFolderRow(folder=f) for f in folder_paths])
+            session.add(dataset)
+            session.flush()
+            return _dataset_info(dataset)
+
+    def datasets(self) -> list[DatasetInfo]:
+        """Every dataset, oldest first."""
+        with self._sessions() as session:
+            return [_dataset_info(d) for d in session.scalars(select(DatasetRow).order_by(DatasetRow.id)).all()]
+
+    def get_dataset(self, ref: str | int) -> DatasetInfo:
+        """A dataset by name (or id)."""
+        with self._sessions() as session:
+            return _dataset_info(self._dataset_row(session, ref))
+
+    def _dataset_row(self, session: Session, ref: str | int) -> DatasetRow:
+        row = session.scalars(select(DatasetRow).where(DatasetRow.name == str(ref))).first()
+        if row is None and str(ref).isdigit():
+            row = session.get(DatasetRow, int(ref))
+        if row is None:
+            names = session.scalars(select(DatasetRow.name).order_by(DatasetRow.id)).all()
+            raise NotFoundError(f"no dataset {ref!r}; datasets: {', '.join(names) or 'none yet'}")
+        return row
+
+    def _datasets_of(self, session: Session, recording_id: int) -> list[DatasetRow]:
+        return list(session.scalars(
+            select(DatasetRow).where(DatasetRow.recordings.any(RecordingRow.id == recording_id))
+            .order_by(DatasetRow.id)
+        ).all())
+
+    # ------------------------------------------------------------------ overview
+
+    def summary(self) -> dict:
+        """Counts for a quick look: recordings, frames, bouts per behavior, datasets, models, jobs."""
+        with self._sessions() as session:
+            n_recordings, n_frames, seconds = session.execute(select(
+                func.count(RecordingRow.id), func.coalesce(func.sum(RecordingRow.n_frames), 0),
+                func.coalesce(func.sum(RecordingRow.n_frames / RecordingRow.fps), 0.0),
+            )).one()
+            per_behavior = session.execute(
+                select(BoutRow.behavior, func.count(), func.sum(BoutRow.stop - BoutRow.start))
+                .group_by(BoutRow.behavior).order_by(BoutRow.behavior)
+            ).all()
+            jobs = Counter(dict(session.execute(select(JobRow.status, func.count()).group_by(JobRow.status)).all()))
+            n_models = session.scalar(select(func.count(ModelRow.id))) or 0
+            datasets = [
+                {"name": d.name, "behaviors": d.behaviors, "recordings": len(d.recordings)}
+                for d in session.scalars(select(DatasetRow).order_by(DatasetRow.id)).all()
+            ]
+        return {
+            "project": str(self.root),
+            "format_version": self.config.get("format_version"),
+            "schema_revision": self.revision,
+            "recordings": int(n_recordings),
+            "frames": int(n_frames),
+            "duration_s": round(float(seconds), 3),
+            "bouts": int(sum(count for _, count, _ in per_behavior)),
+            "behaviors": {b: {"bouts": int(c), "frames": int(f)} for b, c, f in per_behavior},
+            "datasets": datasets,
+            "models": int(n_models),
+            "jobs": dict(jobs),
+        }
+
+
+# ---------------------------------------------------------------------- helpers
+
+_EXPORT_SUFFIX = {"calms21": ".json", "mabe": ".parquet", "nwb": ".nwb"}
+
+
+def find_pose_files(paths: Iterable[str | Path], *, format: str = "auto") -> list[Path]:
+    """Expand files and folders into pose files (folders: every file, recursively, whose
+    format `ethoforge.io.poses.detect_pose_format` recognises), in a stable order.
+
+    Raises
+    ------
+    InputError
+        A path that does not exist, or a folder without any pose file.
+    """
+    from ethoforge.io.poses import detect_pose_format
+
+    files: list[Path] = []
+    for entry in paths:
+        entry = Path(entry)
+        if entry.is_file():
+            files.append(entry)
+        elif entry.is_dir():
+            found = []
+            for candidate in sorted(p for p in entry.rglob("*") if p.is_file() and not p.name.startswith(".")):
+                try:
+                    detect_pose_format(candidate)
+                except InputError:
+                    continue
+                found.append(candidate)
+            if not found:
+                raise InputError("no pose file found in this folder (looked for DeepLabCut, SLEAP, NWB, "
+                                 "Anipose, CalMS21 and MABe files)", entry)
+            files.extend(found)
+        else:
+            raise InputError("no such file or folder", entry)
+    return files
+
+
+def _check_fps_agrees(fps: float | None, recording: RecordingInfo, path: Path) -> None:
+    if fps is not None and abs(fps - recording.fps) > 1e-6:
+        raise InputError(
+            f"fps contradictory: --fps {fps:g} was given but recording {recording.name!r} has "
+            f"{recording.fps:g} fps; drop --fps (labels use the recording's fps)", path,
+        )
+
+
+def _resolve_label_recording(name: str, recordings: dict[str, RecordingInfo], path: Path) -> str:
+    matched = match_recording_name(name, recordings, path)
+    if matched is None:
+        known = ", ".join(list(recordings)[:10]) or "none yet"
+        raise NotFoundError(
+            f"{path}: no recording in the project matches {name!r} (the file names it; recordings: "
+            f"{known}); import its poses first or pass --recording NAME"
+        )
+    return matched
+
+
+def _bout(row: BoutRow, recording: str) -> Bout:
+    return Bout(recording=recording, behavior=row.behavior, start=row.start, stop=row.stop, agent=row.agent,
+                target=row.target, source=row.source, annotator=row.annotator, score=row.score)  # type: ignore[arg-type]
+
+
+def _bout_key(bout: Bout) -> tuple:
+    return (bout.behavior, bout.start, bout.stop, bout.agent, bout.target, bout.source)
+
+
+def _recording_info(row: RecordingRow, n_bouts: int = 0) -> RecordingInfo:
+    return RecordingInfo(
+        id=row.id, name=row.name, fps=row.fps, n_frames=row.n_frames, individuals=list(row.individuals),
+        keypoints=list(row.keypoints), source_format=row.source_format, source_path=row.source_path,
+        content_hash=row.content_hash, poses_path=row.poses_path, created_at=row.created_at, n_bouts=n_bouts,
+    )
+
+
+def _dataset_info(row: DatasetRow) -> DatasetInfo:
+    return DatasetInfo(
+        id=row.id, name=row.name, behaviors=list(row.behaviors), recordings=[r.name for r in row.recordings],
+        folders=[f.folder for f in row.folders], created_at=row.created_at,
+    )

@@ -1,0 +1,137 @@
+"""`TrainConfig`: every training option, validated before any work starts.
+
+The resolved config is saved in every checkpoint and in the model bundle, so a model can be
+rebuilt from it. Invalid values raise `ethoforge.errors.ConfigError` (never pydantic's own
+error type) so the CLI prints one line saying what to change.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ethoforge.errors import ConfigError
+
+Family = Literal["gbdt", "conv_bilstm", "transformer"]
+FAMILIES: tuple[str, ...] = ("gbdt", "conv_bilstm", "transformer")
+Sampling = Literal["balanced", "weighted", "focal", "uniform"]
+DEFAULT_FAMILY: Family = "conv_bilstm"
+
+
+class SplitConfig(BaseModel):
+    """Which recordings go to train, validation and test (never frames of one recording on two sides).
+
+    Explicit lists win; recordings not listed anywhere go to ``train``. Without lists, a seeded
+    shuffle puts ``round(val_fraction * n)`` (at least 1) recordings in validation and
+    ``round(test_fraction * n)`` in test.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    train: list[str] | None = None
+    val: list[str] | None = None
+    test: list[str] | None = None
+    val_fraction: float = Field(0.2, ge=0.0, lt=1.0)
+    test_fraction: float = Field(0.0, ge=0.0, lt=1.0)
+    seed: int = 0
+
+
+class TrainConfig(BaseModel):
+    """Options of one training run (all have defaults; see the field comments).
+
+    ``sampling``: ``"balanced"`` draws window centres with a class-balanced
+    ``WeightedRandomSampler``; ``"weighted"`` draws uniformly and weights the cross-entropy
+    by inverse class frequency; ``"focal"`` uses focal loss with ``focal_gamma``;
+    ``"uniform"`` plain cross-entropy. ``class_weights`` (``{class name: weight}``, classes
+    not named weigh 1) replaces the automatic weights of ``"weighted"``/``"focal"``.
+    ``augment`` uses the syntax ``"perm_id:p=0.5,blk_perm_id:p=0.3:frac=0.2"`` (see
+    `ethoforge.training.augment`).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as error:
+            raise ConfigError(f"invalid training config: {_describe(error)}") from None
+
+    family: Family = DEFAULT_FAMILY
+    model: dict[str, Any] = Field(default_factory=dict)  # overrides of default_model_config
+    features: dict[str, Any] = Field(default_factory=dict)  # overrides of the FeatureSpec
+    window: int = 31  # frames of context per training sample (odd: the centre frame is labelled)
+    batch_size: int = Field(256, ge=1)
+    lr: float = 2e-3
+    epochs: int = Field(30, ge=1)
+    samples_per_epoch: int | None = Field(20_000, ge=1)  # None: every annotated train frame
+    weight_decay: float = Field(1e-4, ge=0.0)
+    grad_clip: float | None = Field(1.0, gt=0.0)
+    warmup_epochs: int = Field(1, ge=0)  # linear warm-up, then ReduceLROnPlateau on val macro-F1
+    plateau_patience: int = Field(3, ge=0)
+    plateau_factor: float = Field(0.5, gt=0.0, lt=1.0)
+    patience: int | None = Field(8, ge=1)  # early stopping on val macro-F1 (None: off)
+    trials: int = Field(1, ge=1)  # independent trials; the best by val macro-F1 is kept
+    seed: int = 0
+    sampling: Sampling = "balanced"
+    class_weights: dict[str, float] | None = None
+    focal_gamma: float = Field(2.0, ge=0.0)
+    augment: str = ""
+    split: SplitConfig = Field(default_factory=SplitConfig)
+    calibrate: bool = True  # fit a temperature on the validation set
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    checkpoint_every: int = Field(0, ge=0)  # also keep checkpoints/epoch_XXX.pt every N epochs
+    resume: str | None = None  # path of a checkpoint to continue from
+    num_threads: int | None = Field(None, ge=1)  # torch CPU threads (None: torch's default)
+
+    @field_validator("window")
+    @classmethod
+    def _odd_window(cls, value: int) -> int:
+        if value < 1 or value % 2 == 0:
+            raise ValueError(f"window must be an odd number of frames >= 1 (centre frame labelled), got {value}")
+        return value
+
+    @field_validator("lr")
+    @classmethod
+    def _positive_lr(cls, value: float) -> float:
+        if not value > 0:
+            raise ValueError(f"lr must be > 0, got {value}")
+        return value
+
+    @field_validator("class_weights")
+    @classmethod
+    def _positive_weights(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        if value is not None:
+            bad = {k: v for k, v in value.items() if not v >= 0}
+            if bad:
+                raise ValueError(f"class weights must be >= 0, got {bad}")
+        return value
+
+    @model_validator(mode="after")
+    def _check_augment(self) -> "TrainConfig":
+        from ethoforge.training.augment import parse_augment
+
+        parse_augment(self.augment)  # raises ConfigError on bad syntax
+        return self
+
+
+def _describe(error: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'config'}: {e['msg'].removeprefix('Value error, ')}"
+        for e in error.errors()
+    )
+
+
+def make_config(config: TrainConfig | dict[str, Any] | None = None, **overrides: Any) -> TrainConfig:
+    """Build and validate a `TrainConfig` (raises `ConfigError` on a bad value).
+
+    Parameters
+    ----------
+    config
+        A config, a dict of options, or None for the defaults.
+    **overrides
+        Options that replace those in ``config``.
+    """
+    data = config.model_dump() if isinstance(config, TrainConfig) else dict(config or {})
+    data.update(overrides)
+    return TrainConfig(**data)

@@ -1,0 +1,285 @@
+"""Training data: per-recording normalised features and per-frame targets, windows by index.
+
+Targets are int64 class indices per frame: ``0`` = background ``"none"``, ``i`` =
+``behaviors[i - 1]``, ``-1`` = not annotated (ignored by losses and metrics). Windows are
+never materialised for a whole recording: samplers draw centre frames and `gather_windows`
+picks ``window`` rows around each centre from a zero-padded copy of the features.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+from ethoforge.errors import ConfigError, InputError
+from ethoforge.labels import Bout
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from ethoforge.recording import Recording
+    from ethoforge.training.config import SplitConfig
+
+IGNORE = -1
+BACKGROUND = "none"
+
+
+@dataclass
+class RecordingData:
+    """One recording ready for training.
+
+    Attributes
+    ----------
+    name
+        Recording name.
+    features
+        ``(T, F)`` float32, normalised with the dataset's mean/std, finite.
+    targets
+        ``(T,)`` int64 class indices, ``-1`` where not annotated.
+    poses
+        The pose dataset, kept for augmentations that recompute features (optional).
+    """
+
+    name: str
+    features: np.ndarray
+    targets: np.ndarray
+    poses: "xr.Dataset | None" = None
+
+    def __post_init__(self) -> None:
+        if self.features.ndim != 2 or self.targets.shape != (self.features.shape[0],):
+            raise InputError(
+                f"features {self.features.shape} and targets {self.targets.shape} do not fit: "
+                "expected (T, F) and (T,)", location=f"recording {self.name!r}",
+            )
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.features.shape[0])
+
+
+@dataclass
+class TrainingData:
+    """All recordings of a training run plus what a model bundle must remember about them.
+
+    ``featurize(poses) -> (T, F) float32`` (normalised) recomputes features from poses; it is
+    needed for augmentations and for streaming inference.
+    """
+
+    behaviors: list[str]
+    recordings: list[RecordingData]
+    feature_names: list[str]
+    mean: np.ndarray
+    std: np.ndarray
+    spec: Any = None
+    individuals: list[str] = field(default_factory=list)
+    keypoints: list[str] = field(default_factory=list)
+    fps: float = 30.0
+    featurize: Callable[["xr.Dataset"], np.ndarray] | None = None
+
+    @property
+    def classes(self) -> list[str]:
+        return [BACKGROUND, *self.behaviors]
+
+    @property
+    def n_features(self) -> int:
+        return len(self.feature_names)
+
+    def by_name(self, names: Sequence[str]) -> list[RecordingData]:
+        index = {r.name: r for r in self.recordings}
+        return [index[n] for n in names]
+
+    def class_counts(self, names: Sequence[str] | None = None) -> np.ndarray:
+        """Annotated frames per class over the named recordings (all when None)."""
+        records = self.recordings if names is None else self.by_name(names)
+        counts = np.zeros(len(self.classes), dtype=np.int64)
+        for record in records:
+            valid = record.targets[record.targets >= 0]
+            counts += np.bincount(valid, minlength=len(self.classes))[: len(self.classes)]
+        return counts
+
+
+def frame_targets(
+    bouts: Sequence[Bout],
+    behaviors: Sequence[str],
+    n_frames: int,
+    scope: Sequence[tuple[int, int]] | None = None,
+) -> np.ndarray:
+    """Per-frame class indices ``(n_frames,)`` int64 from bouts.
+
+    Frames inside a bout of ``behaviors[i]`` get ``i + 1``; other frames inside the annotated
+    ``scope`` (list of ``[start, stop)``; None = the whole recording) get 0; frames outside
+    the scope get -1. Where bouts of two behaviors overlap, the one listed first wins.
+    Bouts of behaviors not in ``behaviors`` are ignored.
+    """
+    targets = np.zeros(n_frames, dtype=np.int64)
+    if scope is not None:
+        targets[:] = IGNORE
+        for start, stop in scope:
+            targets[max(0, start) : min(n_frames, stop)] = 0
+    index = {name: i + 1 for i, name in enumerate(behaviors)}
+    for bout in sorted(bouts, key=lambda b: -index.get(b.behavior, 0)):  # first-listed written last
+        cls = index.get(bout.behavior)
+        if cls is not None:
+            targets[max(0, bout.start) : min(n_frames, bout.stop)] = cls
+    return targets
+
+
+def pad_features(features: np.ndarray, half: int) -> np.ndarray:
+    """``features`` with ``half`` zero rows before and after (zero = the feature mean)."""
+    return np.pad(features, ((half, half), (0, 0)))
+
+
+def gather_windows(padded: np.ndarray, centres: np.ndarray, window: int) -> np.ndarray:
+    """Windows ``(B, window, F)`` centred on ``centres`` from features padded by ``window // 2``."""
+    index = np.asarray(centres)[:, None] + np.arange(window)[None, :]
+    return padded[index]
+
+
+def split_recordings(names: Sequence[str], split: "SplitConfig") -> dict[str, list[str]]:
+    """Assign whole recordings to ``train``/``val``/``test`` (lists, or seeded fractions).
+
+    Raises
+    ------
+    ConfigError
+        When a listed recording does not exist, a recording is listed twice, or there would
+        be no training or no validation recording.
+    """
+    names = list(names)
+    known = set(names)
+    listed: dict[str, list[str]] = {}
+    for side in ("train", "val", "test"):
+        chosen = getattr(split, side)
+        if chosen is not None:
+            missing = [n for n in chosen if n not in known]
+            if missing:
+                raise ConfigError(f"split.{side} names unknown recording(s) {missing}; recordings are {names}")
+            listed[side] = list(chosen)
+    seen: dict[str, str] = {}
+    for side, chosen in listed.items():
+        for name in chosen:
+            if name in seen:
+                raise ConfigError(f"recording {name!r} is in both split.{seen[name]} and split.{side}")
+            seen[name] = side
+    if "val" in listed or "test" in listed or "train" in listed:
+        result = {side: listed.get(side, []) for side in ("train", "val", "test")}
+        if "train" not in listed:
+            result["train"] = [n for n in names if n not in seen]
+    else:
+        order = list(np.random.default_rng(split.seed).permutation(len(names)))
+        shuffled = [names[i] for i in order]
+        n_test = int(round(split.test_fraction * len(names)))
+        n_test = max(1, n_test) if split.test_fraction > 0 else 0
+        n_val = max(1, int(round(split.val_fraction * len(names)))) if split.val_fraction > 0 else 0
+        result = {
+            "test": sorted(shuffled[:n_test]),
+            "val": sorted(shuffled[n_test : n_test + n_val]),
+            "train": sorted(shuffled[n_test + n_val :]),
+        }
+    if not result["train"]:
+        raise ConfigError(f"no recording left for training (split {result}); add recordings or lower the fractions")
+    if not result["val"]:
+        raise ConfigError(
+            "no validation recording: early stopping, trial selection and calibration need one; "
+            "set split.val or split.val_fraction > 0 (and give at least 2 recordings)"
+        )
+    return result
+
+
+def check_split(split: dict[str, list[str]], targets: Mapping[str, np.ndarray], behaviors: Sequence[str]) -> None:
+    """Pre-flight: every behavior must occur in every non-empty split (`ConfigError` otherwise)."""
+    for side in ("train", "val", "test"):
+        names = split.get(side) or []
+        if not names:
+            continue
+        for i, behavior in enumerate(behaviors, start=1):
+            if not any(np.any(targets[n] == i) for n in names):
+                raise ConfigError(
+                    f"behavior {behavior!r} never occurs in the {side} split ({names}); "
+                    "label it there or choose another split (split.train/val/test)"
+                )
+
+
+def build_training_data(
+    recordings: Sequence["Recording"],
+    bouts_by_recording: Mapping[str, Sequence[Bout]],
+    behaviors: Sequence[str],
+    spec: Any,
+    *,
+    scopes: Mapping[str, Sequence[tuple[int, int]]] | None = None,
+    normalise_on: Sequence[str] | None = None,
+    keep_poses: bool = False,
+) -> TrainingData:
+    """Compute features and targets of every recording.
+
+    Parameters
+    ----------
+    recordings
+        Recordings (same individuals and keypoints, mapped by name by the feature spec).
+    bouts_by_recording
+        Bouts per recording name. A recording missing here is not annotated (targets all -1);
+        one present (even with no bouts) is annotated where ``scopes`` says, else everywhere.
+    behaviors
+        Behavior names; class ``i`` is ``behaviors[i - 1]``.
+    spec
+        A `ethoforge.features.FeatureSpec`.
+    scopes
+        Annotated ``[start, stop)`` ranges per recording (default: whole recording).
+    normalise_on
+        Names of the recordings whose features set the mean/std (default: all).
+    keep_poses
+        Keep the poses in each `RecordingData` (for augmentations).
+    """
+    features = {}
+    names: list[str] = []
+    for recording in recordings:
+        matrix = _compute(recording.poses, spec)
+        features[recording.name] = matrix.values
+        names = list(matrix.names)
+    fit = list(normalise_on) if normalise_on is not None else list(features)
+    mean, std = normalisation_stats([features[n] for n in fit])
+    records = []
+    for recording in recordings:
+        bouts = bouts_by_recording.get(recording.name)
+        scope = (scopes or {}).get(recording.name)
+        if bouts is None and scope is None:
+            targets = np.full(recording.n_frames, IGNORE, dtype=np.int64)
+        else:
+            targets = frame_targets(bouts or [], behaviors, recording.n_frames, scope)
+        records.append(RecordingData(
+            recording.name, normalise(features[recording.name], mean, std), targets,
+            recording.poses if keep_poses else None,
+        ))
+    first = recordings[0]
+
+    def featurize(poses: "xr.Dataset") -> np.ndarray:
+        return normalise(_compute(poses, spec).values, mean, std)
+
+    return TrainingData(
+        behaviors=list(behaviors), recordings=records, feature_names=names, mean=mean, std=std, spec=spec,
+        individuals=first.individuals, keypoints=first.keypoints, fps=float(first.fps), featurize=featurize,
+    )
+
+
+def _compute(poses: "xr.Dataset", spec: Any):
+    from ethoforge.features import compute_features
+
+    return compute_features(poses, spec)
+
+
+def normalisation_stats(matrices: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Per-feature mean and std (float32) over the finite values of ``matrices``; std 0 → 1."""
+    stacked = np.concatenate([np.asarray(m, dtype=np.float64) for m in matrices], axis=0)
+    with np.errstate(all="ignore"):
+        mean = np.nanmean(np.where(np.isfinite(stacked), stacked, np.nan), axis=0)
+        std = np.nanstd(np.where(np.isfinite(stacked), stacked, np.nan), axis=0)
+    mean = np.nan_to_num(mean, nan=0.0)
+    std = np.where(np.isfinite(std) & (std > 1e-8), std, 1.0)
+    return mean.astype(np.float32), std.astype(np.float32)
+
+
+def normalise(values: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
+    """``(values - mean) / std`` as float32, non-finite values set to 0 (the mean)."""
+    out = (np.asarray(values, dtype=np.float32) - mean) / std
+    return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0).astype(np.float32, copy=False)

@@ -1,0 +1,156 @@
+"""Project library calls on small generated recordings whose right answers are known."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from ethoforge.errors import ConflictError, InputError, NotFoundError
+from ethoforge.labels import Bout
+from ethoforge.recording import Recording
+from ethoforge.store import Project
+from ethoforge.store.engine import dump_database
+
+
+def make_recording(name: str, n_frames: int = 100, seed: int = 0, fps: float = 30.0) -> Recording:
+    """Two mice, three keypoints, random walk positions (pixels)."""
+    rng = np.random.default_rng(seed)
+    position = 500 + np.cumsum(rng.normal(0, 2, (n_frames, 2, 3, 2)), axis=0)
+    poses = xr.Dataset(
+        {"position": (("time", "space", "keypoint", "individual"), position),
+         "confidence": (("time", "keypoint", "individual"), rng.uniform(0.5, 1, (n_frames, 3, 2)))},
+        coords={"time": np.arange(n_frames), "space": ["x", "y"], "keypoint": ["nose", "neck", "tail"],
+                "individual": ["resident", "intruder"]},
+    )
+    return Recording(name=name, poses=poses, fps=fps, source_format="synthetic")
+
+
+def snapshot(project: Project):
+    """Every table's rows and the files in poses/."""
+    return dump_database(project.engine), sorted(os.listdir(project.poses_dir))
+
+
+@pytest.fixture
+def project(tmp_path):
+    with Project.create(tmp_path / "project") as opened:
+        yield opened
+
+
+def test_import_and_load_recording_round_trip(project):
+    original = make_recording("r1", n_frames=50)
+    info = project.import_recording_object(original)
+    assert (info.id, info.name, info.n_frames, info.fps) == (1, "r1", 50, 30.0)
+    assert info.individuals == ["resident", "intruder"] and info.keypoints == ["nose", "neck", "tail"]
+    assert info.poses_path == "poses/1.nc" and os.listdir(project.poses_dir) == ["1.nc"]
+    loaded = project.load_recording("r1")
+    np.testing.assert_array_equal(loaded.poses["position"].values, original.poses["position"].values)
+    assert loaded.poses["position"].dims == ("time", "space", "keypoint", "individual")
+    assert loaded.content_hash == original.content_hash
+    assert project.get_recording(1).name == project.get_recording("r1").name == "r1"
+
+
+def test_duplicate_content_or_name_conflicts_and_changes_nothing(project):
+    project.import_recording_object(make_recording("r1", seed=1))
+    before = snapshot(project)
+    with pytest.raises(ConflictError, match="already imported as recording 'r1'"):
+        project.import_recording_object(make_recording("other", seed=1))
+    with pytest.raises(ConflictError, match="named 'r1' already exists"):
+        project.import_recording_object(make_recording("r1", seed=2))
+    assert snapshot(project) == before
+
+
+def test_unknown_recording_lists_the_known_ones(project):
+    project.import_recording_object(make_recording("r1"))
+    with pytest.raises(NotFoundError, match="no recording 'r9'.*r1"):
+        project.get_recording("r9")
+
+
+def test_bouts_stored_and_returned_in_order(project):
+    project.import_recording_object(make_recording("r1", n_frames=100))
+    added = project.add_bouts("r1", [Bout("r1", "b", 50, 60), Bout("r1", "a", 0, 10, agent="resident", score=0.5)],
+                              annotator="ann", mark_scope=True)
+    assert added == 2
+    bouts = project.get_bouts("r1")
+    assert [(b.behavior, b.start, b.stop) for b in bouts] == [("a", 0, 10), ("b", 50, 60)]
+    assert bouts[0].agent == "resident" and bouts[0].score == 0.5 and bouts[0].annotator == "ann"
+    assert project.get_bouts("r1", ["b"])[0].start == 50
+    assert project.annotated_scopes("r1") == [(None, 0, 100)]
+
+
+@pytest.mark.parametrize("bout, message", [
+    (Bout("r1", "a", 95, 101), "stop frame 101 is past the last pose frame \\(99"),  # stop == n_frames is fine
+    (Bout("r1", "a", 10, 10), "stop frame 10 must be after start frame 10"),
+    (Bout("r1", "a", -1, 3), "negative"),
+    (Bout("r1", "dance", 0, 5), "unknown behavior 'dance'; expected one of \\['a', 'b'\\]"),
+    (Bout("r1", "b", 15, 25), "'b' \\[15, 25\\) overlaps 'a' \\[10, 20\\).*mutually exclusive"),
+])
+def test_bad_bouts_are_refused_and_change_nothing(project, bout, message):
+    project.import_recording_object(make_recording("r1", n_frames=100))
+    project.create_dataset("ds", "a;b", recordings=["r1"])
+    project.add_bouts("r1", [Bout("r1", "a", 10, 20), Bout("r1", "a", 95, 100)])  # last frame is 99
+    before = snapshot(project)
+    with pytest.raises(InputError, match=message):
+        project.add_bouts("r1", [Bout("r1", "a", 30, 40), bout])
+    assert snapshot(project) == before
+
+
+def test_same_bouts_twice_conflict_unless_replaced(project):
+    project.import_recording_object(make_recording("r1"))
+    project.add_bouts("r1", [Bout("r1", "a", 0, 10)])
+    with pytest.raises(ConflictError, match="already stored.*--replace"):
+        project.add_bouts("r1", [Bout("r1", "a", 0, 10)])
+    project.add_bouts("r1", [Bout("r1", "a", 0, 10), Bout("r1", "a", 20, 30)], replace=True)
+    assert [(b.start, b.stop) for b in project.get_bouts("r1")] == [(0, 10), (20, 30)]
+
+
+def test_failed_import_with_bouts_leaves_no_rows_and_no_pose_file(project):
+    before = snapshot(project)
+    with pytest.raises(InputError, match="past the last pose frame"):
+        project.import_recording_object(make_recording("r1", n_frames=20), [Bout("r1", "a", 0, 21)])
+    assert snapshot(project) == before
+    assert not [p for p in project.poses_dir.iterdir()]
+
+
+def test_datasets_create_list_show_and_validate(project, tmp_path):
+    project.import_recording_object(make_recording("r1", seed=1))
+    project.import_recording_object(make_recording("r2", seed=2))
+    info = project.create_dataset("social", "attack; mount", recordings=["r1", 2])
+    assert (info.name, info.behaviors, info.recordings) == ("social", ["attack", "mount"], ["r1", "r2"])
+    assert [d.name for d in project.datasets()] == ["social"]
+    assert project.get_dataset("social").recordings == ["r1", "r2"]
+    before = snapshot(project)
+    with pytest.raises(InputError, match="at least 1 behavior"):
+        project.create_dataset("empty", "")
+    with pytest.raises(InputError, match="at most 20 behaviors, got 21"):
+        project.create_dataset("big", [f"b{i}" for i in range(21)])
+    with pytest.raises(InputError, match="one word"):
+        project.create_dataset("two words", "a")
+    with pytest.raises(ConflictError, match="already exists"):
+        project.create_dataset("social", "a")
+    with pytest.raises(NotFoundError, match="no recording 'r3'"):
+        project.create_dataset("third", "a", recordings=["r3"])
+    with pytest.raises(InputError, match="no imported recording comes from this folder"):
+        project.create_dataset("third", "a", folders=[tmp_path])
+    assert snapshot(project) == before
+
+
+def test_dataset_refuses_recordings_whose_bouts_overlap(project):
+    project.import_recording_object(make_recording("r1"))
+    project.add_bouts("r1", [Bout("r1", "a", 0, 10), Bout("r1", "b", 5, 15)])  # no dataset yet: allowed
+    with pytest.raises(InputError, match="overlaps"):
+        project.create_dataset("ds", "a;b", recordings=["r1"])
+    assert project.create_dataset("ds", "a;c", recordings=["r1"]).recordings == ["r1"]
+
+
+def test_summary_counts(project):
+    project.import_recording_object(make_recording("r1", n_frames=60), [Bout("r1", "a", 0, 10), Bout("r1", "a", 20, 25)])
+    project.import_recording_object(make_recording("r2", n_frames=90, seed=3))
+    project.create_dataset("ds", "a", recordings=["r1", "r2"])
+    summary = project.summary()
+    assert (summary["recordings"], summary["frames"], summary["bouts"]) == (2, 150, 2)
+    assert summary["duration_s"] == 5.0
+    assert summary["behaviors"] == {"a": {"bouts": 2, "frames": 15}}
+    assert summary["datasets"] == [{"name": "ds", "behaviors": ["a"], "recordings": 2}]
