@@ -129,3 +129,149 @@ def test_no_project_here_says_how_to_make_one(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = cli("summary")
     assert result.exit_code == 1 and "ethoforge init" in result.stderr
+
+
+# ------------------------------------------------------------------ the bad-input corpus
+
+@pytest.fixture(scope="module")
+def corpus_project(tmp_path_factory, ethome5_dir):
+    """REC_A (5,700 frames) in dataset 'social' (interact; chase); REC_B in no dataset."""
+    root = tmp_path_factory.mktemp("corpus") / "project"
+    ok("init", root)
+    ok("import", "poses", pose_file(ethome5_dir, REC_A), pose_file(ethome5_dir, REC_B), "--project", root)
+    ok("dataset", "create", "social", "--behaviors", "interact;chase", "--recordings", REC_A, "--project", root)
+    ok("import", "labels", ethome5_dir / "labels_boris" / f"{REC_A}_reencode.csv", "--format", "boris",
+       "--project", root)
+    return root
+
+
+def _dlc_lines(ethome5_dir: Path, n_rows: int = 30) -> list[str]:
+    return pose_file(ethome5_dir, REC_A).read_text().splitlines()[: 4 + n_rows]
+
+
+def _boris_lines(ethome5_dir: Path) -> list[str]:
+    return (ethome5_dir / "labels_boris" / f"{REC_A}_reencode.csv").read_text().splitlines()
+
+
+def _blank_xy(line: str) -> str:
+    cells = line.split(",")
+    return ",".join(c if i == 0 or (i - 1) % 3 == 2 else "" for i, c in enumerate(cells))
+
+
+def _non_numeric(line: str) -> str:
+    cells = line.split(",")
+    cells[1] = "abc"
+    return ",".join(cells)
+
+
+def _boris_fps(lines: list[str], fps: str) -> list[str]:
+    header = lines.index(next(line for line in lines if line.startswith("Time,")))
+    return lines[: header + 1] + [line.replace(",30.0,", f",{fps},") for line in lines[header + 1:]]
+
+
+# (case id, file name, builder(ethome5_dir) -> text, extra CLI args, regexes the message must match)
+POSE_CASES = [
+    ("truncated", "truncated.csv", lambda d: "\n".join(_dlc_lines(d))[:-30], [],
+     [r"truncated\.csv, line 34", r"expected 43", r"truncated"]),
+    ("missing_header_rows", "noheader.csv", lambda d: "\n".join(_dlc_lines(d)[:1] + _dlc_lines(d)[4:]), [],
+     [r"noheader\.csv, line \d+", r"expected 'scorer'.*'bodyparts', 'coords'"]),
+    ("wrong_header_row", "wrongheader.csv",
+     lambda d: "\n".join(_dlc_lines(d)[:2] + ["bodyparts,oops"] + _dlc_lines(d)[3:]), [],
+     [r"wrongheader\.csv, line 3", r"header row has 1 columns.*42"]),
+    ("non_numeric_cell", "nonnumeric.csv",
+     lambda d: "\n".join(_dlc_lines(d)[:10] + [_non_numeric(_dlc_lines(d)[10])] + _dlc_lines(d)[11:]), [],
+     [r"nonnumeric\.csv, line 11", r"'abc'.*adult/nose/x.*not a number"]),
+    ("empty_file", "empty.csv", lambda d: "", [], [r"empty\.csv, line 1", r"empty"]),
+    ("nan_only_keypoints", "allnan.csv",
+     lambda d: "\n".join(_dlc_lines(d)[:4] + [_blank_xy(line) for line in _dlc_lines(d)[4:]]), [],
+     [r"allnan\.csv", r"every keypoint is NaN"]),
+    ("duplicate_import", f"{REC_A}_copy.csv", lambda d: pose_file(d, REC_A).read_text(), [],
+     [rf"{REC_A}_copy\.csv are already imported as recording '{REC_A}'"]),
+]
+
+LABEL_HEADER = "recording,behavior,start,stop,agent\n"
+LABEL_CASES = [
+    ("past_last_pose_frame", f"{REC_A}_past.csv",
+     lambda d: LABEL_HEADER + f"{REC_A},interact,10,20,adult\n{REC_A},interact,5690,5701,adult\n",
+     ["--format", "intervals"], [rf"{REC_A}_past\.csv, line 3", r"past the last pose frame \(5699"]),
+    ("stop_not_after_start", f"{REC_A}_stop.csv",
+     lambda d: LABEL_HEADER + f"{REC_A},interact,100,100,adult\n", ["--format", "intervals"],
+     [rf"{REC_A}_stop\.csv, line 2", r"stop frame 100 must be after start frame 100"]),
+    ("overlapping_exclusive_behaviors", f"{REC_A}_overlap.csv",
+     lambda d: LABEL_HEADER + f"{REC_A},chase,5000,5100,adult\n{REC_A},interact,5050,5060,adult\n",
+     ["--format", "intervals"],
+     [rf"{REC_A}_overlap\.csv, frame 5050", r"overlaps 'chase' \[5000, 5100\).*mutually exclusive"]),
+    ("unknown_behavior", f"{REC_A}_unknown.csv",
+     lambda d: LABEL_HEADER + f"{REC_A},groom,0,10,adult\n", ["--format", "intervals"],
+     [rf"{REC_A}_unknown\.csv, bout 1 \(groom \[0, 10\)\)", r"unknown behavior 'groom'; expected one of \['chase', 'interact'\]"]),
+    ("non_numeric_frame", f"{REC_A}_text.csv",
+     lambda d: LABEL_HEADER + f"{REC_A},interact,ten,20,adult\n", ["--format", "intervals"],
+     [rf"{REC_A}_text\.csv, line 2", r"'ten'"]),
+    ("missing_label_columns", f"{REC_A}_columns.csv",
+     lambda d: "who,what\nadult,interact\n", ["--format", "intervals"],
+     [rf"{REC_A}_columns\.csv", r"start"]),
+    ("fps_contradicts_file", f"{REC_A}_fps25.csv", lambda d: "\n".join(_boris_fps(_boris_lines(d), "25.0")),
+     ["--format", "boris"], [rf"{REC_A}_fps25\.csv", r"fps contradictory: the file says 25 fps but fps=30"]),
+    ("fps_option_contradicts_recording", f"{REC_A}_reencode.csv", lambda d: "\n".join(_boris_lines(d)),
+     ["--format", "boris", "--fps", "25"],
+     [rf"{REC_A}_reencode\.csv", rf"--fps 25 was given but recording '{REC_A}' has 30 fps"]),
+    ("fps_missing", "unknown_session.csv",
+     lambda d: "\n".join(_boris_fps(_boris_lines(d), "")).replace(REC_A, "another_video"), ["--format", "boris"],
+     [r"unknown_session\.csv, line \d+", r"no fps: pass fps="]),
+    ("boris_unmatched_start", f"{REC_A}_unmatched.csv", lambda d: "\n".join(_boris_lines(d)[:-1]),
+     ["--format", "boris"], [rf"{REC_A}_unmatched\.csv, line \d+", r"START"]),
+    ("no_matching_recording", "someone_else.csv", lambda d: "behavior,start,stop\ninteract,0,10\n",
+     ["--format", "intervals"], [r"someone_else\.csv", r"no recording in the project matches 'someone_else'.*--recording"]),
+    ("labels_already_imported", f"{REC_A}_again.csv", lambda d: "\n".join(_boris_lines(d)), ["--format", "boris"],
+     [rf"{REC_A}_again\.csv", r"already stored.*--replace"]),
+]
+
+
+def _assert_clean_failure(root: Path, result, patterns: list[str], before) -> None:
+    import re
+
+    assert result.exit_code == 1, result.output
+    message = result.stderr
+    assert message.startswith("error: ") and message.count("\n") == 1, message
+    for pattern in patterns:
+        assert re.search(pattern, message), f"{pattern!r} not in {message!r}"
+    assert "Traceback" not in result.output and result.stdout == ""
+    assert snapshot(root) == before
+
+
+@pytest.mark.parametrize("case, name, build, args, patterns", POSE_CASES, ids=[c[0] for c in POSE_CASES])
+def test_bad_pose_file(corpus_project, ethome5_dir, tmp_path, case, name, build, args, patterns):
+    path = tmp_path / name
+    path.write_text(build(ethome5_dir))
+    before = snapshot(corpus_project)
+    result = cli("import", "poses", path, *args, "--project", corpus_project)
+    _assert_clean_failure(corpus_project, result, patterns, before)
+
+
+@pytest.mark.parametrize("case, name, build, args, patterns", LABEL_CASES, ids=[c[0] for c in LABEL_CASES])
+def test_bad_label_file(corpus_project, ethome5_dir, tmp_path, case, name, build, args, patterns):
+    path = tmp_path / name
+    path.write_text(build(ethome5_dir))
+    before = snapshot(corpus_project)
+    result = cli("import", "labels", path, *args, "--project", corpus_project)
+    _assert_clean_failure(corpus_project, result, patterns, before)
+
+
+@pytest.mark.parametrize("behaviors, pattern", [
+    ("", r"at least 1 behavior, got none"),
+    (";".join(f"b{i}" for i in range(21)), r"at most 20 behaviors, got 21"),
+    ("a;b;a", r"'a' is listed twice"),
+])
+def test_bad_dataset(corpus_project, behaviors, pattern):
+    before = snapshot(corpus_project)
+    result = cli("dataset", "create", "other", "--behaviors", behaviors, "--recordings", REC_B,
+                 "--project", corpus_project)
+    _assert_clean_failure(corpus_project, result, [pattern], before)
+
+
+def test_bad_options(corpus_project):
+    before = snapshot(corpus_project)
+    result = cli("import", "labels", "x.csv", "--format", "excel", "--project", corpus_project)
+    _assert_clean_failure(corpus_project, result, [r"unknown label format 'excel'; expected one of"], before)
+    result = cli("import", "poses", "x.csv", "--rename", "nose", "--project", corpus_project)
+    _assert_clean_failure(corpus_project, result, [r"--rename expects old:new"], before)

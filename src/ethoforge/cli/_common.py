@@ -93,14 +93,15 @@ def greedy(*options: str) -> type[GreedyListCommand]:
 
 @contextmanager
 def progress_bar(description: str, enabled: bool = True) -> Iterator[Callable[[int, int, str], None]]:
-    """A rich progress bar on stderr; yields ``update(done, total, item)``."""
-    if not enabled:
+    """A rich progress bar on stderr (when it is a terminal); yields ``update(done, total, item)``."""
+    console = stderr()
+    if not (enabled and console.is_terminal):
         yield lambda done, total, item: None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TextColumn("{task.fields[item]}"), console=stderr(), transient=True) as progress:
+                  TextColumn("{task.fields[item]}"), console=console, transient=True) as progress:
         task = progress.add_task(description, total=None, item="")
 
         def update(done: int, total: int, item: str) -> None:

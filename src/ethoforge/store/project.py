@@ -670,7 +670,7 @@ def _resolve_label_recording(name: str, recordings: dict[str, RecordingInfo], pa
     if matched is None:
         known = ", ".join(list(recordings)[:10]) or "none yet"
         raise NotFoundError(
-            f"{path}: no recording in the project matches {name!r} (the file names it; recordings: "
+            f"{path}: no recording in the project matches {name!r} (named by the file or its file name; recordings: "
             f"{known}); import its poses first or pass --recording NAME"
         )
     return matched

@@ -1,0 +1,39 @@
+"""``ethoforge worker PROJECT``: run background jobs of a project (training, inference).
+
+Mount it in the CLI package with a module ``ethoforge/cli/worker.py`` holding
+``from ethoforge.cli_jobs import register``, or ``app.add_typer(cli_jobs.app)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Background job workers.")
+
+
+@app.command("worker")
+def worker(
+    project: Annotated[Path, typer.Argument(help="Project folder (as this machine sees the shared storage).")],
+    redis: Annotated[str | None, typer.Option(
+        "--redis", envvar="ETHOFORGE_REDIS_URL",
+        help="Redis URL of a shared queue (redis://host:port/db); default: the project's SQLite queue.")] = None,
+    workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Jobs run at the same time.")] = 1,
+    stale_after: Annotated[float | None, typer.Option(
+        "--stale-after", min=1.0, envvar="ETHOFORGE_JOB_STALE_S",
+        help="Seconds without heartbeat after which a running job is marked failed (default 30).")] = None,
+) -> None:
+    """Run jobs from the project's queue until stopped (Ctrl-C lets running jobs finish; twice stops now)."""
+    import logging
+
+    from ethoforge.jobs.worker import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    run_worker(project, redis_url=redis, workers=workers, stale_after_s=stale_after)
+
+
+def register(root: typer.Typer) -> None:
+    """Add the ``worker`` command to the root app (the CLI package's module protocol)."""
+    root.command("worker")(worker)

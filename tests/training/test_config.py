@@ -1,0 +1,40 @@
+"""TrainConfig validation: bad values raise ConfigError naming the option."""
+
+from __future__ import annotations
+
+import pytest
+
+from ethoforge.errors import ConfigError
+from ethoforge.training.config import DEFAULT_FAMILY, TrainConfig, make_config
+
+
+def test_defaults():
+    config = TrainConfig()
+    assert config.window == 31 and config.sampling == "balanced" and config.family == DEFAULT_FAMILY
+    assert config.device == "auto" and config.trials == 1
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"window": 30}, "window must be an odd"),
+    ({"window": 0}, "window"),
+    ({"lr": 0.0}, "lr must be > 0"),
+    ({"lr": -1e-3}, "lr must be > 0"),
+    ({"family": "resnet"}, "family"),
+    ({"sampling": "oversample"}, "sampling"),
+    ({"augment": "perm_id:p=2"}, "p must be in"),
+    ({"augment": "shuffle"}, "unknown augmentation 'shuffle'"),
+    ({"class_weights": {"a": -1}}, "class weights"),
+    ({"epochs": 0}, "epochs"),
+    ({"batchsize": 3}, "batchsize"),
+])
+def test_bad_values_raise_config_error(options, message):
+    with pytest.raises(ConfigError, match=message):
+        TrainConfig(**options)
+    with pytest.raises(ConfigError, match=message):
+        make_config(options)
+
+
+def test_make_config_overrides_and_round_trips():
+    config = make_config({"window": 11}, epochs=3, split={"val": ["r1"]})
+    assert (config.window, config.epochs, config.split.val) == (11, 3, ["r1"])
+    assert TrainConfig(**config.model_dump()) == config
