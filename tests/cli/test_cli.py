@@ -22,6 +22,7 @@ from ethoforge.store.engine import dump_database
 
 REC_A = "e3v813a-20210610T122332-122642"  # 5,700 frames, 10 BORIS bouts
 REC_B = "e3v813a-20210610T122758-123309"  # 9,330 frames
+REC_C = "e3v813a-20210610T120637-121213"  # 10,080 frames, 15 bouts, 1,090 interact frames
 runner = CliRunner()
 
 
@@ -70,7 +71,7 @@ def test_ethome5_import_counts(ethome_project):
     assert recordings[0]["individuals"] == ["adult", "juvenile"] and len(recordings[0]["keypoints"]) == 7
 
 
-def test_dataset_create_list_show(ethome_project):
+def test_dataset_create_list_show(ethome_project, ethome5_dir):
     created = as_json("dataset", "create", "social", "--behaviors", "interact", "--recordings", REC_A, "4",
                       "--project", ethome_project)
     assert created["recordings"] == [REC_A, REC_B] and created["behaviors"] == ["interact"]
@@ -78,6 +79,21 @@ def test_dataset_create_list_show(ethome_project):
     assert [d["name"] for d in listed] == ["social"]
     assert as_json("dataset", "show", "social", "--project", ethome_project)["recordings"] == [REC_A, REC_B]
     assert "interact" in ok("dataset", "show", "social", "--project", ethome_project).stdout
+    by_folder = as_json("dataset", "create", "all5", "--behaviors", "interact", "--folders",
+                        ethome5_dir / "poses", "--project", ethome_project)
+    assert len(by_folder["recordings"]) == 5 and by_folder["folders"] == [str((ethome5_dir / "poses").resolve())]
+
+
+def test_frame_labels_match_by_prefix_and_replace(ethome_project, ethome5_dir):
+    frames_file = ethome5_dir / "labels_frames" / f"{REC_C}_DERIVED_frame_labels.csv"
+    result = ok("import", "labels", frames_file, "--format", "frames", "--replace", "--annotator", "ethome",
+                "--project", ethome_project)
+    assert "15 bouts" in result.stdout
+    with Project.open(ethome_project) as project:
+        bouts = project.get_bouts(REC_C)
+        assert len(bouts) == 15 and {b.annotator for b in bouts} == {"ethome"}
+        assert sum(b.length for b in bouts) == 1_090  # SOURCES.md: 1,090 interact frames
+        assert project.annotated_scopes(REC_C) == [(None, 0, 10_080)]
 
 
 def test_export_labels_round_trip(ethome_project, tmp_path, ethome5_dir):

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from ethoforge.errors import InputError, NotFoundError
-from ethoforge.store import Project
-from ethoforge.store import registry
+from ethoforge.store import Project, registry
 
 
 @pytest.fixture()
@@ -49,7 +49,7 @@ def test_register_moves_the_bundle_and_adds_a_row(project: Project, tmp_path: Pa
 def test_a_failed_registration_leaves_the_bundle_where_it_was(project: Project, tmp_path: Path):
     first = registry.register_model(project, "mice", _bundle(tmp_path / "b1", "a"), "gbdt", name="same")
     source = _bundle(tmp_path / "b2", "b")
-    with pytest.raises(Exception):  # the name is unique: the transaction fails after the move
+    with pytest.raises(IntegrityError):  # the name is unique: the transaction fails after the move
         registry.register_model(project, "mice", source, "gbdt", name="same")
     assert (source / "bundle.json").is_file()
     assert [m.id for m in registry.list_models(project)] == [first.id]

@@ -6,7 +6,7 @@ against A (F1 itself is symmetric). Cohen's kappa corrects raw agreement for cha
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

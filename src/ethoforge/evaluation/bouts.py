@@ -12,7 +12,7 @@ matching; at exactly 0.5 only exact ties can differ, which does not change the c
 from __future__ import annotations
 
 from bisect import bisect_left
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 

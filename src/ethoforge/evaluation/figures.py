@@ -6,8 +6,8 @@ they are safe in worker threads and servers. Each function writes one PNG atomic
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -79,8 +79,9 @@ def _line_plot(x: np.ndarray, lines: dict[str, np.ndarray], *, ylabel: str, titl
     axes = figure.add_subplot()
     for label, y in lines.items():
         # markers keep a one-entry history (gbdt) visible as points; the macro mean is dashed black
-        style = {"color": "black", "linestyle": "--"} if label.startswith("macro") else {}
-        axes.plot(x, y, marker="o", markersize=3 if len(x) > 30 else 5, label=label, **style)
+        macro = label.startswith("macro")
+        axes.plot(x, y, marker="o", markersize=3 if len(x) > 30 else 5, label=label,
+                  color="black" if macro else None, linestyle="--" if macro else "-")
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel("epoch")
     axes.set_ylabel(ylabel)

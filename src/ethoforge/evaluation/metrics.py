@@ -11,7 +11,7 @@ Every number returned is a plain Python ``int``/``float`` (ready for JSON and YA
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -10,9 +10,10 @@ import dataclasses
 import json
 import math
 import platform
-from datetime import datetime, timezone
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -210,7 +211,7 @@ def write_training_report(
     files += [p.relative_to(directory).as_posix() for p in plots.values()]
 
     report = {
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "seed": seed,
         "classes": list(classes),
         "summary": {

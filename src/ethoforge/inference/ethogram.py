@@ -7,8 +7,8 @@ points per behavior (block maxima, so short peaks stay visible).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 

@@ -8,7 +8,7 @@ vectorised over frames (a 10-hour recording at 30 fps is ~1 M frames).
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -45,7 +45,7 @@ def smooth_probabilities(probs, window_frames: int) -> np.ndarray:
     return smoothed.astype(array.dtype if np.issubdtype(array.dtype, np.floating) else np.float64)
 
 
-def _per_behavior(value: int | float | Mapping[str, float] | None, classes: Sequence[str], default: float,
+def _per_behavior(value: float | Mapping[str, float] | None, classes: Sequence[str], default: float,
                   name: str) -> np.ndarray:
     """A per-class array (index 0 unused) from one number or a {behavior: value} dict."""
     out = np.full(len(classes), float(default))

@@ -8,9 +8,10 @@ cancelled``. ``project`` is an open `ethoforge.store.Project` or a project folde
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ethoforge.errors import ConflictError
 from ethoforge.store import jobs_repo
@@ -25,7 +26,7 @@ DEFAULT_STALE_S = 30.0
 
 
 @contextmanager
-def _opened(project: "Project | str | Path") -> Iterator["Project"]:
+def _opened(project: Project | str | Path) -> Iterator[Project]:
     from ethoforge.store import Project
 
     if isinstance(project, Project):
@@ -36,7 +37,7 @@ def _opened(project: "Project | str | Path") -> Iterator["Project"]:
 
 
 def submit_job(
-    project: "Project | str | Path",
+    project: Project | str | Path,
     kind: JobKind,
     params: dict[str, Any] | None = None,
     dataset: str | int | None = None,
@@ -74,25 +75,25 @@ def submit_job(
         return job.id
 
 
-def _enqueue(project: "Project", job_id: int, redis_url: str | None) -> None:
+def _enqueue(project: Project, job_id: int, redis_url: str | None) -> None:
     from ethoforge.jobs.queue import enqueue_job
 
     try:
         enqueue_job(project.root, job_id, redis_url)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001  (redis down, queue file unwritable...: the job fails, said why)
         message = f"could not queue the job: {type(error).__name__}: {error}"
         jobs_repo.set_status(project, job_id, "failed", only_from=("pending",), error=message, message=message)
         raise ConflictError(message) from None
 
 
-def get_job(project: "Project | str | Path", job_id: int) -> JobInfo:
+def get_job(project: Project | str | Path, job_id: int) -> JobInfo:
     """The job ``job_id`` (`NotFoundError` if none)."""
     with _opened(project) as opened:
         return jobs_repo.get_job_row(opened, job_id)
 
 
 def list_jobs(
-    project: "Project | str | Path", status: str | list[str] | None = None, dataset: str | int | None = None
+    project: Project | str | Path, status: str | list[str] | None = None, dataset: str | int | None = None
 ) -> list[JobInfo]:
     """Jobs, newest first, optionally of some statuses and one dataset (name or id)."""
     with _opened(project) as opened:
@@ -100,7 +101,7 @@ def list_jobs(
         return jobs_repo.select_jobs(opened, status, dataset_id)
 
 
-def cancel_job(project: "Project | str | Path", job_id: int) -> JobInfo:
+def cancel_job(project: Project | str | Path, job_id: int) -> JobInfo:
     """Cancel a job: a pending one at once, a running one within seconds (its worker stops it,
     killing the job process if it does not stop by itself). Cancelling twice is harmless.
 
@@ -113,7 +114,7 @@ def cancel_job(project: "Project | str | Path", job_id: int) -> JobInfo:
         return jobs_repo.request_cancel(opened, job_id)
 
 
-def delete_job(project: "Project | str | Path", job_id: int) -> None:
+def delete_job(project: Project | str | Path, job_id: int) -> None:
     """Delete a finished or pending job and its working folder (models it made stay).
 
     Raises
@@ -131,7 +132,7 @@ def delete_job(project: "Project | str | Path", job_id: int) -> None:
         discard_job_outputs(opened.root, job_id)
 
 
-def resume_job(project: "Project | str | Path", job_id: int, *, redis_url: str | None = None) -> JobInfo:
+def resume_job(project: Project | str | Path, job_id: int, *, redis_url: str | None = None) -> JobInfo:
     """Queue a failed job again; a training job continues from its last checkpoint.
 
     Raises
@@ -166,7 +167,7 @@ def stale_after_s() -> float:
         return DEFAULT_STALE_S
 
 
-def reap_stale_jobs(project: "Project | str | Path", older_than_s: float | None = None) -> list[int]:
+def reap_stale_jobs(project: Project | str | Path, older_than_s: float | None = None) -> list[int]:
     """Mark failed every preparing/training job whose heartbeat is older than ``older_than_s``.
 
     Such a job's worker died (or lost the database); `resume_job` continues it from its last

@@ -14,11 +14,12 @@ job's ``result`` dict; it raises `JobCancelled` (or `ethoforge.errors.Cancelled`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from ethoforge.jobs.params import train_options
-from ethoforge.jobs.runner import JobCancelled, Reporter
+from ethoforge.jobs.runner import JobCancelled, Reporter, _jsonable
 from ethoforge.jobs.supervisor import job_dir
 from ethoforge.store import jobs_repo, registry
 
@@ -37,7 +38,7 @@ def checkpoint_path(project_root: Path, job_id: int) -> Path:
     return job_dir(project_root, job_id) / f".{BUNDLE_DIR}.partial" / "checkpoints" / "latest.pt"
 
 
-def train_body(project: "Project", job: "JobInfo", reporter: Reporter) -> dict[str, Any]:
+def train_body(project: Project, job: JobInfo, reporter: Reporter) -> dict[str, Any]:
     """Train on the job's dataset and register the model."""
     from ethoforge.pipeline import train_from_recordings
 
@@ -48,6 +49,9 @@ def train_body(project: "Project", job: "JobInfo", reporter: Reporter) -> dict[s
         raise JobCancelled()
     recordings = _load(project, names, reporter)
     bouts = {name: project.get_bouts(name, dataset.behaviors, sources=HUMAN_SOURCES) for name in names}
+    scopes = {name: [(start, stop) for behavior, start, stop in project.annotated_scopes(name)
+                     if behavior is None or behavior in dataset.behaviors] for name in names}
+    scopes = {name: ranges for name, ranges in scopes.items() if ranges}
     if options.get("resume"):
         options["resume"] = str(project.root / options["resume"])
         reporter.log(f"resuming from checkpoint {options['resume']}")
@@ -70,9 +74,12 @@ def train_body(project: "Project", job: "JobInfo", reporter: Reporter) -> dict[s
 
     if not reporter.stage("computing features and training"):
         raise JobCancelled()
-    result = train_from_recordings(recordings, bouts, dataset.behaviors, options, out_dir, progress=progress)
+    result = train_from_recordings(recordings, bouts, dataset.behaviors, options, out_dir, progress=progress,
+                                   scopes=scopes or None)
     if reporter.cancel_requested or jobs_repo.get_job_row(project, job.id).cancel_requested:
         raise JobCancelled()
+    reporter.progress["history"] = [_jsonable(row) for row in result.history]  # incl. epochs before a resume
+    jobs_repo.write_progress(project, job.id, dict(reporter.progress))
     config = result.config.model_dump(mode="json") if hasattr(result.config, "model_dump") else dict(result.config)
     config.pop("resume", None)
     model = registry.register_model(
@@ -85,8 +92,6 @@ def train_body(project: "Project", job: "JobInfo", reporter: Reporter) -> dict[s
 
 
 def _metrics_of(result) -> dict[str, Any]:
-    from ethoforge.jobs.runner import _jsonable
-
     metrics = dict(_jsonable(getattr(result, "metrics", {}) or {}))
     for key in ("best_trial", "best_epoch", "temperature"):
         if hasattr(result, key):
@@ -94,7 +99,7 @@ def _metrics_of(result) -> dict[str, Any]:
     return metrics
 
 
-def _load(project: "Project", names: list[str], reporter: Reporter) -> list["Recording"]:
+def _load(project: Project, names: list[str], reporter: Reporter) -> list[Recording]:
     recordings = []
     for name in names:
         if reporter.cancel_requested:
@@ -103,7 +108,7 @@ def _load(project: "Project", names: list[str], reporter: Reporter) -> list["Rec
     return recordings
 
 
-def _targets(project: "Project", job: "JobInfo") -> list[str]:
+def _targets(project: Project, job: JobInfo) -> list[str]:
     requested = job.params.get("recordings")
     if requested:
         return [project.get_recording(r).name for r in requested]
@@ -112,7 +117,7 @@ def _targets(project: "Project", job: "JobInfo") -> list[str]:
     return [r.name for r in project.recordings()]
 
 
-def infer_body(project: "Project", job: "JobInfo", reporter: Reporter, *, store_bouts: bool = False) -> dict[str, Any]:
+def infer_body(project: Project, job: JobInfo, reporter: Reporter, *, store_bouts: bool = False) -> dict[str, Any]:
     """Run a model over recordings and write its outputs (and, for prelabel, store the bouts)."""
     from ethoforge.inference.bundle import load_bundle
 
@@ -144,7 +149,7 @@ def infer_body(project: "Project", job: "JobInfo", reporter: Reporter, *, store_
     return result
 
 
-def prelabel_body(project: "Project", job: "JobInfo", reporter: Reporter) -> dict[str, Any]:
+def prelabel_body(project: Project, job: JobInfo, reporter: Reporter) -> dict[str, Any]:
     """`infer_body` that stores the predicted bouts."""
     return infer_body(project, job, reporter, store_bouts=True)
 
@@ -187,7 +192,7 @@ def _bouts_from_proba(recording, proba, bundle, params: dict) -> list:
     return [b for b in bouts if b.length >= min_bout]
 
 
-def _store_predicted(project: "Project", recording: str, bouts: list, behaviors: list[str]) -> int:
+def _store_predicted(project: Project, recording: str, bouts: list, behaviors: list[str]) -> int:
     """Replace the recording's predicted bouts of ``behaviors`` by ``bouts`` minus human-labelled frames."""
     from sqlalchemy import delete
 
@@ -205,7 +210,7 @@ def _store_predicted(project: "Project", recording: str, bouts: list, behaviors:
     return len(kept)
 
 
-BODIES: dict[str, Callable[["Project", "JobInfo", Reporter], dict[str, Any]]] = {
+BODIES: dict[str, Callable[[Project, JobInfo, Reporter], dict[str, Any]]] = {
     "train": train_body,
     "infer": infer_body,
     "prelabel": prelabel_body,

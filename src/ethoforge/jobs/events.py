@@ -76,7 +76,7 @@ class JobWatcher:
     ...     sleep(0.5)
     """
 
-    def __init__(self, project: "Project", job_id: int) -> None:
+    def __init__(self, project: Project, job_id: int) -> None:
         self.project = project
         self.job_id = job_id
         self.last: JobInfo | None = None
@@ -96,7 +96,7 @@ class JobWatcher:
         return messages
 
 
-def job_events_since(project: "Project", job_id: int, version: int) -> tuple[JobInfo | None, int]:
+def job_events_since(project: Project, job_id: int, version: int) -> tuple[JobInfo | None, int]:
     """The job if its version is newer than ``version`` (else None), and its current version."""
     current = jobs_repo.get_job_version(project, job_id)
     if current <= version:

@@ -31,7 +31,7 @@ def train_options(params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any
     return options, extra
 
 
-def check_params(project: "Project", kind: str, params: Any, dataset_id: int | None) -> dict[str, Any]:
+def check_params(project: Project, kind: str, params: Any, dataset_id: int | None) -> dict[str, Any]:
     """Validate ``params`` of a job of ``kind``; return them as a plain dict.
 
     Raises
@@ -50,7 +50,7 @@ def check_params(project: "Project", kind: str, params: Any, dataset_id: int | N
     raise ConfigError(f"unknown job kind {kind!r}; expected one of 'train', 'infer', 'prelabel'")
 
 
-def _check_train(project: "Project", params: dict[str, Any], dataset_id: int | None) -> dict[str, Any]:
+def _check_train(project: Project, params: dict[str, Any], dataset_id: int | None) -> dict[str, Any]:
     if dataset_id is None:
         raise ConfigError("a training job needs a dataset")
     if params.get("resume"):
@@ -73,7 +73,7 @@ def _check_train(project: "Project", params: dict[str, Any], dataset_id: int | N
     return params
 
 
-def _check_infer(project: "Project", params: dict[str, Any]) -> dict[str, Any]:
+def _check_infer(project: Project, params: dict[str, Any]) -> dict[str, Any]:
     from ethoforge.errors import NotFoundError
     from ethoforge.store import registry
 

@@ -23,7 +23,7 @@ QUEUE_ID_FILE = "queue_id"
 REDIS_ENV = "ETHOFORGE_REDIS_URL"
 TASK_NAME = "run_job"
 
-_HUEYS: dict[tuple[str, str | None], "Huey"] = {}
+_HUEYS: dict[tuple[str, str | None], Huey] = {}
 
 
 def jobs_dir(project_root: str | Path) -> Path:
@@ -53,7 +53,7 @@ def resolve_redis_url(redis_url: str | None) -> str | None:
     return redis_url or os.environ.get(REDIS_ENV) or None
 
 
-def get_huey(project_root: str | Path, redis_url: str | None = None) -> "Huey":
+def get_huey(project_root: str | Path, redis_url: str | None = None) -> Huey:
     """The project's huey instance (cached per process), with the job task registered.
 
     Parameters

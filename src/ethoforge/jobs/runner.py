@@ -8,6 +8,7 @@ signal, and a watchdog thread that notices a new parent), so a killed worker sto
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import threading
@@ -82,8 +83,11 @@ class Reporter:
 
     def add_epoch(self, row: dict) -> None:
         """Append an epoch's metrics to ``progress["history"]`` (stored with the next `step`)."""
-        history = list(self.progress.get("history", []))
-        history.append(_jsonable(row))
+        row = _jsonable(row)
+        key = (row.get("trial", 0), row.get("epoch"))
+        history = [r for r in self.progress.get("history", []) if (r.get("trial", 0), r.get("epoch")) != key]
+        history.append(row)
+        history.sort(key=lambda r: (r.get("trial", 0) or 0, r.get("epoch") or 0))
         self.progress["history"] = history[-HISTORY_LIMIT:]
 
 
@@ -97,7 +101,7 @@ def _jsonable(value: Any) -> Any:
             return value.item()
         except (ValueError, TypeError):
             pass
-    if isinstance(value, float) and value != value:
+    if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
@@ -149,7 +153,7 @@ def run(project_root: str | Path, job_id: int) -> str:
         except EthoForgeError as error:
             _fail(project, job_id, str(error), traceback.format_exc())
             return "failed"
-        except Exception as error:  # anything else: keep the traceback in the log
+        except Exception as error:  # noqa: BLE001  (any bug in a body fails the job, with its traceback)
             _fail(project, job_id, f"{type(error).__name__}: {error}", traceback.format_exc())
             return "failed"
         jobs_repo.set_status(project, job_id, "completed", only_from=jobs_repo.ACTIVE_STATUSES, result=result,

@@ -19,6 +19,9 @@ import threading
 import time
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from ethoforge.errors import NotFoundError
 from ethoforge.store import jobs_repo
 
 HEARTBEAT_ENV = "ETHOFORGE_JOB_HEARTBEAT_S"
@@ -59,11 +62,8 @@ def supervise_job(project_root: str | Path, job_id: int) -> str | None:
     root = Path(project_root).resolve()
     worker = worker_id()
     with Project.open(root) as project:
-        try:
-            if not jobs_repo.claim_job(project, job_id, worker):
-                return None  # cancelled, deleted or taken by another worker meanwhile
-        except Exception:
-            return None
+        if not jobs_repo.claim_job(project, job_id, worker):
+            return None  # cancelled, deleted or taken by another worker meanwhile
         folder = job_dir(root, job_id)
         folder.mkdir(parents=True, exist_ok=True)
         with open(folder / "process.log", "ab") as output:
@@ -91,7 +91,7 @@ def _watch(project, job_id: int, worker: str, child: subprocess.Popen, heartbeat
             pass
         try:
             cancel = jobs_repo.heartbeat(project, job_id, worker)
-        except Exception:  # job row deleted or database busy: keep going, the child decides
+        except SQLAlchemyError:  # database busy or briefly unreachable: try again next beat
             cancel = False
         if cancel and cancel_since is None:
             cancel_since = time.monotonic()
@@ -104,13 +104,13 @@ def _finish(project, job_id: int, returncode: int, killed: bool) -> str | None:
     """Settle a job whose child ended without giving it a final status."""
     try:
         job = jobs_repo.get_job_row(project, job_id)
-    except Exception:
+    except NotFoundError:  # deleted meanwhile
         return None
     if job.is_final:
         return job.status
     if job.cancel_requested:
         discard_job_outputs(project.root, job_id)
-        how = f"killed after not stopping within the grace period" if killed else f"exit code {returncode}"
+        how = "killed after not stopping within the grace period" if killed else f"exit code {returncode}"
         jobs_repo.set_status(project, job_id, "cancelled", only_from=jobs_repo.ACTIVE_STATUSES,
                              message=f"cancelled (job process {how})")
         return "cancelled"

@@ -47,7 +47,8 @@ def run_worker(
         Stop (as on SIGTERM) when the process with this pid is no longer our parent.
     """
     from ethoforge.errors import ConfigError
-    from ethoforge.jobs.api import reap_stale_jobs, stale_after_s as default_stale
+    from ethoforge.jobs.api import reap_stale_jobs
+    from ethoforge.jobs.api import stale_after_s as default_stale
     from ethoforge.jobs.queue import get_huey
     from ethoforge.store import Project
 

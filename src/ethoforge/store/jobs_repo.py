@@ -8,9 +8,10 @@ result, log); heartbeats do not bump it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -64,7 +65,7 @@ class JobInfo:
         return data
 
 
-def _sessions(project: "Project") -> sessionmaker[Session]:
+def _sessions(project: Project) -> sessionmaker[Session]:
     factory = getattr(project, "_jobs_sessions", None)
     if factory is None:
         factory = sessionmaker(project.engine, expire_on_commit=False)
@@ -93,7 +94,7 @@ def _log_line(message: str) -> str:
     return f"{utcnow().isoformat(timespec='seconds')} {message.rstrip()}\n"
 
 
-def insert_job(project: "Project", kind: str, params: dict[str, Any], dataset_id: int | None) -> JobInfo:
+def insert_job(project: Project, kind: str, params: dict[str, Any], dataset_id: int | None) -> JobInfo:
     """Store a new ``pending`` job and return it."""
     if kind not in JOB_KINDS:
         raise ValueError(f"job kind {kind!r} not in {JOB_KINDS}")
@@ -105,13 +106,13 @@ def insert_job(project: "Project", kind: str, params: dict[str, Any], dataset_id
         return _info(row)
 
 
-def get_job_row(project: "Project", job_id: int) -> JobInfo:
+def get_job_row(project: Project, job_id: int) -> JobInfo:
     """The job ``job_id``; `NotFoundError` if there is none."""
     with _sessions(project)() as session:
         return _info(_row(session, job_id))
 
 
-def get_job_version(project: "Project", job_id: int) -> int:
+def get_job_version(project: Project, job_id: int) -> int:
     """Only the job's ``version`` (cheap to poll)."""
     with _sessions(project)() as session:
         version = session.scalar(select(JobRow.version).where(JobRow.id == int(job_id)))
@@ -121,7 +122,7 @@ def get_job_version(project: "Project", job_id: int) -> int:
 
 
 def select_jobs(
-    project: "Project", status: str | Iterable[str] | None = None, dataset_id: int | None = None
+    project: Project, status: str | Iterable[str] | None = None, dataset_id: int | None = None
 ) -> list[JobInfo]:
     """Jobs, newest first, optionally of some statuses and one dataset."""
     query = select(JobRow).order_by(JobRow.id.desc())
@@ -139,7 +140,7 @@ def select_jobs(
         return [_info(row) for row in session.scalars(query).all()]
 
 
-def dataset_id_of(project: "Project", dataset: str | int) -> int:
+def dataset_id_of(project: Project, dataset: str | int) -> int:
     """The id of a dataset given by name or id."""
     with _sessions(project)() as session:
         row = session.scalars(select(DatasetRow).where(DatasetRow.name == str(dataset))).first()
@@ -151,7 +152,7 @@ def dataset_id_of(project: "Project", dataset: str | int) -> int:
         return row.id
 
 
-def claim_job(project: "Project", job_id: int, worker: str) -> bool:
+def claim_job(project: Project, job_id: int, worker: str) -> bool:
     """Move a ``pending`` job to ``preparing`` for ``worker``; False if it is not pending any more.
 
     The compare-and-set makes sure two workers never run the same job.
@@ -160,7 +161,7 @@ def claim_job(project: "Project", job_id: int, worker: str) -> bool:
     with _sessions(project).begin() as session:
         result = session.execute(
             update(JobRow)
-            .where(JobRow.id == int(job_id), JobRow.status == "pending", JobRow.cancel_requested == False)  # noqa: E712
+            .where(JobRow.id == int(job_id), JobRow.status == "pending", JobRow.cancel_requested == False)
             .values(status="preparing", worker=worker, started_at=now, heartbeat_at=now, finished_at=None,
                     error=None, version=JobRow.version + 1,
                     log=func.coalesce(JobRow.log, "") + _log_line(f"started on worker {worker}"))
@@ -168,7 +169,7 @@ def claim_job(project: "Project", job_id: int, worker: str) -> bool:
         return result.rowcount == 1
 
 
-def set_status(project: "Project", job_id: int, status: str, *, only_from: Iterable[str] | None = None,
+def set_status(project: Project, job_id: int, status: str, *, only_from: Iterable[str] | None = None,
                message: str | None = None, **values: Any) -> bool:
     """Set a job's status (and other columns); False if its status was not in ``only_from``.
 
@@ -188,7 +189,7 @@ def set_status(project: "Project", job_id: int, status: str, *, only_from: Itera
         return session.execute(query.values(**values)).rowcount == 1
 
 
-def write_progress(project: "Project", job_id: int, progress: dict[str, Any], *,
+def write_progress(project: Project, job_id: int, progress: dict[str, Any], *,
                    status: str | None = None, message: str | None = None) -> bool:
     """Store progress (and a heartbeat); return whether cancelling was requested.
 
@@ -205,7 +206,7 @@ def write_progress(project: "Project", job_id: int, progress: dict[str, Any], *,
         return bool(session.scalar(select(JobRow.cancel_requested).where(JobRow.id == int(job_id))))
 
 
-def append_log(project: "Project", job_id: int, message: str) -> None:
+def append_log(project: Project, job_id: int, message: str) -> None:
     """Append a timestamped line to the job's log (trimmed to `MAX_LOG_CHARS`)."""
     with _sessions(project).begin() as session:
         row = _row(session, job_id)
@@ -216,7 +217,7 @@ def append_log(project: "Project", job_id: int, message: str) -> None:
         row.version = row.version + 1
 
 
-def heartbeat(project: "Project", job_id: int, worker: str) -> bool:
+def heartbeat(project: Project, job_id: int, worker: str) -> bool:
     """Refresh the heartbeat of an active job run by ``worker``; return whether cancel was requested."""
     with _sessions(project).begin() as session:
         session.execute(update(JobRow).where(
@@ -225,7 +226,7 @@ def heartbeat(project: "Project", job_id: int, worker: str) -> bool:
         return bool(session.scalar(select(JobRow.cancel_requested).where(JobRow.id == int(job_id))))
 
 
-def request_cancel(project: "Project", job_id: int) -> JobInfo:
+def request_cancel(project: Project, job_id: int) -> JobInfo:
     """Cancel a pending job now, or flag an active one for its runner to stop.
 
     Raises
@@ -251,7 +252,7 @@ def request_cancel(project: "Project", job_id: int) -> JobInfo:
         return _info(row)
 
 
-def reset_for_resume(project: "Project", job_id: int, params: dict[str, Any], message: str) -> JobInfo:
+def reset_for_resume(project: Project, job_id: int, params: dict[str, Any], message: str) -> JobInfo:
     """Put a failed job back to ``pending`` with new params (used by resume)."""
     with _sessions(project).begin() as session:
         row = _row(session, job_id)
@@ -271,7 +272,7 @@ def reset_for_resume(project: "Project", job_id: int, params: dict[str, Any], me
         return _info(row)
 
 
-def delete_job_row(project: "Project", job_id: int) -> None:
+def delete_job_row(project: Project, job_id: int) -> None:
     """Delete a job that is not running.
 
     Raises
@@ -286,7 +287,7 @@ def delete_job_row(project: "Project", job_id: int) -> None:
         session.execute(delete(JobRow).where(JobRow.id == row.id))
 
 
-def stale_job_ids(project: "Project", older_than_s: float) -> list[int]:
+def stale_job_ids(project: Project, older_than_s: float) -> list[int]:
     """Active jobs whose heartbeat (or start) is older than ``older_than_s`` seconds."""
     limit = utcnow() - timedelta(seconds=older_than_s)
     beat = func.coalesce(JobRow.heartbeat_at, JobRow.started_at, JobRow.created_at)
@@ -296,7 +297,7 @@ def stale_job_ids(project: "Project", older_than_s: float) -> list[int]:
         ).all())
 
 
-def fail_if_stale(project: "Project", job_id: int, older_than_s: float, message: str) -> bool:
+def fail_if_stale(project: Project, job_id: int, older_than_s: float, message: str) -> bool:
     """Mark an active job failed if its heartbeat is still older than ``older_than_s`` (atomic)."""
     limit = utcnow() - timedelta(seconds=older_than_s)
     beat = func.coalesce(JobRow.heartbeat_at, JobRow.started_at, JobRow.created_at)

@@ -50,7 +50,7 @@ class ModelInfo:
         return data
 
 
-def _sessions(project: "Project") -> sessionmaker[Session]:
+def _sessions(project: Project) -> sessionmaker[Session]:
     factory = getattr(project, "_registry_sessions", None)
     if factory is None:
         factory = sessionmaker(project.engine, expire_on_commit=False)
@@ -105,7 +105,7 @@ def _move_into(source: Path, target: Path) -> None:
 
 
 def register_model(
-    project: "Project",
+    project: Project,
     dataset: str | int | None,
     bundle_path: str | Path,
     family: str,
@@ -167,7 +167,7 @@ def register_model(
     return info
 
 
-def list_models(project: "Project", dataset: str | int | None = None, active: bool | None = None) -> list[ModelInfo]:
+def list_models(project: Project, dataset: str | int | None = None, active: bool | None = None) -> list[ModelInfo]:
     """Registered models, newest first, optionally of one dataset and/or active state."""
     with _sessions(project)() as session:
         query = select(ModelRow).order_by(ModelRow.id.desc())
@@ -178,13 +178,13 @@ def list_models(project: "Project", dataset: str | int | None = None, active: bo
         return [_info(session, row) for row in session.scalars(query).all()]
 
 
-def get_model(project: "Project", model_id: int | str) -> ModelInfo:
+def get_model(project: Project, model_id: int | str) -> ModelInfo:
     """A model by id (or name); `NotFoundError` if there is none."""
     with _sessions(project)() as session:
         return _info(session, _model_row(session, model_id))
 
 
-def activate_model(project: "Project", model_id: int | str) -> ModelInfo:
+def activate_model(project: Project, model_id: int | str) -> ModelInfo:
     """Make a model the active one of its dataset (the others of that dataset become inactive)."""
     with _sessions(project).begin() as session:
         row = _model_row(session, model_id)
@@ -196,13 +196,13 @@ def activate_model(project: "Project", model_id: int | str) -> ModelInfo:
         return _info(session, row)
 
 
-def active_model(project: "Project", dataset: str | int) -> ModelInfo | None:
+def active_model(project: Project, dataset: str | int) -> ModelInfo | None:
     """The active model of a dataset, or None."""
     models = list_models(project, dataset=dataset, active=True)
     return models[0] if models else None
 
 
-def delete_model(project: "Project", model_id: int | str) -> None:
+def delete_model(project: Project, model_id: int | str) -> None:
     """Remove a model's row and its bundle folder."""
     with _sessions(project)() as session:
         row = _model_row(session, model_id)
@@ -223,6 +223,6 @@ def delete_model(project: "Project", model_id: int | str) -> None:
         shutil.rmtree(aside, ignore_errors=True)
 
 
-def model_bundle_path(project: "Project", model_id: int | str) -> Path:
+def model_bundle_path(project: Project, model_id: int | str) -> Path:
     """The absolute path of a model's bundle folder."""
     return project.root / get_model(project, model_id).path
