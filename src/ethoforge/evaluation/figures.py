@@ -83,6 +83,9 @@ def _line_plot(x: np.ndarray, lines: dict[str, np.ndarray], *, ylabel: str, titl
         axes.plot(x, y, marker="o", markersize=3 if len(x) > 30 else 5, label=label,
                   color="black" if macro else None, linestyle="--" if macro else "-")
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if len(x) == 1:  # one entry (gbdt): a single tick, not a ±0.05 axis
+        axes.set_xlim(x[0] - 1, x[0] + 1)
+        axes.set_xticks([x[0]])
     axes.set_xlabel("epoch")
     axes.set_ylabel(ylabel)
     axes.set_title(title)

@@ -7,7 +7,7 @@ job's ``result`` dict; it raises `JobCancelled` (or `ethoforge.errors.Cancelled`
   into ``PROJECT/jobs/<id>/bundle`` (checkpoints in ``jobs/<id>/.bundle.partial/``) →
   `ethoforge.store.registry.register_model`. Result ``{"model_id", "model_name", "metrics"}``.
 - ``infer``: a registered model over recordings → probabilities and bouts in
-  ``PROJECT/inference/job_<id>/``. Result ``{"model_id", "outputs", "recordings"}``.
+  ``PROJECT/inference/job_<id>/`` (`ethoforge.inference.export`: frame table, bouts, BORIS, ethogram). Result ``{"model_id", "outputs", "recordings"}``.
 - ``prelabel``: as ``infer``, and the predicted bouts are stored with ``source="predicted"``
   (replacing earlier predictions of the same behaviors; frames humans labelled are left out).
 """
@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ethoforge.errors import ConfigError
 from ethoforge.jobs.params import train_options
 from ethoforge.jobs.runner import JobCancelled, Reporter, _jsonable
 from ethoforge.jobs.supervisor import job_dir
@@ -43,6 +44,8 @@ def train_body(project: Project, job: JobInfo, reporter: Reporter) -> dict[str, 
     from ethoforge.pipeline import train_from_recordings
 
     options, extra = train_options(job.params)
+    if job.dataset_id is None:
+        raise ConfigError(f"training job {job.id} has no dataset")
     dataset = project.get_dataset(job.dataset_id)
     names = extra.get("recordings") or dataset.recordings
     if not reporter.stage(f"loading {len(names)} recordings of dataset {dataset.name!r}"):
@@ -155,53 +158,30 @@ def prelabel_body(project: Project, job: JobInfo, reporter: Reporter) -> dict[st
 
 
 def _write_outputs(recording, proba, bundle, out_dir: Path, params: dict) -> list:
-    """Probabilities and bouts of one recording; uses the inference package's writer when present."""
-    import numpy as np
+    """Post-process one recording's probabilities into bouts and write the output files."""
+    from ethoforge.inference.export import EXPORT_FORMATS, write_inference_outputs
+    from ethoforge.inference.postprocess import probabilities_to_bouts
 
-    try:
-        from ethoforge.inference.export import write_inference_outputs
-    except ImportError:
-        write_inference_outputs = None
-    bouts = _bouts_from_proba(recording, proba, bundle, params)
-    if write_inference_outputs is not None:
-        write_inference_outputs(recording, proba, bouts, bundle.classes, out_dir)
-    else:
-        from ethoforge.labels import bouts_to_dataframe
-
-        np.save(out_dir / f"{recording.name}_proba.npy", proba)
-        bouts_to_dataframe(bouts).to_csv(out_dir / f"{recording.name}_bouts.csv", index=False)
+    labels, bouts = probabilities_to_bouts(
+        proba, bundle.classes, recording.name, min_bout_frames=int(params.get("min_bout", 1)),
+        smoothing_frames=int(params.get("smoothing", 1)), merge_gap_frames=int(params.get("merge_gap", 0)),
+    )
+    write_inference_outputs(out_dir, recording.name, proba, bundle.classes, recording.fps, bouts,
+                            formats=params.get("formats", EXPORT_FORMATS), labels=labels)
     return bouts
-
-
-def _bouts_from_proba(recording, proba, bundle, params: dict) -> list:
-    """Predicted bouts (argmax over classes; ``min_bout`` frames dropped) with mean scores."""
-    import numpy as np
-
-    from ethoforge.labels import frames_to_bouts
-
-    try:
-        from ethoforge.inference.postprocess import probabilities_to_bouts
-    except ImportError:
-        probabilities_to_bouts = None
-    if probabilities_to_bouts is not None:
-        return list(probabilities_to_bouts(proba, bundle.behaviors, recording.name, source="predicted"))
-    winner = proba.argmax(axis=1)
-    frames = np.stack([(winner == i + 1) for i in range(len(bundle.behaviors))], axis=1).astype(np.int8)
-    bouts = frames_to_bouts(frames, bundle.behaviors, recording.name, source="predicted", scores=proba[:, 1:])
-    min_bout = int(params.get("min_bout", 1))
-    return [b for b in bouts if b.length >= min_bout]
 
 
 def _store_predicted(project: Project, recording: str, bouts: list, behaviors: list[str]) -> int:
     """Replace the recording's predicted bouts of ``behaviors`` by ``bouts`` minus human-labelled frames."""
     from sqlalchemy import delete
+    from sqlalchemy.orm import sessionmaker
 
     from ethoforge.store.models import BoutRow
 
     human = project.get_bouts(recording, sources=HUMAN_SOURCES)
     kept = [b for b in bouts if not any(h.start < b.stop and b.start < h.stop for h in human)]
     info = project.get_recording(recording)
-    with registry._sessions(project).begin() as session:
+    with sessionmaker(project.engine).begin() as session:
         session.execute(delete(BoutRow).where(BoutRow.recording_id == info.id, BoutRow.source == "predicted",
                                               BoutRow.behavior.in_(list(behaviors))))
         session.add_all(BoutRow(recording_id=info.id, behavior=b.behavior, start=b.start, stop=b.stop,

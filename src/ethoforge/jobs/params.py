@@ -5,7 +5,8 @@
   ``activate`` (make the new model the dataset's active one).
 - ``infer`` / ``prelabel``: ``model_id`` (required), ``recordings`` (names or ids; default
   the dataset's, else every recording), ``device`` (``auto``/``cpu``/``cuda``), ``min_bout``
-  (frames, default 1).
+  (frames, default 1), ``smoothing`` (frames, default 1), ``merge_gap`` (frames, default 0),
+  ``formats`` (of `ethoforge.inference.export.EXPORT_FORMATS`; default all).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from ethoforge.store import Project
 
 TRAIN_EXTRAS: tuple[str, ...] = ("recordings", "model_name", "activate")
-INFER_KEYS: tuple[str, ...] = ("model_id", "recordings", "device", "min_bout")
+INFER_KEYS: tuple[str, ...] = ("model_id", "recordings", "device", "min_bout", "smoothing", "merge_gap", "formats")
 
 
 def train_options(params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -98,7 +99,14 @@ def _check_infer(project: Project, params: dict[str, Any]) -> dict[str, Any]:
                 raise ConfigError(str(error)) from None
     if params.get("device", "auto") not in ("auto", "cpu", "cuda"):
         raise ConfigError(f"device must be 'auto', 'cpu' or 'cuda', got {params['device']!r}")
-    min_bout = params.get("min_bout", 1)
-    if isinstance(min_bout, bool) or not isinstance(min_bout, int) or min_bout < 1:
-        raise ConfigError(f"min_bout must be an integer >= 1 (frames), got {min_bout!r}")
+    for key, least, default in (("min_bout", 1, 1), ("smoothing", 1, 1), ("merge_gap", 0, 0)):
+        value = params.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise ConfigError(f"{key} must be an integer >= {least} (frames), got {value!r}")
+    formats = params.get("formats")
+    if formats is not None:
+        from ethoforge.inference.export import EXPORT_FORMATS
+
+        if not isinstance(formats, list) or not formats or any(f not in EXPORT_FORMATS for f in formats):
+            raise ConfigError(f"formats must be a non-empty list of {list(EXPORT_FORMATS)}, got {formats!r}")
     return params

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from huey import Huey
+    from huey import Huey  # type: ignore[import-untyped]
 
 JOBS_DIR = "jobs"
 QUEUE_FILE = "queue.db"
@@ -63,7 +63,7 @@ def get_huey(project_root: str | Path, redis_url: str | None = None) -> Huey:
     redis_url
         ``redis://host:port/db``; None uses ``$ETHOFORGE_REDIS_URL`` or the SQLite queue file.
     """
-    from huey import RedisHuey, SqliteHuey
+    from huey import RedisHuey, SqliteHuey  # type: ignore[import-untyped]
 
     root = str(Path(project_root).resolve())
     url = resolve_redis_url(redis_url)

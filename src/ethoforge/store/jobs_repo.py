@@ -166,7 +166,7 @@ def claim_job(project: Project, job_id: int, worker: str) -> bool:
                     error=None, version=JobRow.version + 1,
                     log=func.coalesce(JobRow.log, "") + _log_line(f"started on worker {worker}"))
         )
-        return result.rowcount == 1
+        return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 def set_status(project: Project, job_id: int, status: str, *, only_from: Iterable[str] | None = None,
@@ -186,7 +186,7 @@ def set_status(project: Project, job_id: int, status: str, *, only_from: Iterabl
     if only_from is not None:
         query = query.where(JobRow.status.in_(list(only_from)))
     with _sessions(project).begin() as session:
-        return session.execute(query.values(**values)).rowcount == 1
+        return session.execute(query.values(**values)).rowcount == 1  # type: ignore[attr-defined]
 
 
 def write_progress(project: Project, job_id: int, progress: dict[str, Any], *,
@@ -307,4 +307,4 @@ def fail_if_stale(project: Project, job_id: int, older_than_s: float, message: s
             .values(status="failed", error=message, finished_at=utcnow(), version=JobRow.version + 1,
                     log=func.coalesce(JobRow.log, "") + _log_line(message))
         )
-        return result.rowcount == 1
+        return result.rowcount == 1  # type: ignore[attr-defined]
