@@ -158,3 +158,16 @@ def test_scale_out_with_the_sqlite_queue(project, start_worker, jobs_helpers):
 def test_scale_out_with_redis(project, start_worker, jobs_helpers, redis_url):
     _scale_out(project, start_worker, jobs_helpers, redis_url)
     assert not (project.root / "jobs" / "queue.db").exists() or not api.list_jobs(project, status="pending")
+
+
+def test_stopping_the_worker_fails_its_job_resumably(project, start_worker, jobs_helpers):
+    from ethoforge.jobs.worker import stop_worker_process
+
+    worker = start_worker()
+    job_id = api.submit_job(project, "train", jobs_helpers.train_params(epochs=50), "mice")
+    jobs_helpers.wait_for(lambda: jobs_helpers.job_processes(job_id), 30, "the job process did not start")
+    assert stop_worker_process(worker, timeout=10) == 0
+    job = api.get_job(project, job_id)
+    assert job.status == "failed" and "worker was stopped" in job.error
+    assert not jobs_helpers.job_processes(job_id)
+    assert api.resume_job(project, job_id).status == "pending"

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ethoforge.evaluation._atomic import atomic_target
+from ethoforge.atomic import atomic_path
 
 
 def _save(figure, path: str | Path, dpi: int = 110) -> Path:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_target(target) as temporary:
+    with atomic_path(target) as temporary:
         figure.savefig(temporary, dpi=dpi, format="png")
     return target
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ethoforge.errors import InputError
-from ethoforge.evaluation._atomic import atomic_target, write_text
+from ethoforge.atomic import atomic_path, write_text_atomic
 
 REPORT_FILE = "performance_report.yaml"
 HISTORY_FILE = "history.json"
@@ -200,9 +200,9 @@ def write_training_report(
     frame, bout = scores["frame"], scores["bout"]
     behaviors = list(classes[1:])
 
-    write_text(directory / HISTORY_FILE, json.dumps(to_plain(list(history)), indent=1))
-    write_text(directory / CONFUSION_CSV, _confusion_csv(frame["confusion_matrix"], classes))
-    write_text(directory / SHARE_CSV, _share_csv(frame["share"], classes))
+    write_text_atomic(directory / HISTORY_FILE, json.dumps(to_plain(list(history)), indent=1))
+    write_text_atomic(directory / CONFUSION_CSV, _confusion_csv(frame["confusion_matrix"], classes))
+    write_text_atomic(directory / SHARE_CSV, _share_csv(frame["share"], classes))
     plot_confusion_matrix(frame["confusion_matrix"], classes, directory / CONFUSION_PNG,
                           title="confusion matrix, best model (validation frames)")
     plots = plot_history(history, directory / PLOTS_DIR, behaviors)
@@ -231,6 +231,6 @@ def write_training_report(
         "extra": extra or {},
     }
     report = to_plain(report)
-    with atomic_target(directory / REPORT_FILE) as temporary:
+    with atomic_path(directory / REPORT_FILE) as temporary:
         temporary.write_text(yaml.safe_dump(report, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return report

@@ -89,7 +89,7 @@ def plot_ethogram(
     """
     from matplotlib.figure import Figure
 
-    from ethoforge.evaluation._atomic import atomic_target
+    from ethoforge.atomic import atomic_path
 
     array = np.asarray(labels)
     if array.ndim == 2:
@@ -145,6 +145,6 @@ def plot_ethogram(
     figure.tight_layout()
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_target(target) as temporary:
+    with atomic_path(target) as temporary:
         figure.savefig(temporary, dpi=100, format="png")
     return target

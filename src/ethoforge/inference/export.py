@@ -104,7 +104,7 @@ def write_inference_outputs(
     dict[str, Path]
         ``{format: path}`` of the files written.
     """
-    from ethoforge.evaluation._atomic import atomic_target, write_text
+    from ethoforge.atomic import atomic_path, write_text_atomic
 
     unknown = [f for f in formats if f not in EXPORT_FORMATS]
     if unknown:
@@ -120,18 +120,18 @@ def write_inference_outputs(
         table = frame_table(probs, classes, fps, labels=labels, bouts=bouts)
     if "parquet" in formats:
         path = directory / f"{stem}_frames.parquet"
-        with atomic_target(path) as temporary:
+        with atomic_path(path) as temporary:
             table.to_parquet(temporary, index=False)
         written["parquet"] = path
     if "csv" in formats:
         path = directory / f"{stem}_frames.csv"
-        write_text(path, table.to_csv(index=False))
+        write_text_atomic(path, table.to_csv(index=False))
         written["csv"] = path
     if "bouts" in formats:
         from ethoforge.labels import bouts_to_dataframe
 
         path = directory / f"{stem}_bouts.csv"
-        write_text(path, bouts_to_dataframe(bouts).to_csv(index=False))
+        write_text_atomic(path, bouts_to_dataframe(bouts).to_csv(index=False))
         written["bouts"] = path
     if "boris" in formats:
         from ethoforge.io.labels import save_labels

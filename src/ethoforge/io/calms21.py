@@ -19,8 +19,6 @@ towards target ``intruder``, annotator = the top-level key.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
@@ -261,18 +259,13 @@ def save_calms21_labels(
 
 
 def _atomic_write(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            if path.suffix.lower() == ".npy":
-                np.save(out, np.array(data, dtype=object), allow_pickle=True)
-            else:
-                out.write(json.dumps(data).encode("utf-8"))
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    from ethoforge.atomic import atomic_path
+
+    with atomic_path(path) as temporary, open(temporary, "wb") as out:
+        if path.suffix.lower() == ".npy":
+            np.save(out, np.array(data, dtype=object), allow_pickle=True)
+        else:
+            out.write(json.dumps(data).encode("utf-8"))
 
 
 def save_calms21_poses(recordings: Sequence, path: str | Path, *, annotator: str = DEFAULT_ANNOTATOR) -> None:

@@ -185,13 +185,10 @@ def single_recording(bouts: Sequence[Bout], path: str | Path) -> str | None:
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename (no half-written file)."""
-    import os
+    """Write ``text`` to ``path`` atomically, newlines as given (no half-written file)."""
+    from ethoforge.atomic import write_text_atomic as _write
 
-    target = Path(path)
-    temporary = target.with_name(f".{target.name}.tmp")
-    temporary.write_text(text, encoding="utf-8", newline="")
-    os.replace(temporary, target)
+    _write(path, text, newline="")
 
 
 def read_text(path: str | Path) -> str:

@@ -15,9 +15,7 @@ scoring marks frames ``range(start_frame, stop_frame)``), and write it back the 
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
@@ -230,15 +228,10 @@ def save_mabe_labels(
     recordings = {b.recording for b in bouts}
     if recordings and recordings != {path.stem}:
         frame["video_id"] = [b.recording for b in bouts]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".parquet")
-    os.close(handle)
-    try:
+    from ethoforge.atomic import atomic_path
+
+    with atomic_path(path) as temporary:
         frame.to_parquet(temporary, index=False)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
 
 
 def _id_column(values: list[object]) -> "pd.Series":

@@ -15,7 +15,6 @@ with ``fps=`` (rounded half up).
 from __future__ import annotations
 
 import math
-import os
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -87,10 +86,10 @@ def save_nwb_labels(
         session_start_time=datetime.now(UTC),
     )
     nwbfile.add_time_intervals(intervals)
-    temporary = target.with_name(f".tmp-{target.name}")
-    with NWBHDF5IO(str(temporary), "w") as io:
+    from ethoforge.atomic import atomic_path
+
+    with atomic_path(target) as temporary, NWBHDF5IO(str(temporary), "w") as io:
         io.write(nwbfile)
-    os.replace(temporary, target)
 
 
 def load_nwb_labels(

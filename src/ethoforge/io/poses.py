@@ -13,9 +13,7 @@ format's fixed rate (CalMS21: 30); otherwise **30.0 is assumed** and the recordi
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Literal, Sequence
 
@@ -387,19 +385,13 @@ def save_poses(recording: Recording, path: str | Path, format: str = "auto") -> 
         raise InputError(f"cannot save poses as {format!r}; expected one of {list(SAVE_FORMATS)}", path)
     if suffix not in expected[format]:
         raise InputError(f"a {format} file must end in {' or '.join(expected[format])}, got {suffix!r}", path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=suffix)
-    os.close(handle)
-    os.unlink(temporary)  # writers refuse or append to existing files
-    try:
+    from ethoforge.atomic import atomic_path
+
+    with atomic_path(path) as temporary:  # does not exist yet: writers refuse or append to existing files
         if format == "dlc":
             mf.write_dlc(recording.poses, temporary)
         elif format == "sleap":
             mf.write_sleap(recording.poses, temporary)
         else:
             mf.write_nwb(recording.poses, temporary, fps=recording.fps, name=recording.name)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
     return path

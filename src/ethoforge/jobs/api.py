@@ -8,6 +8,7 @@ cancelled``. ``project`` is an open `ethoforge.store.Project` or a project folde
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -115,13 +116,15 @@ def cancel_job(project: Project | str | Path, job_id: int) -> JobInfo:
 
 
 def delete_job(project: Project | str | Path, job_id: int) -> None:
-    """Delete a finished or pending job and its working folder (models it made stay).
+    """Delete a finished or pending job, its working folder and its inference outputs
+    (models it made stay).
 
     Raises
     ------
     ConflictError
         The job is running; cancel it first.
     """
+    from ethoforge.jobs.bodies import inference_dir
     from ethoforge.jobs.supervisor import discard_job_outputs
 
     with _opened(project) as opened:
@@ -130,6 +133,7 @@ def delete_job(project: Project | str | Path, job_id: int) -> None:
             jobs_repo.request_cancel(opened, job_id)
         jobs_repo.delete_job_row(opened, job_id)
         discard_job_outputs(opened.root, job_id)
+        shutil.rmtree(inference_dir(opened.root, job_id), ignore_errors=True)
 
 
 def resume_job(project: Project | str | Path, job_id: int, *, redis_url: str | None = None) -> JobInfo:

@@ -39,6 +39,11 @@ def checkpoint_path(project_root: Path, job_id: int) -> Path:
     return job_dir(project_root, job_id) / f".{BUNDLE_DIR}.partial" / "checkpoints" / "latest.pt"
 
 
+def inference_dir(project_root: Path, job_id: int) -> Path:
+    """Where an inference or prelabel job writes its output files."""
+    return Path(project_root) / INFERENCE_DIR / f"job_{int(job_id)}"
+
+
 def train_body(project: Project, job: JobInfo, reporter: Reporter) -> dict[str, Any]:
     """Train on the job's dataset and register the model."""
     from ethoforge.pipeline import train_from_recordings
@@ -82,6 +87,7 @@ def train_body(project: Project, job: JobInfo, reporter: Reporter) -> dict[str, 
     if reporter.cancel_requested or jobs_repo.get_job_row(project, job.id).cancel_requested:
         raise JobCancelled()
     reporter.progress["history"] = [_jsonable(row) for row in result.history]  # incl. epochs before a resume
+    reporter.progress.pop("checkpoint", None)  # the work folder becomes the registered bundle
     jobs_repo.write_progress(project, job.id, dict(reporter.progress))
     config = result.config.model_dump(mode="json") if hasattr(result.config, "model_dump") else dict(result.config)
     config.pop("resume", None)
@@ -127,7 +133,7 @@ def infer_body(project: Project, job: JobInfo, reporter: Reporter, *, store_bout
     model = registry.get_model(project, job.params["model_id"])
     names = _targets(project, job)
     bundle = load_bundle(project.root / model.path)
-    out_dir = project.root / INFERENCE_DIR / f"job_{job.id}"
+    out_dir = inference_dir(project.root, job.id)
     out_dir.mkdir(parents=True, exist_ok=True)
     total = len(names)
     if not reporter.step(0, total, None, status="training", message=f"running model {model.name} over {total} recordings"):

@@ -10,9 +10,9 @@ DIR/
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from ethoforge.atomic import write_text_atomic
 from ethoforge.errors import ConflictError, InputError, NotFoundError
 
 PROJECT_FILE = "project.yaml"
@@ -25,10 +25,7 @@ def write_project_file(root: Path, content: dict) -> None:
     """Write ``root/project.yaml`` atomically."""
     import yaml
 
-    target = root / PROJECT_FILE
-    temp = target.with_name(f".{PROJECT_FILE}.tmp")
-    temp.write_text(yaml.safe_dump(content, sort_keys=False))
-    os.replace(temp, target)
+    write_text_atomic(root / PROJECT_FILE, yaml.safe_dump(content, sort_keys=False))
 
 
 def read_project_file(root: Path) -> dict:

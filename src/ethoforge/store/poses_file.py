@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from ethoforge.atomic import atomic_path
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -39,15 +39,8 @@ def write_poses(poses: "xr.Dataset", path: Path, metadata: dict | None = None) -
         dataset.attrs[_METADATA_ATTR] = json.dumps(metadata, default=str)
     for name in dataset.variables:
         dataset[name].attrs = _netcdf_attrs(dataset[name].attrs)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".nc.tmp", dir=path.parent)
-    os.close(handle)
-    try:
-        dataset.to_netcdf(temp_name, engine="h5netcdf")
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as temporary:
+        dataset.to_netcdf(temporary, engine="h5netcdf")
 
 
 def read_poses(path: Path) -> tuple["xr.Dataset", dict]:

@@ -8,7 +8,6 @@ Bouts are 0-based, half-open ``[start, stop)`` frames.
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 from collections import Counter
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ethoforge.atomic import atomic_path
 from ethoforge.errors import ConfigError, ConflictError, InputError, NotFoundError
 from ethoforge.labels import Bout, parse_behaviors, validate_bouts
 from ethoforge.recording import Recording, content_hash, validate_poses
@@ -497,12 +497,8 @@ class Project:
             bouts = self.get_bouts(info.id, behaviors)
             names = list(behaviors) if behaviors else self._behaviors_for(info.id, bouts)
             target = path if single else path / f"{info.name}{_EXPORT_SUFFIX.get(format, '.csv')}"
-            temp = target.with_name(f".{target.stem}.tmp{target.suffix}")
-            try:
-                save_labels(bouts, temp, format, fps=info.fps, n_frames=info.n_frames, behaviors=names)
-                os.replace(temp, target)
-            finally:
-                temp.unlink(missing_ok=True)
+            with atomic_path(target) as temporary:
+                save_labels(bouts, temporary, format, fps=info.fps, n_frames=info.n_frames, behaviors=names)
             written.append(target)
         return written
 
