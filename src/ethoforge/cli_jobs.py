@@ -14,6 +14,11 @@ import typer
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Background job workers.")
 
 
+@app.callback()
+def _group() -> None:
+    """Background job workers (keeps ``worker`` a sub-command)."""
+
+
 @app.command("worker")
 def worker(
     project: Annotated[Path, typer.Argument(help="Project folder (as this machine sees the shared storage).")],

@@ -25,16 +25,18 @@ HUMAN_REFERENCE_F1 = 0.798  # second annotator vs the ethome5 labels, pooled fra
 
 
 def feature_spec_for(recording: "Recording", config: "TrainConfig") -> Any:
-    """The `FeatureSpec` for a recording's individuals and keypoints, updated by ``config.features``."""
-    from ethoforge.features import FeatureSpec
+    """The default `FeatureSpec` for a recording's layout and fps, updated by ``config.features``.
 
-    options = {"individuals": recording.individuals, "keypoints": recording.keypoints, **config.features}
-    if config.family == "gbdt" and hasattr(FeatureSpec, "for_gbdt"):
-        return FeatureSpec.for_gbdt(**options)
-    try:
-        return FeatureSpec(**options)
-    except (TypeError, ValueError) as error:
-        raise ConfigError(f"invalid feature options {config.features}: {error}") from None
+    The ``gbdt`` family gets window statistics (`FeatureSpec.for_gbdt` sizes) unless
+    ``config.features`` sets ``window_sizes``.
+    """
+    from ethoforge.features import FeatureSpec
+    from ethoforge.features.spec import GBDT_WINDOW_SIZES
+
+    options = dict(config.features)
+    if config.family == "gbdt":
+        options.setdefault("window_sizes", list(GBDT_WINDOW_SIZES))
+    return FeatureSpec.from_recording(recording, **options)
 
 
 def train_from_recordings(

@@ -60,7 +60,7 @@ def tiny_train_params(project_dir: Path, epochs: int = 1, **overrides) -> dict:
     with Project.open(project_dir) as project:
         names = [r.name for r in project.recordings()]
     params = {
-        "family": "conv_bilstm", "epochs": epochs, "samples_per_epoch": 512, "batch_size": 128, "window": 15,
+        "family": "conv_bilstm", "model": {"conv_channels": [16], "lstm_hidden": 16}, "epochs": epochs, "samples_per_epoch": 512, "batch_size": 128, "window": 15,
         "patience": None, "warmup_epochs": 0, "calibrate": False, "num_threads": 1, "device": "cpu",
         "split": {"train": [names[1]], "val": [names[0]]},
     }

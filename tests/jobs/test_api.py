@@ -35,6 +35,8 @@ def test_submit_stores_a_pending_job_and_queues_its_id(project, jobs_helpers):
     ({"window": 4}, "window must be an odd number"),
     ({"learning_rate": 0.1}, "learning_rate"),
     ({"augment": "nonsense:p=2"}, "nonsense"),
+    ({"model": {"lstm_hidden": 0}}, "lstm_hidden"),
+    ({"model": {"layers": 3}}, "layers"),
     ({"recordings": ["not-there"]}, r"recordings \['not-there'\] are not in dataset 'mice'"),
     ({"resume": "jobs/1/x.pt"}, "resume_job"),
     ({"activate": "yes"}, "'activate' must be true or false"),

@@ -269,18 +269,15 @@ class ModelBundle:
         return poses.sel(keypoint=self.keypoints, individual=self.individuals)
 
     def feature_margin(self) -> int:
-        """Pose frames added on each side of a chunk so its features equal whole-recording ones."""
+        """Pose frames added on each side of a chunk so its features equal whole-recording ones.
+
+        The spec's ``context_frames`` (finite differences, window statistics) plus ``max_gap``
+        (gap interpolation reaches that far); with ``max_gap=None`` long gaps may differ.
+        """
         spec = self.spec
-        margin = MIN_FEATURE_MARGIN
-        for name in ("context_frames", "margin"):
-            value = getattr(spec, name, None)
-            if isinstance(value, (int, np.integer)):
-                margin = max(margin, int(value))
-        for name in ("window_sizes", "windows", "window_stats"):
-            value = getattr(spec, name, None)
-            if isinstance(value, (list, tuple)) and value and all(isinstance(v, (int, np.integer)) for v in value):
-                margin = max(margin, max(value) // 2 + MIN_FEATURE_MARGIN)
-        return margin
+        context = int(getattr(spec, "context_frames", 0) or 0)
+        max_gap = getattr(spec, "max_gap", None) or 0
+        return max(MIN_FEATURE_MARGIN, context + int(max_gap) + 2)
 
     def features_of(self, poses: "xr.Dataset", start: int, stop: int) -> np.ndarray:
         """Normalised features of frames ``[start, stop)`` computed from a pose slice with margin."""

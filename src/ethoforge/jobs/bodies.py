@@ -84,7 +84,7 @@ def train_body(project: Project, job: JobInfo, reporter: Reporter) -> dict[str, 
         raise JobCancelled()
     result = train_from_recordings(recordings, bouts, dataset.behaviors, options, out_dir, progress=progress,
                                    scopes=scopes or None)
-    if reporter.cancel_requested or jobs_repo.get_job_row(project, job.id).cancel_requested:
+    if jobs_repo.should_stop(project, job.id):
         raise JobCancelled()
     reporter.progress["history"] = [_jsonable(row) for row in result.history]  # incl. epochs before a resume
     reporter.progress.pop("checkpoint", None)  # the work folder becomes the registered bundle
@@ -180,14 +180,13 @@ def _write_outputs(recording, proba, bundle, out_dir: Path, params: dict) -> lis
 def _store_predicted(project: Project, recording: str, bouts: list, behaviors: list[str]) -> int:
     """Replace the recording's predicted bouts of ``behaviors`` by ``bouts`` minus human-labelled frames."""
     from sqlalchemy import delete
-    from sqlalchemy.orm import sessionmaker
 
     from ethoforge.store.models import BoutRow
 
     human = project.get_bouts(recording, sources=HUMAN_SOURCES)
     kept = [b for b in bouts if not any(h.start < b.stop and b.start < h.stop for h in human)]
     info = project.get_recording(recording)
-    with sessionmaker(project.engine).begin() as session:
+    with jobs_repo.write_transaction(project) as session:
         session.execute(delete(BoutRow).where(BoutRow.recording_id == info.id, BoutRow.source == "predicted",
                                               BoutRow.behavior.in_(list(behaviors))))
         session.add_all(BoutRow(recording_id=info.id, behavior=b.behavior, start=b.start, stop=b.stop,

@@ -23,12 +23,15 @@ INFER_KEYS: tuple[str, ...] = ("model_id", "recordings", "device", "min_bout", "
 
 
 def train_options(params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Split train params into `TrainConfig` options and our extras; validate the options."""
+    """Split train params into `TrainConfig` options and our extras; validate the options
+    (and the model family's options in ``model``)."""
+    from ethoforge.models.config import resolve_config
     from ethoforge.training.config import make_config
 
     options = {k: v for k, v in params.items() if k not in TRAIN_EXTRAS}
     extra = {k: v for k, v in params.items() if k in TRAIN_EXTRAS}
-    make_config(options)  # raises ConfigError naming the bad option
+    config = make_config(options)  # raises ConfigError naming the bad option
+    resolve_config(config.family, config.model)
     return options, extra
 
 

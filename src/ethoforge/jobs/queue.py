@@ -43,6 +43,9 @@ def queue_id(project_root: str | Path) -> str:
             os.link(temp, path)  # fails if another process made it first: theirs wins
         except FileExistsError:
             pass
+        except OSError:  # a file system without hard links
+            if not path.exists():
+                os.replace(temp, path)
         finally:
             temp.unlink(missing_ok=True)
     return path.read_text().strip()

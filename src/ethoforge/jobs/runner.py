@@ -46,11 +46,12 @@ class Reporter:
 
     @property
     def cancel_requested(self) -> bool:
-        """True once cancelling was requested (checked against the database at most every 0.5 s)."""
+        """True once the job should stop: cancel requested, or no longer active (checked against
+        the database at most every 0.5 s)."""
         now = time.monotonic()
         if not self._cancel and now - self._last_check >= CANCEL_POLL_S:
             self._last_check = now
-            self._cancel = jobs_repo.get_job_row(self.project, self.job_id).cancel_requested
+            self._cancel = jobs_repo.should_stop(self.project, self.job_id)
         return self._cancel
 
     def stage(self, name: str) -> bool:
@@ -146,6 +147,9 @@ def run(project_root: str | Path, job_id: int) -> str:
                 raise JobCancelled()
             result = BODIES[job.kind](project, job, reporter)
         except (JobCancelled, Cancelled):
+            now = jobs_repo.get_job_row(project, job_id)
+            if not now.cancel_requested:  # failed by the reaper meanwhile: keep its checkpoints
+                return now.status
             discard_job_outputs(project.root, job_id)
             jobs_repo.set_status(project, job_id, "cancelled", only_from=jobs_repo.ACTIVE_STATUSES,
                                  message="cancelled; no model was kept")
@@ -156,9 +160,23 @@ def run(project_root: str | Path, job_id: int) -> str:
         except Exception as error:  # noqa: BLE001  (any bug in a body fails the job, with its traceback)
             _fail(project, job_id, f"{type(error).__name__}: {error}", traceback.format_exc())
             return "failed"
-        jobs_repo.set_status(project, job_id, "completed", only_from=jobs_repo.ACTIVE_STATUSES, result=result,
-                             message=f"completed: {result}")
+        if not jobs_repo.set_status(project, job_id, "completed", only_from=jobs_repo.ACTIVE_STATUSES,
+                                    result=result, message=f"completed: {result}"):
+            _undo(project, result)  # the job was failed (stale heartbeat) or cancelled meanwhile
+            return jobs_repo.get_job_row(project, job_id).status
         return "completed"
+
+
+def _undo(project, result: dict[str, Any]) -> None:
+    """Remove the model a job registered when the job could not be marked completed."""
+    from ethoforge.errors import NotFoundError
+    from ethoforge.store import registry
+
+    if result.get("model_id") is not None:
+        try:
+            registry.delete_model(project, result["model_id"])
+        except NotFoundError:
+            pass
 
 
 def _fail(project, job_id: int, error: str, trace: str) -> None:

@@ -83,19 +83,19 @@ def supervise_job(project_root: str | Path, job_id: int) -> str | None:
 
 def _watch(project, job_id: int, worker: str, child: subprocess.Popen, heartbeat_s: float,
            grace_s: float) -> tuple[int, bool]:
-    cancel_since: float | None = None
+    stop_since: float | None = None  # when the job was first seen to be cancelled / taken away
     while True:
         try:
             return child.wait(timeout=heartbeat_s), False
         except subprocess.TimeoutExpired:
             pass
         try:
-            cancel = jobs_repo.heartbeat(project, job_id, worker)
+            stop = jobs_repo.heartbeat(project, job_id, worker)
         except SQLAlchemyError:  # database busy or briefly unreachable: try again next beat
-            cancel = False
-        if cancel and cancel_since is None:
-            cancel_since = time.monotonic()
-        if cancel_since is not None and time.monotonic() - cancel_since > grace_s:
+            stop = False
+        if stop and stop_since is None:
+            stop_since = time.monotonic()
+        if stop_since is not None and time.monotonic() - stop_since > grace_s:
             child.kill()
             return child.wait(), True
 

@@ -8,12 +8,13 @@ result, log); heartbeats do not bump it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ethoforge.errors import ConflictError, NotFoundError
@@ -73,6 +74,20 @@ def _sessions(project: Project) -> sessionmaker[Session]:
     return factory
 
 
+@contextmanager
+def write_transaction(project: "Project") -> Iterator[Session]:
+    """A session in a transaction that holds the database's write lock from its first statement.
+
+    With SQLite's deferred ``BEGIN``, a transaction that reads and then writes fails at once
+    with "database is locked" when another connection wrote in between (the busy timeout
+    does not apply to that upgrade). Taking the write lock first makes such writers queue.
+    """
+    with _sessions(project).begin() as session:
+        if project.engine.dialect.name == "sqlite":
+            session.execute(text("UPDATE jobs SET id = id WHERE 0"))  # takes the write lock, waits if busy
+        yield session
+
+
 def _info(row: JobRow) -> JobInfo:
     return JobInfo(
         id=row.id, kind=row.kind, dataset_id=row.dataset_id, status=row.status, params=dict(row.params or {}),
@@ -98,7 +113,7 @@ def insert_job(project: Project, kind: str, params: dict[str, Any], dataset_id: 
     """Store a new ``pending`` job and return it."""
     if kind not in JOB_KINDS:
         raise ValueError(f"job kind {kind!r} not in {JOB_KINDS}")
-    with _sessions(project).begin() as session:
+    with write_transaction(project) as session:
         row = JobRow(kind=kind, dataset_id=dataset_id, status="pending", params=params, progress={},
                      log=_log_line(f"{kind} job submitted"), version=1)
         session.add(row)
@@ -191,9 +206,10 @@ def set_status(project: Project, job_id: int, status: str, *, only_from: Iterabl
 
 def write_progress(project: Project, job_id: int, progress: dict[str, Any], *,
                    status: str | None = None, message: str | None = None) -> bool:
-    """Store progress (and a heartbeat); return whether cancelling was requested.
+    """Store progress (and a heartbeat); return whether the job should stop.
 
-    ``status`` moves the job on (e.g. ``preparing`` → ``training``) only while it is active.
+    It should stop when cancelling was requested or it is no longer active (the reaper
+    failed it). ``status`` moves the job on (``preparing`` → ``training``) only while it is active.
     """
     values: dict[str, Any] = {"progress": progress, "heartbeat_at": utcnow(), "version": JobRow.version + 1}
     if status is not None:
@@ -203,12 +219,27 @@ def write_progress(project: Project, job_id: int, progress: dict[str, Any], *,
     with _sessions(project).begin() as session:
         session.execute(update(JobRow).where(JobRow.id == int(job_id), JobRow.status.in_(ACTIVE_STATUSES))
                         .values(**values))
-        return bool(session.scalar(select(JobRow.cancel_requested).where(JobRow.id == int(job_id))))
+        return _should_stop(session, job_id)
+
+
+def _should_stop(session: Session, job_id: int, worker: str | None = None) -> bool:
+    row = session.execute(select(JobRow.cancel_requested, JobRow.status, JobRow.worker)
+                          .where(JobRow.id == int(job_id))).first()
+    if row is None:
+        return True
+    cancel, status, owner = row
+    return bool(cancel) or status not in ACTIVE_STATUSES or (worker is not None and owner != worker)
+
+
+def should_stop(project: Project, job_id: int) -> bool:
+    """True when the job's runner should stop: cancel requested, job no longer active or deleted."""
+    with _sessions(project)() as session:
+        return _should_stop(session, job_id)
 
 
 def append_log(project: Project, job_id: int, message: str) -> None:
     """Append a timestamped line to the job's log (trimmed to `MAX_LOG_CHARS`)."""
-    with _sessions(project).begin() as session:
+    with write_transaction(project) as session:
         row = _row(session, job_id)
         log = (row.log or "") + _log_line(message)
         if len(log) > MAX_LOG_CHARS:
@@ -218,12 +249,13 @@ def append_log(project: Project, job_id: int, message: str) -> None:
 
 
 def heartbeat(project: Project, job_id: int, worker: str) -> bool:
-    """Refresh the heartbeat of an active job run by ``worker``; return whether cancel was requested."""
+    """Refresh the heartbeat of an active job run by ``worker``; return whether it should stop
+    (cancel requested, no longer active, taken over by another worker, or deleted)."""
     with _sessions(project).begin() as session:
         session.execute(update(JobRow).where(
             JobRow.id == int(job_id), JobRow.status.in_(ACTIVE_STATUSES), JobRow.worker == worker,
         ).values(heartbeat_at=utcnow()))
-        return bool(session.scalar(select(JobRow.cancel_requested).where(JobRow.id == int(job_id))))
+        return _should_stop(session, job_id, worker)
 
 
 def request_cancel(project: Project, job_id: int) -> JobInfo:
@@ -234,7 +266,7 @@ def request_cancel(project: Project, job_id: int) -> JobInfo:
     ConflictError
         The job already completed or failed.
     """
-    with _sessions(project).begin() as session:
+    with write_transaction(project) as session:
         row = _row(session, job_id)
         if row.status in ("completed", "failed"):
             raise ConflictError(f"job {job_id} has already {row.status}; nothing to cancel")
@@ -254,7 +286,7 @@ def request_cancel(project: Project, job_id: int) -> JobInfo:
 
 def reset_for_resume(project: Project, job_id: int, params: dict[str, Any], message: str) -> JobInfo:
     """Put a failed job back to ``pending`` with new params (used by resume)."""
-    with _sessions(project).begin() as session:
+    with write_transaction(project) as session:
         row = _row(session, job_id)
         if row.status != "failed":
             raise ConflictError(f"job {job_id} is {row.status}; only failed jobs can be resumed")
@@ -280,7 +312,7 @@ def delete_job_row(project: Project, job_id: int) -> None:
     ConflictError
         The job is preparing or training (cancel it first).
     """
-    with _sessions(project).begin() as session:
+    with write_transaction(project) as session:
         row = _row(session, job_id)
         if row.status in ACTIVE_STATUSES:
             raise ConflictError(f"job {job_id} is {row.status}; cancel it before deleting it")

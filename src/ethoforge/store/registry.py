@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ethoforge.errors import InputError, NotFoundError
+from ethoforge.store.jobs_repo import write_transaction
 from ethoforge.store.models import DatasetRow, ModelRow
 
 if TYPE_CHECKING:
@@ -142,7 +143,7 @@ def register_model(
     models_dir.mkdir(exist_ok=True)
     moved: Path | None = None
     try:
-        with _sessions(project).begin() as session:
+        with write_transaction(project) as session:
             dataset_row = _dataset_row(session, dataset) if dataset is not None else None
             row = ModelRow(
                 dataset_id=dataset_row.id if dataset_row else None, name=name or f"pending-{uuid.uuid4().hex}",
@@ -186,7 +187,7 @@ def get_model(project: Project, model_id: int | str) -> ModelInfo:
 
 def activate_model(project: Project, model_id: int | str) -> ModelInfo:
     """Make a model the active one of its dataset (the others of that dataset become inactive)."""
-    with _sessions(project).begin() as session:
+    with write_transaction(project) as session:
         row = _model_row(session, model_id)
         if row.dataset_id is not None:
             session.execute(update(ModelRow).where(ModelRow.dataset_id == row.dataset_id, ModelRow.id != row.id)
@@ -213,7 +214,7 @@ def delete_model(project: Project, model_id: int | str) -> None:
         aside = folder.with_name(f".deleted-{folder.name}-{uuid.uuid4().hex[:8]}")
         os.rename(folder, aside)
     try:
-        with _sessions(project).begin() as session:
+        with write_transaction(project) as session:
             session.delete(_model_row(session, row_id))
     except BaseException:
         if aside is not None:

@@ -1,0 +1,105 @@
+"""The FastAPI app over one project: routers per resource under ``/api/v1``.
+
+Nothing here touches a file or the database at import; `create_app` opens the project.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(
+    project_dir: str | Path,
+    *,
+    token: str | None = None,
+    allowed_roots: Iterable[str | Path] | None = None,
+    redis_url: str | None = None,
+    max_body_bytes: int | None = None,
+    ws_poll_s: float = 0.25,
+    web: bool = True,
+) -> "FastAPI":
+    """Build the API app over the project in ``project_dir``.
+
+    Parameters
+    ----------
+    project_dir
+        An existing project folder (`ethoforge.store.Project.open`).
+    token
+        When given, every API request must carry it (``Authorization: Bearer`` or
+        ``?token=``); `ethoforge.server.run.serve` passes one whenever it binds beyond loopback.
+    allowed_roots
+        Folders (besides the project folder and ``allowed_roots`` of ``project.yaml``) that
+        clients may import pose files from.
+    redis_url
+        Queue jobs on this Redis server instead of the project's SQLite queue.
+    max_body_bytes
+        Larger request bodies get 413 (default `ethoforge.server.limits.DEFAULT_MAX_BODY_BYTES`).
+    ws_poll_s
+        How often a job WebSocket polls the job table.
+    web
+        Serve the static front end at ``/`` (when `ethoforge.web` is installed).
+    """
+    from contextlib import asynccontextmanager
+
+    from fastapi import FastAPI
+
+    from ethoforge.server.auth import TokenMiddleware
+    from ethoforge.server.deps import ServerState
+    from ethoforge.server.errors import install_error_handlers
+    from ethoforge.server.limits import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware
+    from ethoforge.server.paths import allowed_roots as resolve_roots
+    from ethoforge.server.routers import ROUTERS
+    from ethoforge.store import Project
+
+    project = Project.open(Path(project_dir))
+    settings = ServerState(project=project, roots=resolve_roots(project.root, project.config, allowed_roots),
+                           redis_url=redis_url, ws_poll_s=ws_poll_s)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        yield
+        project.close()
+
+    app = FastAPI(
+        title="EthoForge",
+        summary="Recordings, labels, datasets, training and inference jobs, and models of one project.",
+        version=_version(),
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.ethoforge = settings
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes or DEFAULT_MAX_BODY_BYTES)
+    if token:
+        app.add_middleware(TokenMiddleware, token=token)
+    if web:
+        _mount_web(app)
+    return app
+
+
+def _mount_web(app: "FastAPI") -> None:
+    try:
+        from ethoforge.web import mount_web
+    except ImportError:  # the front end is optional
+        return
+    mount_web(app)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ethoforge")
+    except PackageNotFoundError:
+        return "0"

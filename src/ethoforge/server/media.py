@@ -1,0 +1,82 @@
+"""Poses and video frames for the web UI: pose blocks as JSON-ready lists, frames as JPEG."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from ethoforge.server.deps import ServerState
+    from ethoforge.store.info import RecordingInfo
+
+VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm")
+POSE_DIMS = ("time", "individual", "keypoint", "space")
+_CACHE_SIZE = 4
+_cache: OrderedDict[tuple[str, float], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+_lock = threading.Lock()
+
+
+def pose_arrays(project_root: Path, info: "RecordingInfo") -> tuple[np.ndarray, np.ndarray]:
+    """Position ``(time, individual, keypoint, space)`` and confidence ``(time, individual, keypoint)``
+    of a stored recording (the last few are kept in memory; pose files never change)."""
+    from ethoforge.store.poses_file import read_poses
+
+    path = project_root / info.poses_path
+    key = (str(path), path.stat().st_mtime)
+    with _lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    poses, _metadata = read_poses(path)
+    position = poses["position"].transpose("time", "individual", "keypoint", "space").values.astype(np.float32)
+    if "confidence" in poses:
+        confidence = poses["confidence"].transpose("time", "individual", "keypoint").values.astype(np.float32)
+    else:
+        confidence = np.full(position.shape[:3], np.nan, dtype=np.float32)
+    with _lock:
+        _cache[key] = (position, confidence)
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return position, confidence
+
+
+def to_json_lists(values: np.ndarray, decimals: int = 2) -> list:
+    """Nested lists with NaN as None (JSON has no NaN), rounded to ``decimals``."""
+    rounded = np.round(values.astype(np.float64), decimals)
+    as_object = rounded.astype(object)
+    as_object[np.isnan(rounded)] = None
+    return as_object.tolist()
+
+
+def video_path(settings: "ServerState", info: "RecordingInfo") -> Path | None:
+    """The recording's video: a file named like the recording (or its pose file) beside the pose
+    file, inside the allowed roots; None if there is none."""
+    from ethoforge.server.paths import inside
+
+    if not info.source_path:
+        return None
+    source = Path(info.source_path)
+    stems = {info.name, source.stem}
+    for stem in sorted(stems):
+        for suffix in VIDEO_SUFFIXES:
+            candidate = source.with_name(stem + suffix)
+            if candidate.is_file() and inside(candidate.resolve(), settings.roots):
+                return candidate.resolve()
+    return None
+
+
+def jpeg_frame(path: Path, index: int, quality: int = 85) -> bytes:
+    """Frame ``index`` of the video at ``path`` as JPEG bytes."""
+    import io
+
+    from PIL import Image
+
+    from ethoforge.io.video import read_frame
+
+    buffer = io.BytesIO()
+    Image.fromarray(read_frame(path, index)).save(buffer, format="JPEG", quality=quality)
+    return buffer.getvalue()

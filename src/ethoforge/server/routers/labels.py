@@ -1,0 +1,77 @@
+"""``/recordings/{id}/labels``: list bouts with a version (ETag); commit a set of bouts against it."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response
+from fastapi.responses import JSONResponse
+
+from ethoforge.labels import Bout
+from ethoforge.server.deps import ServerState, state
+from ethoforge.server.schemas import Id, LabelsCommit
+
+router = APIRouter(tags=["labels"])
+
+
+def _etag(version: str) -> str:
+    return f'"{version}"'
+
+
+def _unquote(value: str) -> str:
+    value = value.strip()
+    if value.startswith("W/"):
+        value = value[2:]
+    return value.strip('"')
+
+
+@router.get("/recordings/{recording_id}/labels", summary="Bouts of a recording and the labels version",
+            response_class=JSONResponse)
+def get_labels(
+    recording_id: Id,
+    behavior: list[str] | None = Query(None, description="only these behaviors"),
+    settings: ServerState = Depends(state),
+) -> Response:
+    import json
+
+    from ethoforge.server.labels_store import read_labels
+
+    bouts, version = read_labels(settings.project, recording_id, behavior)
+    body = json.dumps({"recording_id": recording_id, "version": version, "bouts": bouts}, separators=(",", ":"))
+    return Response(body, media_type="application/json", headers={"ETag": _etag(version)})  # skips the slow encoder
+
+
+def _commit(recording_id: Id, body: LabelsCommit, if_match: str | None, response: Response,
+            settings: ServerState) -> dict:
+    from ethoforge.server.labels_store import commit_labels
+
+    expected = _unquote(if_match) if if_match else body.version
+    if not expected:
+        raise HTTPException(428, "send the labels version you read, as an If-Match header or the 'version' "
+                                 "field ('*' overwrites whatever is stored)")
+    kept: list[Bout] = []
+    dropped = 0
+    for bout in body.bouts:
+        if bout.source == "predicted" and not bout.modified:
+            dropped += 1  # an unconfirmed prediction is not a label
+            continue
+        source = "manual" if bout.source == "predicted" or (bout.modified and bout.source == "confirmed") else bout.source
+        kept.append(Bout("", bout.behavior, bout.start, bout.stop, agent=bout.agent, target=bout.target,
+                         source=source, annotator=bout.annotator, score=bout.score))  # type: ignore[arg-type]
+    result = commit_labels(settings.project, recording_id, kept, expected, annotator=body.annotator,
+                           dropped=dropped, mark_annotated=body.mark_annotated)
+    response.headers["ETag"] = _etag(result.version)
+    return {"recording_id": recording_id, "version": result.version, "stored": result.stored,
+            "dropped": result.dropped, "superseded_predictions": result.superseded}
+
+
+@router.put("/recordings/{recording_id}/labels", summary="Replace the human bouts (needs the version read)",
+            responses={409: {"description": "the labels changed since the version given"}})
+def put_labels(recording_id: Id, body: LabelsCommit, response: Response,
+               if_match: str | None = Header(None, max_length=128), settings: ServerState = Depends(state)) -> dict:
+    return _commit(recording_id, body, if_match, response, settings)
+
+
+@router.post("/recordings/{recording_id}/labels", summary="Same as PUT (for clients that cannot PUT)",
+             responses={409: {"description": "the labels changed since the version given"}})
+def post_labels(recording_id: Id, body: LabelsCommit, response: Response,
+                if_match: str | None = Header(None, max_length=128), settings: ServerState = Depends(state)) -> dict:
+    return _commit(recording_id, body, if_match, response, settings)

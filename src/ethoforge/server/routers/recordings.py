@@ -1,0 +1,83 @@
+"""``/recordings``: list, import from a path inside the allowed roots, details with layout and label counts."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, status
+from sqlalchemy import func, select
+
+from ethoforge.errors import InputError
+from ethoforge.server.deps import ServerState, state
+from ethoforge.server.paths import PathNotAllowed, inside, resolve_inside
+from ethoforge.server.schemas import Id, ImportRecordings
+
+router = APIRouter(tags=["recordings"])
+
+
+@router.get("/recordings", summary="Every recording, in import order")
+def list_recordings(settings: ServerState = Depends(state)) -> dict:
+    return {"recordings": [_public(r.to_dict()) for r in settings.project.recordings()]}
+
+
+@router.post("/recordings", status_code=status.HTTP_201_CREATED, summary="Import a pose file or a folder of them")
+def import_recordings(body: ImportRecordings, settings: ServerState = Depends(state)) -> dict:
+    from ethoforge.store import find_pose_files
+
+    project = settings.project
+    path = resolve_inside(body.path, project.root, settings.roots)
+    if not path.exists():
+        raise InputError("no such file or folder", path)
+    if body.name is not None:
+        if not path.is_file():
+            raise InputError("'name' names one recording; give a file, not a folder", path)
+        info = project.import_recording(path, format=body.format, name=body.name, fps=body.fps)
+        return {"imported": [_public(info.to_dict())], "skipped": 0}
+    files = find_pose_files([path], format=body.format)
+    outside = [f for f in files if not inside(f.resolve(), settings.roots)]
+    if outside:
+        raise PathNotAllowed(f"{outside[0]} links outside the allowed folders; it was not imported", location="path")
+    before = len(files)
+    imported = project.import_recordings(files, format=body.format, fps=body.fps, skip_existing=body.skip_existing)
+    return {"imported": [_public(r.to_dict()) for r in imported], "skipped": before - len(imported)}
+
+
+@router.get("/recordings/{recording_id}", summary="A recording: layout, label counts, datasets")
+def get_recording(recording_id: Id, settings: ServerState = Depends(state)) -> dict:
+    from ethoforge.server.media import video_path
+
+    project = settings.project
+    info = project.get_recording(recording_id)
+    data = _public(info.to_dict())
+    data["layout"] = {"individuals": info.individuals, "keypoints": info.keypoints, "fps": info.fps,
+                      "n_frames": info.n_frames, "duration_s": info.duration_s}
+    data["label_counts"] = _label_counts(project, info.id)
+    data["datasets"] = [d.name for d in project.datasets() if info.name in d.recordings]
+    data["has_video"] = video_path(settings, info) is not None
+    return data
+
+
+def _label_counts(project, recording_id: Id) -> dict:
+    """``{behavior: {source: {"bouts": n, "frames": n}}}`` of one recording."""
+    from ethoforge.store.models import BoutRow
+
+    with project._sessions() as session:
+        rows = session.execute(
+            select(BoutRow.behavior, BoutRow.source, func.count(), func.sum(BoutRow.stop - BoutRow.start))
+            .where(BoutRow.recording_id == recording_id).group_by(BoutRow.behavior, BoutRow.source)
+        ).all()
+    counts: dict = defaultdict(dict)
+    for behavior, source, n, frames in rows:
+        counts[behavior][source] = {"bouts": int(n), "frames": int(frames or 0)}
+    return dict(counts)
+
+
+def _public(data: dict) -> dict:
+    """A recording dict without server-side paths that mean nothing to a client."""
+    data = dict(data)
+    data.pop("poses_path", None)
+    data.pop("warnings", None) if not data.get("warnings") else None
+    if data.get("source_path"):
+        data["source_file"] = Path(data["source_path"]).name
+    return data

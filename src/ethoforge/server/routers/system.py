@@ -1,0 +1,14 @@
+"""``/health``: is the server up, and which project does it serve."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from ethoforge.server.deps import ServerState, state
+
+router = APIRouter(tags=["system"])
+
+
+@router.get("/health", summary="Liveness and the project served")
+def health(settings: ServerState = Depends(state)) -> dict:
+    return {"status": "ok", "project": str(settings.root), "schema_revision": settings.project.revision}

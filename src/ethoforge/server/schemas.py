@@ -1,0 +1,95 @@
+"""Request bodies of the API (pydantic): what a client may send, checked before any work."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import Path
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Path(ge=0, le=MAX_ID, description="numeric id")]
+"""A path id: bounded, so a huge number is a 422, not an overflow in the database."""
+Index = Annotated[int, Path(ge=0, le=MAX_ID)]
+Ref = Annotated[str, Field(min_length=1, max_length=255)] | Annotated[int, Field(ge=0, le=MAX_ID)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ImportRecordings(_Strict):
+    """Import a pose file, or every pose file of a folder, from inside the allowed roots."""
+
+    path: str = Field(min_length=1, max_length=4096, description="file or folder; relative paths are "
+                      "relative to the project folder")
+    format: str = Field("auto", max_length=32, description="pose format (see `ethoforge.io.poses.POSE_FORMATS`)")
+    name: str | None = Field(None, min_length=1, max_length=255, description="recording name (one file only)")
+    fps: float | None = Field(None, gt=0, le=10_000)
+    skip_existing: bool = Field(True, description="skip files already imported (same content)")
+
+
+class DatasetCreate(_Strict):
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$")
+    behaviors: list[str] = Field(min_length=1, max_length=20)
+    recordings: list[Ref] = Field(default_factory=list, max_length=10_000,
+                                        description="recording names or ids")
+    folders: list[str] = Field(default_factory=list, max_length=100,
+                               description="folders inside the allowed roots: their imported recordings join")
+
+
+class DatasetUpdate(_Strict):
+    name: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$")
+    behaviors: list[str] | None = Field(None, min_length=1, max_length=20,
+                                        description="the new list; behaviors in use by stored bouts stay allowed")
+    recordings: list[Ref] | None = Field(None, max_length=10_000, description="replaces the recordings")
+    add_recordings: list[Ref] = Field(default_factory=list, max_length=10_000)
+    remove_recordings: list[Ref] = Field(default_factory=list, max_length=10_000)
+
+
+class BoutIn(BaseModel):
+    """One bout, frames ``[start, stop)`` 0-based. A ``predicted`` bout is stored only when
+    ``modified`` (then as ``manual``); unmodified predictions are dropped."""
+
+    model_config = ConfigDict(extra="ignore")  # clients may echo fields they were given (recording, id)
+
+    behavior: str = Field(min_length=1, max_length=64)
+    start: int = Field(ge=0, le=2**31 - 1)
+    stop: int = Field(ge=1, le=2**31 - 1)
+    agent: str | None = Field(None, max_length=64)
+    target: str | None = Field(None, max_length=64)
+    source: Literal["manual", "confirmed", "predicted"] = "manual"
+    annotator: str | None = Field(None, max_length=64)
+    score: float | None = Field(None, allow_inf_nan=False)
+    modified: bool = Field(False, description="a prediction a person changed (stored as manual)")
+
+
+class LabelsCommit(_Strict):
+    """The complete set of a recording's human bouts (it replaces them)."""
+
+    bouts: list[BoutIn] = Field(max_length=200_000)
+    version: str | None = Field(None, max_length=64, description="the version read with the labels "
+                                "(or send it as If-Match); '*' overwrites whatever is stored")
+    annotator: str | None = Field(None, max_length=64, description="default annotator of the bouts")
+    mark_annotated: bool = Field(False, description="mark the whole recording as looked at by a person")
+
+
+class TrainingJobCreate(_Strict):
+    dataset: Ref = Field(description="dataset name or id")
+    params: dict[str, Any] = Field(default_factory=dict, description="training options (TrainConfig fields, "
+                                   "plus recordings, model_name, activate)")
+
+
+class InferenceJobCreate(_Strict):
+    """Run a model over recordings (names or ids), a folder inside the allowed roots (its pose
+    files are imported first), or by default the recordings of the model's dataset."""
+
+    model_id: int = Field(ge=1, le=2**31 - 1)
+    kind: Literal["infer", "prelabel"] = "infer"
+    recordings: list[Ref] | None = Field(None, min_length=1, max_length=10_000)
+    folder: str | None = Field(None, min_length=1, max_length=4096)
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    min_bout: int = Field(1, ge=1, le=1_000_000)
+    smoothing: int = Field(1, ge=1, le=1_000_000)
+    merge_gap: int = Field(0, ge=0, le=1_000_000)
+    formats: list[str] | None = Field(None, min_length=1, max_length=10)

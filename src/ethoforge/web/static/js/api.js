@@ -1,0 +1,76 @@
+// Talking to the REST API: one place for paths, the access token and error messages.
+
+const BASE = "/api/v1";
+
+function token() {
+  const fromUrl = new URLSearchParams(location.search).get("token");
+  if (fromUrl) sessionStorage.setItem("ethoforge.token", fromUrl);
+  return sessionStorage.getItem("ethoforge.token");
+}
+
+export class ApiError extends Error {
+  constructor(message, status, body) {
+    super(message);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+// FastAPI errors come as {detail: "text"} or {detail: [{loc, msg}]}; turn either into words.
+export function describeError(status, body, fallback) {
+  const detail = body && (body.detail ?? body.message ?? body.error);
+  if (typeof detail === "string") return detail;
+  if (Array.isArray(detail)) {
+    return detail.map((d) => `${(d.loc || []).filter((x) => x !== "body").join(".")}: ${d.msg}`).join("; ");
+  }
+  if (detail && typeof detail === "object") return detail.message || JSON.stringify(detail);
+  return fallback || `the server answered ${status}`;
+}
+
+export async function api(path, { method = "GET", body, headers = {}, raw = false } = {}) {
+  const init = { method, headers: { Accept: "application/json", ...headers } };
+  const t = token();
+  if (t) init.headers.Authorization = `Bearer ${t}`;
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path.startsWith("/") ? path : `${BASE}/${path}`, init);
+  } catch (error) {
+    throw new ApiError(`cannot reach the EthoForge server (${error.message}); is \`ethoforge serve\` still running?`, 0);
+  }
+  if (raw) return response;
+  const text = await response.text();
+  let data = null;
+  if (text) {
+    try { data = JSON.parse(text); } catch { data = { detail: text.slice(0, 300) }; }
+  }
+  if (!response.ok) {
+    throw new ApiError(`${method} ${path}: ${describeError(response.status, data)}`, response.status, data);
+  }
+  if (raw === false && data !== null) data.__etag = response.headers.get("ETag");
+  return data;
+}
+
+// Lists may come bare or wrapped ({items: [...]}, {recordings: [...]}...).
+export function items(data, key) {
+  if (Array.isArray(data)) return data;
+  if (!data) return [];
+  for (const k of [key, "items", "results", "data"]) if (k && Array.isArray(data[k])) return data[k];
+  return [];
+}
+
+export function wsUrl(path) {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  const t = token();
+  return `${scheme}//${location.host}${BASE}/${path}${t ? `?token=${encodeURIComponent(t)}` : ""}`;
+}
+
+export function withToken(url) {
+  const t = token();
+  return t ? `${url}${url.includes("?") ? "&" : "?"}token=${encodeURIComponent(t)}` : url;
+}
+
+export { BASE };

@@ -1,0 +1,109 @@
+// Datasets: one card per dataset (behaviors, label counts, latest precision / recall / F1) and "Create dataset".
+
+import { api, items } from "../api.js";
+import { COLORS, field, fmt, go, h, notify, showError } from "../ui.js";
+
+const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+
+// Precision / recall / F1 averaged over the behaviors (the "none" class left out).
+export function modelScores(model, behaviors) {
+  const metrics = model && model.metrics ? model.metrics : {};
+  const split = metrics.test || metrics.val || metrics;
+  const perClass = split.per_class || {};
+  const names = (behaviors || Object.keys(perClass)).filter((b) => b !== "none" && perClass[b]);
+  if (!names.length) return null;
+  const mean = (k) => names.reduce((s, b) => s + (perClass[b][k] ?? 0), 0) / names.length;
+  return { precision: mean("precision"), recall: mean("recall"), f1: mean("f1"), perClass, on: metrics.test ? "test" : "validation" };
+}
+
+export async function renderDatasets(root) {
+  const [datasetsAnswer, recordingsAnswer, modelsAnswer] = await Promise.all([api("datasets"), api("recordings"), api("models")]);
+  const datasets = items(datasetsAnswer, "datasets");
+  const recordings = items(recordingsAnswer, "recordings");
+  const models = items(modelsAnswer, "models");
+  const dialog = createDialog(recordings);
+  root.append(h("div", { class: "toolbar" }, h("h2", {}, "Datasets"),
+    h("button", { id: "new-dataset", class: "primary", onclick: () => dialog.showModal(), "aria-label": "create dataset" }, "+ New dataset")),
+  dialog);
+  const cards = h("div", { class: "cards" });
+  for (const dataset of datasets) {
+    const mine = models.filter((m) => m.dataset_id === dataset.id || m.dataset === dataset.name);
+    const latest = mine.find((m) => m.active) || mine.sort((a, b) => b.id - a.id)[0];
+    const scores = latest ? modelScores(latest, dataset.behaviors) : null;
+    const members = recordings.filter((r) => dataset.recordings.includes(r.name));
+    const counts = dataset.label_counts || dataset.bouts_per_behavior || null;
+    const nBouts = members.reduce((s, r) => s + (r.n_bouts || 0), 0);
+    cards.append(h("article", { class: "card", dataset: { dataset: dataset.name } },
+      h("h3", {}, dataset.name, h("span", { class: "muted" }, `${dataset.recordings.length} recordings`)),
+      h("div", {}, dataset.behaviors.map((b, i) => h("span", { class: "chip", style: `border-left-color:${COLORS[i % COLORS.length]}` },
+        b, counts && counts[b] !== undefined ? ` · ${typeof counts[b] === "object" ? counts[b].bouts : counts[b]}` : ""))),
+      h("div", { class: "muted" }, `${nBouts} labelled bouts`),
+      scores
+        ? h("div", { class: "metrics", title: `model ${latest.name}, on ${scores.on}` },
+          h("div", {}, h("b", {}, fmt(scores.precision, 2)), "precision"),
+          h("div", {}, h("b", {}, fmt(scores.recall, 2)), "recall"),
+          h("div", {}, h("b", {}, fmt(scores.f1, 2)), "F1"))
+        : h("div", { class: "muted" }, "no model trained yet"),
+      h("div", { class: "actions" },
+        h("a", { href: `#/label?dataset=${dataset.id}` }, h("button", { tabindex: "-1" }, "Label")),
+        h("a", { href: `#/review?dataset=${dataset.id}` }, h("button", { tabindex: "-1" }, "Review")),
+        h("a", { href: `#/train?dataset=${dataset.id}` }, h("button", { tabindex: "-1" }, "Train")),
+        h("a", { href: `#/models?dataset=${dataset.id}` }, h("button", { tabindex: "-1" }, "Models")))));
+  }
+  cards.append(h("div", { class: "card add", role: "button", tabindex: "0", "aria-label": "create dataset",
+    onclick: () => dialog.showModal(), onkeydown: (e) => { if (e.key === "Enter" || e.key === " ") dialog.showModal(); } }, "+"));
+  root.append(cards);
+  if (!recordings.length) {
+    root.append(h("p", { class: "panel" }, "No recordings in this project yet: import pose files with ",
+      h("code", {}, "ethoforge import poses PATH"), " first."));
+  }
+}
+
+function createDialog(recordings) {
+  const name = h("input", { id: "dataset-name", required: true, placeholder: "e.g. mice", autocomplete: "off" });
+  const behaviors = h("input", { id: "dataset-behaviors", required: true, placeholder: "attack;grooming;rearing" });
+  const folders = h("textarea", { id: "dataset-folders", rows: 2, placeholder: "/data/cohort1 (one folder per line)" });
+  const checks = recordings.map((r) => h("input", { type: "checkbox", value: r.name, name: "recording" }));
+  const message = h("p", { class: "error", id: "dataset-error", role: "alert" });
+  const form = h("form", { method: "dialog", id: "dataset-form" },
+    h("h3", {}, "Create dataset"),
+    field("Name", name, "One word: letters, digits, _ or -, starting with a letter."),
+    field("Behaviors", behaviors, "1–20 behavior names separated by ';' (mutually exclusive; keys 1, 2, … in that order)."),
+    h("div", { class: "field" }, h("span", { class: "label" }, "Recordings"),
+      h("div", { class: "checklist" }, recordings.map((r, i) => h("label", {}, checks[i], ` ${r.name} (${r.n_frames} frames)`))),
+      h("small", { class: "help" }, "Imported recordings to label in this dataset.")),
+    field("Folders", folders, "Or folders: every imported recording whose pose file lies in them."),
+    message,
+    h("div", { class: "toolbar" },
+      h("button", { type: "submit", class: "primary", id: "create-dataset" }, "Create"),
+      h("button", { type: "button", onclick: () => dialog.close() }, "Cancel")));
+  const dialog = h("dialog", { id: "dataset-dialog" }, form);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    message.textContent = "";
+    const list = behaviors.value.split(";").map((s) => s.trim()).filter(Boolean);
+    if (!NAME.test(name.value.trim())) {
+      message.textContent = "The name must be one word of letters, digits, _ or -, starting with a letter.";
+      return;
+    }
+    if (list.length < 1 || list.length > 20) {
+      message.textContent = `A dataset needs 1–20 behaviors separated by ';' (got ${list.length}).`;
+      return;
+    }
+    const body = {
+      name: name.value.trim(), behaviors: list,
+      recordings: checks.filter((c) => c.checked).map((c) => c.value),
+      folders: folders.value.split("\n").map((s) => s.trim()).filter(Boolean),
+    };
+    try {
+      const created = await api("datasets", { method: "POST", body });
+      dialog.close();
+      notify(`dataset ${created.name || body.name} created`);
+      go("/datasets", { t: Date.now() });
+    } catch (error) {
+      message.textContent = error.message;
+      showError(error);
+    }
+  });
+  return dialog;
+}

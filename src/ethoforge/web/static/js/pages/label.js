@@ -1,0 +1,280 @@
+// Label and Review & Correct: the frame-exact labeling editor.
+
+import { api, items } from "../api.js";
+import { LabelModel, isPending } from "../editor.js";
+import { clearDraft, flushServer, loadDraft, saveLocal, saveServer } from "../drafts.js";
+import { PoseSource } from "../poses.js";
+import { Timeline } from "../timeline.js";
+import { COLORS, clear, go, h, notify, showError } from "../ui.js";
+import { reviewControls } from "./review.js";
+
+const KEY_HELP = [
+  ["← / →", "previous / next frame (by the step)"],
+  ["↑ / ↓", "double / halve the step"],
+  ["1–9, 0", "behavior key at the start frame, again at the end frame: makes a bout"],
+  ["Esc", "cancel a started bout"],
+  ["Delete", "remove the bout under the playhead"],
+  ["Backspace", "undo the last bout added"],
+  ["+ / −", "zoom the timeline in / out"],
+  ["A", "next animal (lane) for new bouts"],
+  ["Ctrl+S", "commit"],
+];
+const REVIEW_HELP = [
+  ["Tab / Shift+Tab", "next / previous predicted bout"],
+  ["[ / ]", "move start / end of the bout to the playhead"],
+  ["1–9, 0", "on a bout: relabel it"],
+  ["Enter", "confirm the bout (white border)"],
+];
+
+export async function renderLabel(root, params, { review = false } = {}) {
+  const datasets = items(await api("datasets"), "datasets");
+  if (!datasets.length) {
+    root.append(h("section", { class: "panel" }, h("p", {}, "No dataset yet. "), h("a", { href: "#/datasets" }, "Create one first.")));
+    return;
+  }
+  const dataset = datasets.find((d) => String(d.id) === params.get("dataset") || d.name === params.get("dataset")) || datasets[0];
+  const recordings = items(await api("recordings"), "recordings").filter((r) => dataset.recordings.includes(r.name));
+  const listed = recordings.find((r) => String(r.id) === params.get("recording") || r.name === params.get("recording")) || recordings[0];
+  const recording = listed ? { ...listed, ...(await api(`recordings/${listed.id}`)) } : null;
+  const page = review ? "/review" : "/label";
+
+  const datasetSelect = h("select", { id: "dataset-select", "aria-label": "dataset",
+    onchange: () => go(page, { dataset: datasetSelect.value }) },
+  datasets.map((d) => h("option", { value: d.id, selected: d.id === dataset.id }, d.name)));
+  const recordingSelect = h("select", { id: "recording-select", "aria-label": "recording",
+    onchange: () => go(page, { dataset: dataset.id, recording: recordingSelect.value, model: params.get("model") }) },
+  recordings.map((r) => h("option", { value: r.id, selected: recording && r.id === recording.id }, `${r.name} (${r.n_frames} frames)`)));
+  const toolbar = h("div", { class: "toolbar" }, h("h2", {}, review ? "Review & Correct" : "Label"),
+    datasetSelect, recordingSelect);
+  root.append(toolbar);
+  if (!recording) {
+    root.append(h("p", { class: "panel" }, `Dataset ${dataset.name} has no recordings.`));
+    return;
+  }
+  const editorHost = h("div", { id: "editor-host" });
+  root.append(editorHost);
+  if (review) {
+    await reviewControls(root, toolbar, { dataset, recording, params, open: (labels) => openEditor(editorHost, { dataset, recording, labels, review: true }) });
+  } else {
+    const editorApi = await openEditor(editorHost, { dataset, recording, review: false });
+    if (params.get("frame")) editorApi.seek(Number(params.get("frame")));
+  }
+}
+
+async function fetchLabels(recording) {
+  const answer = await api(`recordings/${recording.id}/labels`);
+  return { bouts: items(answer, "bouts"), etag: answer.__etag || answer.etag || String(answer.version ?? "") };
+}
+
+export async function openEditor(host, { dataset, recording, review, labels }) {
+  clear(host);
+  document.onkeydown = null;
+  const stored = labels || (await fetchLabels(recording));
+  const model = new LabelModel({
+    behaviors: dataset.behaviors, nFrames: recording.n_frames, review,
+    bouts: stored.bouts.filter((b) => dataset.behaviors.includes(b.behavior)),
+  });
+  const state = { playhead: 0, step: 1, agent: null, pending: null, drawn: null, etag: stored.etag, frameRequested: false };
+  const agents = [null, ...(recording.individuals || [])];
+
+  const draft = await loadDraft(recording.id);
+  const banner = h("div", { class: "draft-banner", id: "draft-banner", hidden: true, role: "status" });
+  if (draft && draft.dataset === dataset.id && draft.review === review) {
+    model.loadDraft(draft.bouts);
+    state.playhead = Math.min(draft.playhead || 0, recording.n_frames - 1);
+    state.etag = draft.base_etag ?? state.etag;
+    banner.hidden = false;
+    banner.append(`Restored your unsaved work from ${new Date(draft.saved_at).toLocaleString()} (not committed yet). `,
+      h("button", { id: "discard-draft", onclick: async () => {
+        if (!confirm("Discard the unsaved labels of this recording? This cannot be undone.")) return;
+        try { await clearDraft(recording.id); } catch (error) { showError(error); }
+        openEditor(host, { dataset, recording, review });
+      } }, "Discard draft"));
+  }
+
+  const poseCanvas = h("canvas", { id: "pose-canvas", width: 640, height: 420, "aria-label": "poses of the current frame" });
+  const frameOut = h("output", { id: "frame-display", "aria-live": "off" }, "–");
+  const stepOut = h("span", { id: "step-display" });
+  const agentOut = h("span", { id: "agent-display" });
+  const pendingOut = h("span", { id: "pending-display" });
+  const boutOut = h("div", { id: "bout-display", class: "muted" });
+  const status = h("span", { id: "save-status", class: "muted" });
+  const commitButton = h("button", { id: "commit", class: "primary", onclick: () => commit() }, "Commit");
+  const timelineCanvas = h("canvas", { id: "timeline", tabindex: "-1", "aria-label": "timeline" });
+  const legend = h("div", { class: "legend" }, dataset.behaviors.map((b, i) =>
+    h("span", { class: "chip", style: `border-color:${COLORS[i % COLORS.length]}` }, `${i < 10 ? (i + 1) % 10 : `⇧${(i + 1) % 10}`} ${b}`)));
+  const help = h("dl", { class: "keys" }, [...KEY_HELP, ...(review ? REVIEW_HELP : [])].flatMap(([k, d]) => [h("dt", {}, h("kbd", {}, k)), h("dd", {}, d)]));
+  const editor = h("div", { id: "editor", class: "editor", tabindex: "0", "aria-label": "labeling editor: use the keyboard", dataset: { review: String(review) } },
+    banner,
+    h("div", { class: "editor-top" },
+      h("div", { class: "viewer" }, poseCanvas,
+        h("div", { class: "frame-line" }, frameOut, " · step ", stepOut, " · animal ", agentOut, " ", pendingOut)),
+      h("aside", { class: "side" }, legend, boutOut, h("div", { class: "commit-line" }, commitButton, status), help)),
+    timelineCanvas);
+  host.append(editor);
+
+  const poses = new PoseSource(recording, (error) => { if (error) showError(error); schedule(); });
+  const timeline = new Timeline(timelineCanvas, { behaviors: dataset.behaviors, nFrames: recording.n_frames, onSeek: (f) => { seek(f); editor.focus(); } });
+  timeline.onZoom = () => schedule();
+  host.editorApi = { model, state, schedule: () => schedule(), seek: (f) => seek(f), timeline };
+
+  function schedule() {
+    if (state.frameRequested) return;
+    state.frameRequested = true;
+    requestAnimationFrame(render);
+  }
+
+  function render() {
+    state.frameRequested = false;
+    const drawn = poses.draw(poseCanvas, state.playhead);
+    if (drawn !== null) {
+      state.drawn = drawn;
+      const seconds = (drawn / recording.fps).toFixed(3);
+      frameOut.textContent = `frame ${drawn} / ${recording.n_frames - 1} · ${seconds} s`;
+      frameOut.dataset.frame = String(drawn);
+      poseCanvas.dataset.frame = String(drawn);
+    } else {
+      frameOut.textContent = `loading frame ${state.playhead}…`;
+    }
+    stepOut.textContent = String(state.step);
+    agentOut.textContent = state.agent ?? "any";
+    pendingOut.textContent = state.pending ? `· marking ${state.pending.behavior} from frame ${state.pending.frame} (press its key again at the end frame)` : "";
+    const bout = model.at(state.playhead, state.agent);
+    boutOut.textContent = bout
+      ? `${bout.behavior} [${bout.start}, ${bout.stop}) ${bout.agent ? `· ${bout.agent} ` : ""}· ${describe(bout)}`
+      : "no bout under the playhead";
+    timeline.follow(state.playhead);
+    timeline.draw({ model, playhead: state.playhead, agent: state.agent, pending: state.pending });
+    status.textContent = model.dirty ? "unsaved changes (kept as a draft)" : "all changes committed";
+    editor.dataset.bouts = String(model.visible().length);
+  }
+
+  function seek(frame) {
+    state.playhead = Math.max(0, Math.min(recording.n_frames - 1, frame));
+    schedule();
+  }
+
+  function changed() {
+    const draftNow = { dataset: dataset.id, review, recording: recording.id, base_etag: state.etag, saved_at: Date.now(),
+      playhead: state.playhead, bouts: model.toDraft() };
+    saveLocal(recording.id, draftNow);
+    saveServer(recording.id, draftNow, (error) => showError(error));
+    schedule();
+  }
+
+  function behaviorOf(event) {
+    const match = /^Digit(\d)$/.exec(event.code) || /^Numpad(\d)$/.exec(event.code);
+    if (!match) return null;
+    const digit = Number(match[1]);
+    const index = (digit === 0 ? 9 : digit - 1) + (event.shiftKey ? 10 : 0);
+    return dataset.behaviors[index] ?? null;
+  }
+
+  function onKey(event) {
+    const target = event.target;
+    const inControl = target instanceof HTMLElement && target.closest("input, select, textarea, button, a, dialog");
+    if (inControl) {
+      if (event.key === "Escape") editor.focus();
+      return;
+    }
+    if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "s") {
+      event.preventDefault();
+      commit();
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    const behavior = behaviorOf(event);
+    let handled = true;
+    if (behavior) {
+      const bout = model.at(state.playhead, state.agent);
+      if (review && !state.pending && bout) {
+        if (model.relabel(bout, behavior)) notify(`relabelled as ${behavior}`);
+        changed();
+      } else if (state.pending && state.pending.behavior === behavior) {
+        model.add(behavior, state.pending.frame, state.playhead, state.agent);
+        state.pending = null;
+        changed();
+      } else {
+        state.pending = { behavior, frame: state.playhead };
+      }
+    } else {
+      switch (event.key) {
+        case "ArrowRight": seek(state.playhead + state.step); break;
+        case "ArrowLeft": seek(state.playhead - state.step); break;
+        case "ArrowUp": state.step = Math.min(4096, state.step * 2); break;
+        case "ArrowDown": state.step = Math.max(1, Math.floor(state.step / 2)); break;
+        case "Escape": state.pending = null; break;
+        case "Delete": if (model.remove(model.at(state.playhead, state.agent))) changed(); break;
+        case "Backspace": if (model.undoAdd()) changed(); else notify("no bout left to undo"); break;
+        case "+": case "=": timeline.zoom(0.5, state.playhead); break;
+        case "-": case "_": timeline.zoom(2, state.playhead); break;
+        case "a": case "A": state.agent = agents[(agents.indexOf(state.agent) + 1) % agents.length]; break;
+        case "Home": seek(0); break;
+        case "End": seek(recording.n_frames - 1); break;
+        case "Tab": {
+          const bout = event.shiftKey ? model.previous(state.playhead) : model.next(state.playhead);
+          if (bout) seek(bout.start); else notify(event.shiftKey ? "no bout before this frame" : "no bout after this frame");
+          break;
+        }
+        case "[": if (model.setStart(state.playhead, state.agent)) changed(); break;
+        case "]": if (model.setStop(state.playhead, state.agent)) changed(); break;
+        case "Enter": if (model.confirm(model.at(state.playhead, state.agent))) changed(); break;
+        default: handled = false;
+      }
+    }
+    if (handled) {
+      event.preventDefault();
+      schedule();
+    }
+  }
+  document.onkeydown = onKey;
+  window.onbeforeunload = () => {
+    if (!model.dirty) return undefined;
+    const draftNow = { dataset: dataset.id, review, recording: recording.id, base_etag: state.etag, saved_at: Date.now(),
+      playhead: state.playhead, bouts: model.toDraft() };
+    saveLocal(recording.id, draftNow);
+    return undefined; // the draft is safe; no need to nag
+  };
+
+  async function commit(force = false) {
+    commitButton.disabled = true;
+    try {
+      await flushServer(recording.id, { dataset: dataset.id, review, recording: recording.id, base_etag: state.etag,
+        saved_at: Date.now(), playhead: state.playhead, bouts: model.toDraft() }).catch(() => {});
+      if (force) state.etag = (await fetchLabels(recording)).etag; // the user chose to replace the newer version
+      const bouts = model.toCommit();
+      const headers = state.etag ? { "If-Match": state.etag } : {};
+      const answer = await api(`recordings/${recording.id}/labels`, { method: "PUT", body: { bouts }, headers });
+      await clearDraft(recording.id).catch((error) => showError(error));
+      notify(`committed ${bouts.length} bouts`);
+      const fresh = await fetchLabels(recording);
+      fresh.etag = answer.__etag || fresh.etag;
+      banner.hidden = true;
+      const playhead = state.playhead;
+      await openEditor(host, { dataset, recording, review, labels: review ? fresh : undefined });
+      host.editorApi.seek(playhead);
+      host.querySelector("#save-status").textContent = `committed ${bouts.length} bouts`;
+    } catch (error) {
+      if (error.status === 409 || error.status === 412) {
+        showError(new Error(`Commit refused: someone else committed labels for ${recording.name} after you opened it. ` +
+          "Your work is kept as a draft. Press “Overwrite with mine” to replace their version with yours, or discard your draft to see theirs."));
+        commitButton.after(h("button", { id: "force-commit", onclick: (e) => { e.target.remove(); commit(true); } }, "Overwrite with mine"));
+      } else {
+        showError(error);
+      }
+    } finally {
+      commitButton.disabled = false;
+    }
+  }
+
+  editor.focus();
+  schedule();
+  return host.editorApi;
+}
+
+function describe(bout) {
+  if (isPending(bout)) return `predicted, confidence ${bout.score === null ? "?" : bout.score.toFixed(2)} (Enter confirms)`;
+  if (bout.origin === "predicted") return bout.changed ? "prediction you changed" : "prediction you confirmed";
+  if (bout.origin === "new") return "added now, not committed";
+  return `${bout.source}${bout.changed ? ", changed" : ""}`;
+}

@@ -1,0 +1,149 @@
+// Training monitor (status, progress with ETA, live loss / F1 chart, cancel, logs, report) and the job list.
+
+import { api, items, withToken } from "../api.js";
+import { FINAL, cancelJob, followJob, getJob } from "../jobs.js";
+import { fmt, fmtDuration, h, showError } from "../ui.js";
+import { renderReport } from "./report.js";
+
+export async function renderJobs(root) {
+  const jobs = items(await api("jobs"), "jobs");
+  const list = h("table", { id: "jobs-table" }, h("tr", {}, ["job", "kind", "status", "progress", "created"].map((t) => h("th", {}, t))),
+    jobs.map((j) => h("tr", {}, h("td", {}, h("a", { href: `#/jobs/${j.id}` }, `#${j.id}`)), h("td", {}, j.kind),
+      h("td", {}, h("span", { class: `badge ${j.status}` }, j.status)),
+      h("td", {}, j.progress && j.progress.fraction !== undefined ? `${Math.round(j.progress.fraction * 100)} %` : "–"),
+      h("td", {}, j.created_at || ""))));
+  root.append(h("div", { class: "toolbar" }, h("h2", {}, "Jobs")), h("section", { class: "panel" }, jobs.length ? list : "No jobs yet."));
+}
+
+export async function renderMonitor(root, jobId) {
+  const job = await getJob(jobId);
+  const badge = h("span", { id: "job-status", class: `badge ${job.status}` }, job.status);
+  const bar = h("progress", { id: "job-progress", max: 1, value: 0 });
+  const eta = h("span", { id: "job-eta", class: "muted" });
+  const stepText = h("span", { id: "job-step", class: "muted" });
+  const cancel = h("button", { id: "cancel-job", class: "danger", onclick: async () => {
+    if (!confirm(`Cancel job ${jobId}? Its partial model is discarded.`)) return;
+    try { await cancelJob(jobId); } catch (error) { showError(error); }
+  } }, "Cancel");
+  const chart = h("canvas", { id: "job-chart", width: 720, height: 240, "aria-label": "loss and F1 per epoch" });
+  const log = h("pre", { class: "log", id: "job-log" }, job.log || "");
+  const errorBox = h("p", { id: "job-error", class: "error" });
+  const report = h("section", { id: "job-report" });
+  root.append(
+    h("div", { class: "toolbar" }, h("h2", {}, `${job.kind === "train" ? "Training" : job.kind === "prelabel" ? "Pre-label" : "Inference"} job #${jobId}`), badge, cancel),
+    h("section", { class: "panel" }, h("div", { class: "toolbar" }, bar, stepText, eta), errorBox, chart),
+    h("section", { class: "panel" }, h("h3", {}, "Log"), log),
+    report);
+
+  const history = [];
+  const seen = new Set();
+  let reported = false;
+  let logTimer = null;
+
+  const addEpoch = (row) => {
+    const key = `${row.trial ?? 0}:${row.epoch}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    history.push(row);
+    drawChart(chart, history);
+  };
+
+  const apply = (current) => {
+    if (current.status) {
+      badge.textContent = current.status;
+      badge.className = `badge ${current.status}`;
+      cancel.disabled = FINAL.includes(current.status);
+    }
+    const progress = current.progress || {};
+    if (typeof progress.fraction === "number") bar.value = progress.fraction;
+    if (progress.eta_s !== undefined) eta.textContent = `ETA ${fmtDuration(progress.eta_s)}`;
+    if (progress.epoch !== undefined) stepText.textContent = `epoch ${progress.epoch}${progress.epochs ? ` / ${progress.epochs}` : ""}`;
+    for (const row of progress.history || []) addEpoch(row);
+    if (current.log !== undefined) { log.textContent = current.log; log.scrollTop = log.scrollHeight; }
+    if (current.error) errorBox.textContent = current.error;
+  };
+  apply(job);
+
+  const refreshLog = () => {
+    clearTimeout(logTimer);
+    logTimer = setTimeout(() => getJob(jobId).then(apply).catch(showError), 300);
+  };
+  const finish = async (current) => {
+    if (reported) return;
+    reported = true;
+    if (current.status === "completed") {
+      bar.value = 1;
+      eta.textContent = "done";
+    }
+    const final = await getJob(jobId);
+    apply(final);
+    const modelId = (final.result || {}).model_id;
+    if (final.status === "completed" && final.kind === "train" && modelId !== undefined) {
+      await renderReport(report, modelId);
+    } else if (final.status === "completed" && final.kind !== "train") {
+      report.append(h("p", { class: "panel" }, "Results: ", h("a", { href: `#/inference?job=${jobId}` }, "open them on the Inference page"), "."));
+    }
+  };
+
+  if (FINAL.includes(job.status)) {
+    await finish(job);
+    return () => {};
+  }
+  const stop = followJob(jobId, (message) => {
+    switch (message.type) {
+      case "state": apply(message.job); if (FINAL.includes(message.job.status)) finish(message.job).catch(showError); break;
+      case "status_change": apply({ status: message.status }); refreshLog(); break;
+      case "progress": apply({ progress: message.progress }); refreshLog(); break;
+      case "epoch_complete": addEpoch(message.metrics); break;
+      case "job_complete": apply({ status: message.status, error: message.error }); finish(message).catch(showError); break;
+      default: break;
+    }
+  }, showError);
+  return () => { stop(); clearTimeout(logTimer); };
+}
+
+// Loss (left axis) and validation macro-F1 (right axis, 0–1) per epoch.
+export function drawChart(canvas, history) {
+  const ctx = canvas.getContext("2d");
+  const W = canvas.width;
+  const H = canvas.height;
+  const pad = { l: 46, r: 46, t: 14, b: 26 };
+  ctx.fillStyle = "#15181d";
+  ctx.fillRect(0, 0, W, H);
+  const rows = history.map((r, i) => ({ i, loss: r.train_loss ?? r.loss, val: r.val_loss, f1: r.val_macro_f1 ?? r.f1 }));
+  const n = Math.max(rows.length, 2);
+  const losses = rows.flatMap((r) => [r.loss, r.val]).filter(Number.isFinite);
+  const maxLoss = Math.max(...losses, 0.1) * 1.1;
+  const x = (i) => pad.l + (i / (n - 1)) * (W - pad.l - pad.r);
+  const yLoss = (v) => pad.t + (1 - v / maxLoss) * (H - pad.t - pad.b);
+  const yF1 = (v) => pad.t + (1 - v) * (H - pad.t - pad.b);
+  ctx.strokeStyle = "#2a303a";
+  ctx.strokeRect(pad.l, pad.t, W - pad.l - pad.r, H - pad.t - pad.b);
+  ctx.fillStyle = "#9aa4b2";
+  ctx.font = "11px system-ui, sans-serif";
+  ctx.fillText(`loss ${fmt(maxLoss, 2)}`, 2, pad.t + 8);
+  ctx.fillText("F1 1.0", W - pad.r + 4, pad.t + 8);
+  ctx.fillText("epoch", W / 2, H - 6);
+  const line = (key, y, color) => {
+    ctx.strokeStyle = color;
+    ctx.fillStyle = color;
+    ctx.beginPath();
+    let started = false;
+    for (const r of rows) {
+      if (!Number.isFinite(r[key])) continue;
+      if (started) ctx.lineTo(x(r.i), y(r[key])); else { ctx.moveTo(x(r.i), y(r[key])); started = true; }
+    }
+    ctx.stroke();
+    for (const r of rows) if (Number.isFinite(r[key])) ctx.fillRect(x(r.i) - 2, y(r[key]) - 2, 4, 4);
+  };
+  line("loss", yLoss, "#4f8cff");
+  line("val", yLoss, "#f58231");
+  line("f1", yF1, "#3cb44b");
+  [["train loss", "#4f8cff"], ["val loss", "#f58231"], ["val macro F1", "#3cb44b"]].forEach(([label, color], k) => {
+    ctx.fillStyle = color;
+    ctx.fillText(label, pad.l + 8 + k * 100, pad.t + 14);
+  });
+  canvas.dataset.epochs = String(rows.length);
+}
+
+export { withToken };

@@ -1,0 +1,37 @@
+// A model's training report: per-behavior precision / recall / F1, confusion matrix, per-epoch plots.
+
+import { api, BASE, withToken } from "../api.js";
+import { fmt, h } from "../ui.js";
+
+export function reportFiles(model) {
+  const files = model.files || model.report_files || {};
+  const entries = Array.isArray(files) ? files.map((f) => [f.name || f, f.url]) : Object.entries(files);
+  return entries.map(([key, url]) => ({
+    name: key,
+    url: withToken(url || `${BASE}/models/${model.id}/files/${encodeURIComponent(key)}`),
+    image: !/csv|yaml|json|bundle|history|report$/.test(key) || String(url).endsWith(".png"),
+  }));
+}
+
+export async function renderReport(section, modelId) {
+  const model = await api(`models/${modelId}`);
+  section.append(h("h3", {}, `Report of model ${model.name}`));
+  const metrics = model.metrics || {};
+  const split = metrics.test ? "test" : "val";
+  const perClass = (metrics[split] || {}).per_class || {};
+  const rows = Object.entries(perClass);
+  section.append(h("section", { class: "panel" },
+    h("p", { class: "muted" }, `Scored on the ${split === "test" ? "test" : "validation"} recordings · macro F1 ${fmt((metrics[split] || {}).macro_f1)}`),
+    h("table", { id: "per-behavior" },
+      h("tr", {}, ["behavior", "precision", "recall", "F1", "frames"].map((t) => h("th", {}, t))),
+      rows.map(([name, m]) => h("tr", {}, h("td", {}, name), h("td", {}, fmt(m.precision)), h("td", {}, fmt(m.recall)),
+        h("td", {}, fmt(m.f1)), h("td", {}, m.support ?? "–"))))));
+  const files = reportFiles(model);
+  const images = files.filter((f) => f.image);
+  const others = files.filter((f) => !f.image);
+  images.sort((a, b) => (b.name.includes("confusion") ? 1 : 0) - (a.name.includes("confusion") ? 1 : 0));
+  section.append(h("div", { class: "report-images", id: "report-images" },
+    images.map((f) => h("figure", {}, h("img", { src: f.url, alt: f.name, loading: "lazy" }), h("figcaption", { class: "muted" }, f.name)))));
+  if (others.length) section.append(h("p", {}, "Files: ", others.map((f) => [h("a", { href: f.url, download: "" }, f.name), " "])));
+  return model;
+}

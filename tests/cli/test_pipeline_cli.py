@@ -1,0 +1,198 @@
+"""``ethoforge train|evaluate|infer|demo`` on a project holding three real ethome5 recordings.
+
+One tiny model is trained once (module fixture) and then evaluated and run; bad options must
+give exit code 1 and a message naming the option, with no traceback and no model registered.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from ethoforge.cli import app
+from ethoforge.labels import bouts_to_frames
+from ethoforge.store import Project, registry
+
+REC_A = "e3v813a-20210610T122332-122642"  # 5,700 frames, 10 BORIS bouts
+REC_B = "e3v813a-20210610T122758-123309"  # 9,330 frames, 8 bouts
+REC_C = "e3v813a-20210610T120637-121213"  # 10,080 frames, 15 bouts
+REC_D = "e3v813a-20210610T121558-122141"  # not imported: run from its pose file
+TINY = ("--model", "conv_bilstm", "--epochs", "1", "--samples-per-epoch", "512", "--batch-size", "64",
+        "--window", "15", "--device", "cpu")
+runner = CliRunner()
+
+
+def cli(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def as_json(*args) -> dict:
+    result = cli(*args, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def pose_file(ethome5_dir: Path, recording: str) -> Path:
+    return next((ethome5_dir / "poses").glob(f"{recording}*.csv"))
+
+
+@pytest.fixture(scope="module")
+def project_root(tmp_path_factory, ethome5_dir) -> Path:
+    root = tmp_path_factory.mktemp("pipeline") / "project"
+    with Project.create(root) as project:
+        for name in (REC_A, REC_B, REC_C):
+            project.import_recording(pose_file(ethome5_dir, name), fps=30)
+            project.import_labels(ethome5_dir / "labels_boris" / f"{name}_reencode.csv", "boris")
+        project.create_dataset("mice", "interact", recordings=[REC_A, REC_B, REC_C])
+    return root
+
+
+@pytest.fixture(scope="module")
+def trained(project_root) -> dict:
+    return as_json("train", "--recordings", REC_A, REC_C, "--behaviors", "interact", "--val-recordings", REC_C,
+                   *TINY, "--project", project_root)
+
+
+def test_train_registers_the_model_and_prints_validation_metrics(trained, project_root):
+    assert set(trained["split"]["train"]) == {REC_A} and trained["split"]["val"] == [REC_C]
+    val = trained["metrics"]["val"]
+    assert 0.0 <= val["macro_f1"] <= 1.0 and trained["macro_f1"] == val["macro_f1"]
+    assert set(val["per_class"]["interact"]) >= {"precision", "recall", "f1", "support"}
+    with Project.open(project_root) as project:
+        info = registry.get_model(project, trained["model_id"])
+        assert info.family == "conv_bilstm" and info.dataset is None
+        assert Path(trained["bundle"]) == registry.model_bundle_path(project, info.id)
+        interact_frames = int(bouts_to_frames(project.get_bouts(REC_C), ["interact"],
+                                              project.get_recording(REC_C).n_frames).sum())
+    assert (Path(trained["bundle"]) / "bundle.json").is_file()
+    assert val["per_class"]["interact"]["support"] == interact_frames  # every val frame is annotated
+    assert not (project_root / "training").exists() or not any((project_root / "training").iterdir())
+
+
+def test_train_from_a_dataset_uses_its_recordings_and_behaviors(project_root):
+    out = as_json("train", "--dataset", "mice", "--val-recordings", REC_B, "--test-recordings", REC_C, *TINY,
+                  "--name", "from-dataset", "--project", project_root)
+    assert out["dataset"] == "mice" and out["model_name"] == "from-dataset"
+    assert out["split"] == {"train": [REC_A], "val": [REC_B], "test": [REC_C]}
+    assert "interact" in out["metrics"]["test"]["per_class"]
+
+
+def test_evaluate_by_id_and_by_bundle_path_agree(trained, project_root):
+    scores = as_json("evaluate", trained["model_id"], "--recordings", REC_B, "--project", project_root)
+    with Project.open(project_root) as project:
+        expected = int(bouts_to_frames(project.get_bouts(REC_B), ["interact"], 9_330).sum())
+    interact = scores["per_class"]["interact"]
+    assert interact["support"] == expected
+    assert 0.0 <= interact["precision"] <= 1.0 and 0.0 <= interact["recall"] <= 1.0
+    assert scores["macro_f1"] == pytest.approx(interact["f1"])  # one behavior: macro over behaviors
+    assert scores["n_frames"] == 9_330 and scores["recordings"] == [REC_B]
+    by_path = as_json("evaluate", trained["bundle"], "--recordings", REC_B, "--project", project_root)
+    assert by_path["macro_f1"] == pytest.approx(scores["macro_f1"])
+    table = cli("evaluate", trained["model_id"], "--recordings", REC_B, "--project", project_root)
+    assert table.exit_code == 0 and "macro F1" in table.stdout and "interact" in table.stdout
+
+
+def test_infer_writes_every_output_and_skips_a_corrupt_file(trained, project_root, ethome5_dir, tmp_path):
+    corrupt = tmp_path / "broken_DLC.csv"
+    corrupt.write_text("scorer,DLC\nbodyparts,nose\nnot,a,pose,file\n")
+    out_dir = tmp_path / "out"
+    result = cli("infer", trained["model_id"], "--recordings", REC_A, corrupt, pose_file(ethome5_dir, REC_D),
+                 "--out", out_dir, "--threshold", "interact=0.6", "--min-bout", "5", "--smooth", "3",
+                 "--device", "cpu", "--project", project_root, "--json")
+    assert result.exit_code == 1, result.output  # one failed, after the others finished
+    out = json.loads(result.stdout)
+    assert list(out["failed"]) == [str(corrupt)] and out["failed"][str(corrupt)]
+    assert "broken_DLC.csv" in result.stderr and "Traceback" not in result.output
+    assert set(out["outputs"]) == {REC_A, pose_file(ethome5_dir, REC_D).stem}
+    files = out["outputs"][REC_A]
+    assert set(files) == {"parquet", "csv", "bouts", "boris", "ethogram"}
+    frames = pd.read_parquet(files["parquet"])
+    assert len(frames) == 5_700 and {"none", "interact", "label"} <= set(frames.columns)
+    assert np.allclose(frames[["none", "interact"]].sum(axis=1), 1.0, atol=1e-4)
+    assert list(pd.read_csv(files["csv"]).columns) == list(frames.columns)
+    bouts = pd.read_csv(files["bouts"])
+    assert len(bouts) == out["bouts"][REC_A] >= 0
+    if len(bouts):
+        assert ((bouts["stop"] - bouts["start"]) >= 5).all()  # --min-bout 5
+    assert Path(files["boris"]).stat().st_size > 0
+    assert Path(files["ethogram"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert all(Path(p).parent == out_dir for f in out["outputs"].values() for p in f.values())
+
+
+def test_infer_default_output_folder_and_exit_code_zero(trained, project_root):
+    result = cli("infer", trained["model_id"], "--recordings", REC_B, "--project", project_root)
+    assert result.exit_code == 0, result.output
+    expected = project_root / "inference" / f"model_{trained['model_id']}"
+    assert (expected / f"{REC_B}_frames.parquet").is_file()
+    assert "1 of 1 recordings done" in result.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--window", "10"), "window must be an odd number"),
+    (("--model", "forest"), "unknown model 'forest'"),
+    (("--lr", "0"), "lr must be > 0"),
+    (("--class-weights", "jump=2"), "--class-weights names unknown behavior(s) ['jump']"),
+    (("--class-weights", "interact:2"), "--class-weights expects"),
+    (("--augment", "spin:p=0.5"), "spin"),
+    (("--behaviors", "interact;groom"), "'groom' never occurs"),
+])
+def test_bad_train_config_fails_before_any_work(project_root, args, message):
+    with Project.open(project_root) as project:
+        before = len(registry.list_models(project))
+    base = {"--behaviors": "interact"}
+    if "--behaviors" in args:
+        base = {}
+    flat = [x for pair in base.items() for x in pair]
+    result = cli("train", "--recordings", REC_A, REC_C, "--val-recordings", REC_C, *flat, *args,
+                 "--epochs", "1", "--project", project_root)
+    assert result.exit_code == 1, result.output
+    assert message in " ".join(result.output.split())
+    assert "Traceback" not in result.output
+    with Project.open(project_root) as project:
+        assert len(registry.list_models(project)) == before
+
+
+def test_bad_infer_options_and_unknown_model(trained, project_root):
+    for args, message in [
+        (("--threshold", "jump=0.5"), "--threshold names unknown behavior(s) ['jump']"),
+        (("--threshold", "1.5"), "--threshold values must be between"),
+        (("--min-bout", "five"), "--min-bout expects an integer"),
+    ]:
+        result = cli("infer", trained["model_id"], "--recordings", REC_A, *args, "--project", project_root)
+        assert result.exit_code == 1 and message in " ".join(result.output.split()), result.output
+    result = cli("evaluate", "999", "--recordings", REC_A, "--project", project_root)
+    assert result.exit_code == 1 and "no model '999'" in result.output
+
+
+def test_subprocess_bad_config_is_one_red_line(project_root):
+    exe = str(Path(sys.executable).parent / "ethoforge")
+    env = {**os.environ, "FORCE_COLOR": "1", "COLUMNS": "200"}
+    done = subprocess.run([exe, "train", "--recordings", REC_A, REC_C, "--behaviors", "interact", "--window", "8",
+                           "--project", str(project_root)], check=False, capture_output=True, text=True, env=env)
+    assert done.returncode == 1
+    assert "window must be an odd number" in done.stderr and "\x1b[31m" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_demo_fast_variant(tmp_path):
+    out = as_json("demo", "--out", tmp_path / "demo", "--model", "conv_bilstm", "--epochs", "1")
+    assert out["human_reference_f1"] == pytest.approx(0.798)
+    assert 0.0 <= out["f1_interact"] <= 1.0 and len(out["train"]) == 3 and len(out["test"]) == 1
+    assert Path(out["ethogram"]).read_bytes()[:4] == b"\x89PNG"
+    assert Path(out["bundle"]).is_relative_to(tmp_path / "demo")
+
+
+@pytest.mark.slow
+def test_demo_default_model_reaches_the_table(tmp_path):
+    result = cli("demo", "--out", tmp_path / "demo")
+    assert result.exit_code == 0, result.output
+    assert "0.798" in result.stdout and "second human annotator" in result.stdout
+    assert "ethogram:" in result.stdout

@@ -1,0 +1,105 @@
+"""Model bundles trained on a slice of the real ethome5 sample: contents, loading, streaming prediction."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from ethoforge.errors import Cancelled, InputError, NotFoundError
+from ethoforge.inference.bundle import load_bundle, softmax
+from ethoforge.inference.chunked import predict_logits
+from ethoforge.pipeline import train_from_recordings
+
+QUICK = {"epochs": 1, "samples_per_epoch": 1500, "batch_size": 128, "window": 15, "device": "cpu",
+         "calibrate": True}
+
+
+@pytest.fixture(scope="module")
+def sample():
+    from ethoforge.datasets import load_sample
+
+    samples = load_sample()[:3]
+    recordings, bouts = [], {}
+    for recording, recording_bouts in samples:  # 2,500 frames each keep the test fast
+        recording.poses = recording.poses.isel(time=slice(0, 2500))
+        recordings.append(recording)
+        bouts[recording.name] = [b.with_(stop=min(b.stop, 2500)) for b in recording_bouts if b.start < 2500]
+    return recordings, bouts
+
+
+@pytest.fixture(scope="module")
+def torch_bundle(sample, tmp_path_factory):
+    recordings, bouts = sample
+    names = [r.name for r in recordings]
+    config = {**QUICK, "family": "conv_bilstm", "split": {"train": names[:2], "val": names[2:]}}
+    out = tmp_path_factory.mktemp("bundles") / "conv"
+    train_from_recordings(recordings, bouts, ["interact"], config, out)
+    return out
+
+
+def test_bundle_describes_itself(torch_bundle, sample):
+    meta = json.loads((torch_bundle / "bundle.json").read_text())
+    for key in ("behaviors", "classes", "individuals", "keypoints", "fps", "feature_spec", "normalisation",
+                "window", "family", "model_config", "calibration", "metrics", "training_config", "versions",
+                "created_at"):
+        assert key in meta, key
+    assert meta["classes"] == ["none", "interact"] and meta["fps"] == 30.0
+    assert meta["keypoints"] == sample[0][0].keypoints
+    assert len(meta["normalisation"]["mean"]) == len(meta["feature_names"])
+    assert (torch_bundle / "weights.pt").is_file() and (torch_bundle / "performance_report.yaml").is_file()
+
+
+def test_streamed_prediction_equals_whole_recording_features(torch_bundle, sample):
+    recording = sample[0][0]
+    bundle = load_bundle(torch_bundle)
+    streamed = bundle.predict_logits(recording, device="cpu", chunk_frames=400)
+    from ethoforge.features import compute_features
+    from ethoforge.training.data import normalise
+
+    features = normalise(compute_features(recording.poses, bundle.spec).values, bundle.mean, bundle.std)
+    in_memory = predict_logits(bundle.model(), features, context=bundle.window // 2, chunk_frames=400)
+    np.testing.assert_allclose(streamed, in_memory, atol=1e-4)
+    proba = bundle.predict_proba(recording, device="cpu", chunk_frames=400)
+    assert proba.dtype == np.float32 and proba.shape == (2500, 2)
+    np.testing.assert_allclose(proba, softmax(streamed / bundle.temperature), atol=1e-6)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_other_keypoint_layout_is_mapped_by_name_or_fails_listing_names(torch_bundle, sample):
+    recording = sample[0][0]
+    bundle = load_bundle(torch_bundle)
+    renamed = recording.poses.assign_coords(keypoint=["snout" if k == "nose" else k for k in recording.keypoints])
+    renamed = renamed.isel(keypoint=list(range(len(recording.keypoints)))[::-1])  # another order too
+    with pytest.raises(InputError, match=r"keypoint\(s\) \['nose'\]"):
+        bundle.predict_proba(renamed, device="cpu")
+    mapped = bundle.predict_proba(renamed, device="cpu", keypoint_map={"snout": "nose"})
+    np.testing.assert_allclose(mapped, bundle.predict_proba(recording, device="cpu"), atol=1e-5)
+    with pytest.raises(InputError, match="individual"):
+        bundle.predict_proba(recording.poses.assign_coords(individual=["a", "b"]), device="cpu")
+
+
+def test_prediction_progress_can_cancel(torch_bundle, sample):
+    bundle = load_bundle(torch_bundle)
+    with pytest.raises(Cancelled):
+        bundle.predict_proba(sample[0][0], device="cpu", chunk_frames=500, progress=lambda d, t, m: False)
+
+
+def test_gbdt_bundle_predicts_with_window_features(sample, tmp_path):
+    recordings, bouts = sample
+    names = [r.name for r in recordings]
+    config = {**QUICK, "family": "gbdt", "model": {"n_estimators": 15}, "features": {"window_sizes": [5, 11]},
+              "split": {"train": names[:2], "val": names[2:]}}
+    train_from_recordings(recordings, bouts, ["interact"], config, tmp_path / "g")
+    bundle = load_bundle(tmp_path / "g")
+    assert bundle.meta["weights"] == "model.lgb" and bundle.meta["feature_spec"]["window_sizes"] == [5, 11]
+    proba = bundle.predict_proba(recordings[2], device="cpu", chunk_frames=700)
+    whole = bundle.predict_proba(recordings[2], device="cpu", chunk_frames=10_000)
+    assert proba.shape == (2500, 2)
+    np.testing.assert_allclose(proba, whole, atol=1e-5)
+
+
+def test_missing_bundle():
+    with pytest.raises(NotFoundError, match="not a model bundle"):
+        load_bundle("/nonexistent/model")

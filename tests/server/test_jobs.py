@@ -1,0 +1,158 @@
+"""Jobs through the API with a real worker: train over HTTP, follow it over the WebSocket,
+find the model, run inference, and find everything again after the server restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import zipfile
+
+import pytest
+
+
+async def _follow(url: str, timeout: float = 240) -> list[dict]:
+    """Every message of a job's WebSocket until the server closes it."""
+    import websockets
+
+    messages = []
+    async with websockets.connect(url) as socket:
+        while True:
+            try:
+                raw = await asyncio.wait_for(socket.recv(), timeout)
+            except websockets.exceptions.ConnectionClosedOK:
+                break
+            messages.append(json.loads(raw))
+    return messages
+
+
+def follow(url: str, timeout: float = 240) -> list[dict]:
+    return asyncio.run(_follow(url, timeout))
+
+
+@pytest.fixture(scope="module")
+def trained(server_template, tmp_path_factory, ethome5_dir, server_helpers):
+    """A server with a worker, and the WebSocket messages of a 2-epoch training job it ran
+    (shared by this module's tests, which run in order; the last one restarts the server)."""
+    helpers = server_helpers
+    project_dir = helpers.copy_project(server_template, tmp_path_factory.mktemp("trained") / "project")
+    server = helpers.start_server(project_dir, "--allow", str(ethome5_dir), worker=True)
+    try:
+        with server.client() as http:
+            names = [r["name"] for r in http.get("/recordings").json()["recordings"]]
+            params = helpers.tiny_train_params(names, epochs=2, model_name="tiny", activate=True)
+            created = http.post("/training/jobs", json={"dataset": "mice", "params": params})
+            assert created.status_code == 201, created.text
+            job = created.json()
+            assert job["status"] == "pending" and job["kind"] == "train"
+        messages = follow(f"{server.ws}/jobs/{job['id']}/ws")
+        yield server, job, messages
+    finally:
+        server.stop()
+        helpers.kill_job_processes(project_dir)
+
+
+def test_training_job_end_to_end(trained):
+    server, job, messages = trained
+    types = [m["type"] for m in messages]
+    assert types[0] == "state" and types[-1] == "job_complete", types
+    statuses = [m["status"] for m in messages if m["type"] == "status_change"]
+    assert statuses[-1] == "completed" and "training" in statuses, statuses
+    epochs = [m for m in messages if m["type"] == "epoch_complete"]
+    assert [m["epoch"] for m in epochs] == [1, 2]
+    assert all("train_loss" in m["metrics"] for m in epochs)
+    assert any(m["type"] == "progress" for m in messages)
+    done = messages[-1]
+    assert done["status"] == "completed" and isinstance(done["model_id"], int)
+
+    with server.client() as http:
+        assert http.get(f"/jobs/{job['id']}").json()["status"] == "completed"
+        assert [j["id"] for j in http.get("/training/jobs", params={"status": "completed", "dataset": "mice"})
+                .json()["jobs"]] == [job["id"]]
+        assert http.get("/training/jobs", params={"status": "failed"}).json()["jobs"] == []
+        models = http.get("/models", params={"dataset": "mice", "active": True}).json()["models"]
+        assert [m["id"] for m in models] == [done["model_id"]] and models[0]["name"] == "tiny"
+        details = http.get(f"/models/{done['model_id']}").json()
+        assert {"performance_report", "history", "confusion_matrix"} <= set(details["files"])
+        report = http.get(details["files"]["performance_report"].removeprefix("/api/v1"))
+        assert report.status_code == 200 and report.headers["content-type"].startswith("application/yaml")
+        png = http.get(f"/models/{done['model_id']}/files/confusion_matrix")
+        assert png.content[:8] == b"\x89PNG\r\n\x1a\n"
+        for bad in ("..%2Fbundle.json", "weights.pt", "bundle.json"):
+            assert http.get(f"/models/{done['model_id']}/files/{bad}").status_code == 404
+        archive = zipfile.ZipFile(io.BytesIO(http.get(f"/models/{done['model_id']}/bundle.zip").content))
+        assert "tiny/bundle.json" in archive.namelist()
+        assert not any("checkpoints" in name for name in archive.namelist())
+        datasets = http.get("/datasets").json()["datasets"]
+        assert datasets[0]["active_model"]["id"] == done["model_id"] and datasets[0]["metrics"]
+
+    # a client connecting late first gets the current state, then the completion
+    late = follow(f"{server.ws}/jobs/{job['id']}/ws", timeout=10)
+    assert [m["type"] for m in late] == ["state", "job_complete"]
+    assert late[0]["job"]["status"] == "completed" and late[1]["model_id"] == done["model_id"]
+
+
+def test_inference_job_results_and_restart_keeps_everything(trained, launch, server_helpers):
+    server, job, messages = trained
+    model_id = messages[-1]["model_id"]
+    with server.client() as http:
+        names = [r["name"] for r in http.get("/recordings").json()["recordings"]]
+        created = http.post("/inference/jobs", json={"model_id": model_id, "recordings": names[:1], "device": "cpu",
+                                                     "formats": ["parquet", "bouts", "ethogram"]})
+        assert created.status_code == 201, created.text
+        infer = created.json()
+    done = follow(f"{server.ws}/jobs/{infer['id']}/ws")[-1]
+    assert done["type"] == "job_complete" and done["status"] == "completed", done
+    with server.client() as http:
+        results = http.get(f"/inference/jobs/{infer['id']}/results").json()["recordings"]
+        assert [r["recording"] for r in results] == names[:1]
+        assert sorted(results[0]["files"]) == ["bouts", "ethogram", "probabilities"]
+        probabilities = http.get(f"/inference/jobs/{infer['id']}/results/0/probabilities",
+                                 params={"start": 0, "stop": 100}).json()
+        assert probabilities["classes"] == ["none", "interact"] and len(probabilities["probabilities"]) == 100
+        assert all(abs(sum(row) - 1) < 1e-3 for row in probabilities["probabilities"])
+        assert probabilities["n_frames"] == 5700
+        assert isinstance(http.get(f"/inference/jobs/{infer['id']}/results/0/bouts").json()["bouts"], list)
+        png = http.get(f"/inference/jobs/{infer['id']}/results/0/ethogram.png")
+        assert png.content[:4] == b"\x89PNG"
+        assert http.get(f"/inference/jobs/{infer['id']}/results/1/bouts").status_code == 404
+        assert http.get(f"/inference/jobs/{job['id']}/results").status_code == 404  # a training job
+        labels = http.get("/recordings/2/labels")
+        committed = http.put("/recordings/2/labels", headers={"If-Match": labels.headers["ETag"]},
+                             json={"bouts": [*labels.json()["bouts"], {"behavior": "interact", "start": 1, "stop": 3}]})
+        assert committed.status_code == 200
+        before = {path: http.get(path).json() for path in ("/jobs", "/models", "/datasets", "/recordings")}
+        before_labels = {rec: http.get(f"/recordings/{rec}/labels") for rec in (1, 2)}
+
+    server.stop()
+    again = launch(server.project_dir, worker=True)
+    with again.client() as http:
+        for path, expected in before.items():
+            assert http.get(path).json() == expected, path
+        for rec, answer in before_labels.items():
+            now = http.get(f"/recordings/{rec}/labels")
+            assert now.json() == answer.json() and now.headers["ETag"] == answer.headers["ETag"]
+        assert http.get(f"/models/{model_id}/files/history").status_code == 200
+        # and the old version still conflicts after the restart
+        stale = http.put("/recordings/2/labels", headers={"If-Match": labels.headers["ETag"]}, json={"bouts": []})
+        assert stale.status_code == 409
+        # cancel and delete: a finished job cannot be cancelled, but can be deleted (its model stays)
+        assert http.post(f"/jobs/{infer['id']}/cancel").status_code == 409
+        assert http.delete(f"/jobs/{infer['id']}").status_code == 204
+        assert http.get(f"/jobs/{infer['id']}").status_code == 404
+        assert http.post(f"/models/{model_id}/activate").json()["active"] is True
+        assert http.delete(f"/models/{model_id}").status_code == 204
+        assert http.get("/models").json()["models"] == []
+
+
+def test_cancel_a_pending_job(launch, server_template, tmp_path, server_helpers):
+    project_dir = server_helpers.copy_project(server_template, tmp_path / "project")
+    server = launch(project_dir)  # no worker: the job stays pending
+    with server.client() as http:
+        names = [r["name"] for r in http.get("/recordings").json()["recordings"]]
+        job = http.post("/training/jobs", json={"dataset": 1, "params": server_helpers.tiny_train_params(names)}).json()
+        cancelled = http.post(f"/jobs/{job['id']}/cancel")
+        assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+        assert http.get("/jobs", params={"status": "cancelled"}).json()["jobs"][0]["id"] == job["id"]
+    messages = follow(f"{server.ws}/jobs/{job['id']}/ws", timeout=10)
+    assert [m["type"] for m in messages] == ["state", "job_complete"] and messages[1]["status"] == "cancelled"

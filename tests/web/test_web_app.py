@@ -1,0 +1,258 @@
+"""The web app in headless Chromium against a real server and project: the whole loop.
+
+The tests run in order and share one project: create a dataset, label with the keyboard
+and commit, train and watch the monitor, pre-label and correct, models and inference.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import pytest
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def _wait_ready(page) -> None:
+    page.wait_for_selector("#page[data-ready='true']", state="attached")
+
+
+def _recording(api, stem: str) -> dict:
+    return next(r for r in api("recordings")["recordings"] if stem in r["name"])
+
+
+def _text(page, selector: str, text: str) -> None:
+    """Wait until the element's text holds ``text`` (the page redraws in requestAnimationFrame)."""
+    page.wait_for_function("([s, t]) => (document.querySelector(s)?.textContent || '').includes(t)",
+                           arg=[selector, text], timeout=5000)
+
+
+def _frame(page) -> int:
+    return int(page.get_attribute("#frame-display", "data-frame"))
+
+
+def test_create_dataset(page, server, shot):
+    base, api = server
+    page.goto(f"{base}/#/datasets")
+    _wait_ready(page)
+    page.click("#new-dataset")
+    page.fill("#dataset-name", "two words")
+    page.fill("#dataset-behaviors", "interact")
+    page.click("#create-dataset")
+    assert "one word" in page.inner_text("#dataset-error")  # refused in the page, nothing sent
+    page.fill("#dataset-name", "mice")
+    for box in page.query_selector_all("#dataset-dialog input[name=recording]"):
+        box.check()
+    shot(page, "create_dataset")
+    page.click("#create-dataset")
+    page.wait_for_selector(".card[data-dataset='mice']")
+    [dataset] = api("datasets")["datasets"]
+    assert dataset["name"] == "mice" and dataset["behaviors"] == ["interact"]
+    assert len(dataset["recordings"]) == 2
+    # an API error reaches the user in words: the same name again
+    page.click("#new-dataset")
+    page.fill("#dataset-name", "mice")
+    page.fill("#dataset-behaviors", "interact")
+    page.click("#create-dataset")
+    page.wait_for_selector("#error-banner:not([hidden])")
+    assert "already exists" in page.inner_text("#error-banner")
+    page.keyboard.press("Escape")
+
+
+def test_label_bout_with_keyboard_and_commit(page, server, stems, shot):
+    base, api = server
+    rec = _recording(api, stems[1])
+    page.goto(f"{base}/#/label?dataset=1&recording={rec['id']}")
+    _wait_ready(page)
+    page.wait_for_selector("#frame-display[data-frame='0']")
+    stored_before = api(f"recordings/{rec['id']}/labels")["bouts"]
+    # a gap of at least 40 unlabelled frames between stored bouts: label 10 frames inside it
+    edges = sorted((b["start"], b["stop"]) for b in stored_before)
+    start = next(stop + 10 for (_, stop), (nxt, _) in itertools.pairwise(edges) if nxt - stop >= 40)
+    page.focus("#editor")
+    page.keyboard.press("ArrowUp")  # step 2
+    _text(page, "#step-display", "2")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("End")
+    page.wait_for_selector(f"#frame-display[data-frame='{rec['n_frames'] - 1}']")
+    page.keyboard.press("Home")
+    for _ in range(5):
+        page.keyboard.press("ArrowUp")
+    _text(page, "#step-display", "32")
+    for _ in range(start // 32):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_selector(f"#frame-display[data-frame='{start // 32 * 32}']")
+    for _ in range(5):
+        page.keyboard.press("ArrowDown")
+    for _ in range(start % 32):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_selector(f"#frame-display[data-frame='{start}']")
+    assert _frame(page) == start
+    page.keyboard.press("1")
+    for _ in range(9):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_selector(f"#frame-display[data-frame='{start + 9}']")
+    page.keyboard.press("1")  # end frame start + 9 → bout [start, start + 10)
+    _text(page, "#bout-display", f"interact [{start}, {start + 10})")
+    # Backspace undoes it, a second bout is made again, Delete removes the bout under the playhead
+    page.keyboard.press("Backspace")
+    _text(page, "#bout-display", "no bout")
+    page.keyboard.press("1")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("1")
+    page.keyboard.press("Delete")
+    _text(page, "#bout-display", "no bout")
+    page.keyboard.press("ArrowLeft")  # back to `start + 9`: make [start, start + 10) again
+    page.keyboard.press("1")
+    for _ in range(9):
+        page.keyboard.press("ArrowLeft")
+    page.keyboard.press("1")
+    _text(page, "#bout-display", f"interact [{start}, {start + 10})")
+    page.keyboard.press("+")  # zoom in
+    # the draft survives a reload
+    page.reload()
+    _wait_ready(page)
+    page.wait_for_selector("#draft-banner:not([hidden])")
+    assert "not committed" in page.inner_text("#draft-banner")
+    shot(page, "label")
+    page.focus("#editor")
+    page.keyboard.press("Control+s")
+    page.wait_for_function("() => (document.querySelector('#save-status')?.textContent || '').includes('committed')")
+    stored = api(f"recordings/{rec['id']}/labels")["bouts"]
+    added = [b for b in stored if b["start"] == start and b["stop"] == start + 10]
+    assert len(stored) == len(stored_before) + 1 and added and added[0]["source"] == "manual"
+    assert api(f"recordings/{rec['id']}/draft")["draft"] is None  # cleared after the commit
+
+
+def test_holding_right_arrow_is_fast_on_a_10000_frame_recording(page, server, stems):
+    base, api = server
+    rec = _recording(api, stems[0])
+    assert rec["n_frames"] >= 10_000
+    page.goto(f"{base}/#/label?dataset=1&recording={rec['id']}")
+    _wait_ready(page)
+    page.wait_for_selector("#frame-display[data-frame='0']")
+    page.focus("#editor")
+    n = 300
+    tic = time.perf_counter()
+    for _ in range(n):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_selector(f"#frame-display[data-frame='{n}']")
+    rate = n / (time.perf_counter() - tic)
+    print(f"\n{rate:.0f} frame steps per second (frame drawn = frame shown = {n})")
+    assert rate >= 30
+    assert page.get_attribute("#pose-canvas", "data-frame") == str(n)
+    assert page.console_errors == []
+
+
+def test_train_and_monitor_to_completed(page, server, stems, shot):
+    base, api = server
+    train, val = (_recording(api, stem)["name"] for stem in stems)
+    page.goto(f"{base}/#/train?dataset=1")
+    _wait_ready(page)
+    assert page.input_value("#opt-sampling") == "balanced" and page.input_value("#opt-window") == "31"
+    page.select_option("#opt-family", "conv_bilstm")
+    for name, value in (("window", "15"), ("batch_size", "128"), ("epochs", "2"), ("samples_per_epoch", "512")):
+        page.fill(f"#opt-{name}", value)
+    page.fill("#opt-extra", '{"patience": null, "warmup_epochs": 0, "calibrate": false, "num_threads": 1, '
+              f'"device": "cpu", "split": {{"train": ["{train}"], "val": ["{val}"]}}}}')
+    shot(page, "train")
+    page.click("#start-training")
+    page.wait_for_url("**/#/jobs/*")
+    _text(page, "#job-status", "")
+    page.wait_for_function("() => document.querySelector('#job-status')?.textContent === 'completed'", timeout=120_000)
+    page.wait_for_selector("#per-behavior td")
+    page.wait_for_function("() => document.querySelector('#job-chart')?.dataset.epochs === '2'")
+    assert page.get_attribute("#job-progress", "value") == "1"
+    assert "interact" in page.inner_text("#per-behavior")
+    page.wait_for_function("() => [...document.querySelectorAll('#report-images img')].some(i => i.complete && i.naturalWidth > 0 && i.alt.includes('confusion'))")
+    assert page.is_disabled("#cancel-job")
+    shot(page, "monitor")
+    [model] = api("models")["models"]
+    assert model["dataset"] == "mice"
+
+
+def test_review_and_correct_stores_only_touched_bouts(page, server, stems, shot):
+    base, api = server
+    rec = _recording(api, stems[0])
+    labels = api(f"recordings/{rec['id']}/labels")
+    # a recording nobody labelled yet: drop its human labels
+    api(f"recordings/{rec['id']}/labels", "PUT", {"bouts": [], "version": labels["version"]})
+    [model] = api("models")["models"]
+    page.goto(f"{base}/#/review?dataset=1&recording={rec['id']}&model={model['id']}")
+    _wait_ready(page)
+    page.click("#prelabel")
+    page.wait_for_selector("#editor", timeout=90_000)
+    predicted = [b for b in api(f"recordings/{rec['id']}/labels")["bouts"] if b["source"] == "predicted"]
+    assert len(predicted) >= 2
+    page.focus("#editor")
+    page.keyboard.press("Tab")  # first predicted bout
+    first = min(predicted, key=lambda b: b["start"])
+    page.wait_for_selector(f"#frame-display[data-frame='{first['start']}']")
+    page.keyboard.press("Enter")  # confirm it
+    _text(page, "#bout-display", "prediction you confirmed")
+    page.keyboard.press("Tab")  # the second: extend its start by one frame with [
+    second = sorted(predicted, key=lambda b: b["start"])[1]
+    page.wait_for_selector(f"#frame-display[data-frame='{second['start']}']")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("[")
+    _text(page, "#bout-display", f"interact [{second['start'] - 1}, {second['stop']})")
+    # the confidence filter hides confident predictions
+    shown = int(page.get_attribute("#editor", "data-bouts"))
+    page.fill("#confidence-filter", "0")
+    page.dispatch_event("#confidence-filter", "input")
+    page.wait_for_function(f"() => Number(document.querySelector('#editor').dataset.bouts) < {shown}")
+    assert int(page.get_attribute("#editor", "data-bouts")) == 2  # the two touched bouts stay visible
+    page.fill("#confidence-filter", "1")
+    page.dispatch_event("#confidence-filter", "input")
+    page.wait_for_selector("#uncertain-stretches li")  # refreshed once the pre-label job finished
+    shot(page, "review")
+    page.click("#commit")
+    page.wait_for_function("() => (document.querySelector('#save-status')?.textContent || '').includes('committed')")
+    human = [b for b in api(f"recordings/{rec['id']}/labels")["bouts"] if b["source"] in ("manual", "confirmed")]
+    assert sorted((b["source"], b["start"], b["stop"]) for b in human) == sorted([
+        ("confirmed", first["start"], first["stop"]), ("manual", second["start"] - 1, second["stop"])])
+    # the most-uncertain list ranks the pre-labelled recording
+    page.reload()
+    _wait_ready(page)
+    page.wait_for_selector("#uncertain-stretches li")
+
+
+def test_models_and_inference(page, server, stems, shot):
+    base, api = server
+    val = _recording(api, stems[1])
+    page.goto(f"{base}/#/models")
+    _wait_ready(page)
+    page.wait_for_selector("#models-table .badge.active")  # trained with "make active" ticked
+    assert page.is_disabled("#models-table button.activate")
+    page.click("#models-table button.details")
+    page.wait_for_selector("#model-details #per-behavior td")
+    shot(page, "models")
+    page.goto(f"{base}/#/inference")
+    _wait_ready(page)
+    page.check(f"#infer-form input[value='{val['name']}']")
+    page.click("#run-inference")
+    page.wait_for_selector(".result table.bouts", timeout=90_000)
+    page.wait_for_function("() => { const i = document.querySelector('.result img.ethogram'); return i && i.complete && i.naturalWidth > 0; }")
+    links = page.eval_on_selector_all(".result a[download]", "els => els.map(e => e.href)")
+    assert {link.rsplit("/", 1)[1] for link in links} == {"csv", "boris", "nwb", "frames"}
+    import urllib.request
+    for link in links:
+        with urllib.request.urlopen(link, timeout=60) as response:
+            assert response.status == 200 and len(response.read()) > 0
+    shot(page, "inference")
+    page.goto(f"{base}/#/datasets")
+    _wait_ready(page)
+    page.wait_for_selector(".card .metrics")
+    shot(page, "datasets")
+    # delete asks first: dismissed keeps the model, accepted removes it
+    page.goto(f"{base}/#/models")
+    _wait_ready(page)
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.click("#models-table button.delete")
+    assert len(api("models")["models"]) == 1
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#models-table button.delete")
+    page.wait_for_function("() => !document.querySelector('#models-table button.delete')")
+    assert api("models")["models"] == []
+    assert page.console_errors == []
