@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
 
 from ethoforge.errors import ConfigError, InputError
-from ethoforge.features import FeatureSpec, apply_normalisation, compute_features, normalisation_stats
+from ethoforge.features import (
+    FeatureSpec,
+    apply_normalisation,
+    compute_features,
+    normalisation_stats,
+)
+
 
 def make_poses(position: np.ndarray, keypoints: Sequence[str], individuals: Sequence[str],
                confidence: np.ndarray | None = None):
@@ -223,7 +229,7 @@ def test_real_ethome5_file(ethome5_dir) -> None:
 
     from ethoforge.recording import to_singular_dims
 
-    path = sorted((ethome5_dir / "poses").glob("*.csv"))[0]
+    path = min((ethome5_dir / "poses").glob("*.csv"))
     poses = to_singular_dims(load_poses.from_dlc_file(path, fps=30))
     spec = FeatureSpec.from_recording(poses, fps=30.0)
     assert spec.body_axis == ("tail", "neck") and spec.individuals == ["adult", "juvenile"]

@@ -7,7 +7,12 @@ import pytest
 import torch
 
 from ethoforge.errors import ConfigError
-from ethoforge.models import MODEL_FAMILIES, build_model, default_model_config, resolve_config
+from ethoforge.models import (
+    MODEL_FAMILIES,
+    build_model,
+    default_model_config,
+    resolve_config,
+)
 
 TORCH_FAMILIES = ("conv_bilstm", "transformer")
 
@@ -157,7 +162,7 @@ def test_learns_a_delayed_sign_task(family: str) -> None:
 
 def test_transformer_dense_and_local_attention_paths_agree(monkeypatch: pytest.MonkeyPatch) -> None:
     """Short sequences use a dense banded (T, T) attention; long ones the unfolded local one: same result."""
-    import ethoforge.models.transformer as transformer
+    from ethoforge.models import transformer
 
     model = build_model("transformer", 4, 2, {"attention_radius": 5}, seed=0).eval()
     with torch.no_grad():

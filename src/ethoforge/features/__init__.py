@@ -9,9 +9,18 @@
 - `normalise`: per-feature mean / std.
 """
 
-from ethoforge.features.compute import compute_features, compute_window_features, select_layout
+from ethoforge.features.compute import (
+    compute_features,
+    compute_window_features,
+    select_layout,
+)
 from ethoforge.features.normalise import apply_normalisation, normalisation_stats
-from ethoforge.features.spec import FEATURE_GROUPS, GBDT_WINDOW_SIZES, FeatureMatrix, FeatureSpec
+from ethoforge.features.spec import (
+    FEATURE_GROUPS,
+    GBDT_WINDOW_SIZES,
+    FeatureMatrix,
+    FeatureSpec,
+)
 
 __all__ = [
     "FEATURE_GROUPS", "GBDT_WINDOW_SIZES", "FeatureMatrix", "FeatureSpec", "apply_normalisation",

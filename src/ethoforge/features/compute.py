@@ -6,13 +6,19 @@ gaps → body centre and heading → feature groups → remaining NaN → 0 → 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ethoforge.errors import InputError
 from ethoforge.features.cleaning import fill_nan, interpolate_gaps, mask_low_confidence
-from ethoforge.features.egocentric import body_centre, egocentric_positions, heading, rotate_into
+from ethoforge.features.egocentric import (
+    body_centre,
+    egocentric_positions,
+    heading,
+    rotate_into,
+)
 from ethoforge.features.motion import angular_rate, magnitude, time_derivative
 from ethoforge.features.social import pair_features
 from ethoforge.features.spec import FeatureMatrix, FeatureSpec
@@ -22,7 +28,7 @@ if TYPE_CHECKING:
     import xarray as xr
 
 
-def select_layout(poses: "xr.Dataset", spec: FeatureSpec) -> tuple[np.ndarray, np.ndarray | None]:
+def select_layout(poses: xr.Dataset, spec: FeatureSpec) -> tuple[np.ndarray, np.ndarray | None]:
     """Position ``(T, I, K, 2)`` float32 and confidence ``(T, I, K)`` in the spec's name order.
 
     Raises
@@ -53,7 +59,7 @@ def select_layout(poses: "xr.Dataset", spec: FeatureSpec) -> tuple[np.ndarray, n
     return position, confidence
 
 
-def compute_features(poses: "xr.Dataset", spec: FeatureSpec) -> FeatureMatrix:
+def compute_features(poses: xr.Dataset, spec: FeatureSpec) -> FeatureMatrix:
     """Per-frame features of ``poses`` (singular dims), window statistics appended if asked.
 
     Parameters

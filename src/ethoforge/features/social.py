@@ -6,8 +6,8 @@ Inputs are the arrays of `ethoforge.features.egocentric`: ``position (T, I, K, 2
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import combinations
-from typing import Sequence
 
 import numpy as np
 

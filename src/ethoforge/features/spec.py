@@ -6,7 +6,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ethoforge.errors import ConfigError
 
@@ -120,7 +127,7 @@ class FeatureSpec(BaseModel):
         return sorted(set(value))
 
     @model_validator(mode="after")
-    def _resolve_names(self) -> "FeatureSpec":
+    def _resolve_names(self) -> FeatureSpec:
         known = set(self.keypoints)
         if self.body_axis is None:
             object.__setattr__(self, "body_axis", _default_axis(self.keypoints))
@@ -136,7 +143,7 @@ class FeatureSpec(BaseModel):
 
     # ------------------------------------------------------------------ constructors
     @classmethod
-    def from_recording(cls, poses: "xr.Dataset | Recording", fps: float | None = None, **options: Any) -> "FeatureSpec":
+    def from_recording(cls, poses: xr.Dataset | Recording, fps: float | None = None, **options: Any) -> FeatureSpec:
         """The default spec for the individuals and keypoints of ``poses`` (a dataset or `Recording`)."""
         dataset = getattr(poses, "poses", poses)
         fps = fps if fps is not None else getattr(poses, "fps", None)
@@ -148,13 +155,13 @@ class FeatureSpec(BaseModel):
         )
 
     @classmethod
-    def for_gbdt(cls, **options: Any) -> "FeatureSpec":
+    def for_gbdt(cls, **options: Any) -> FeatureSpec:
         """A spec with the tree model's window statistics (sizes `GBDT_WINDOW_SIZES`) unless given."""
         options.setdefault("window_sizes", list(GBDT_WINDOW_SIZES))
         return cls(**options)
 
     @classmethod
-    def from_dict(cls, value: dict[str, Any]) -> "FeatureSpec":
+    def from_dict(cls, value: dict[str, Any]) -> FeatureSpec:
         """Rebuild from `to_dict` output."""
         return cls(**value)
 

@@ -7,7 +7,7 @@ O(T · F) per window size. Windows are centred and shrink at the two ends (only 
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -13,7 +13,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ethoforge.errors import ConfigError
 
@@ -91,7 +98,7 @@ class ConvBiLSTMConfig(_Sized):
         return value
 
     @model_validator(mode="after")
-    def _resolve(self) -> "ConvBiLSTMConfig":
+    def _resolve(self) -> ConvBiLSTMConfig:
         self._fill(CONV_BILSTM_PRESETS)
         return self
 
@@ -119,7 +126,7 @@ class TransformerConfig(_Sized):
     max_relative_distance: int = Field(64, ge=1, le=4096)
 
     @model_validator(mode="after")
-    def _resolve(self) -> "TransformerConfig":
+    def _resolve(self) -> TransformerConfig:
         self._fill(TRANSFORMER_PRESETS)
         if self.embed_dim % self.num_heads:
             raise ValueError(f"embed_dim ({self.embed_dim}) must be a multiple of num_heads ({self.num_heads})")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -47,7 +48,7 @@ class GbdtClassifier:
         y_val: np.ndarray | None = None,
         class_weight: Mapping[int, float] | str | None = None,
         seed: int = 0,
-    ) -> "GbdtClassifier":
+    ) -> GbdtClassifier:
         """Train on ``X (N, F)`` and int targets ``y (N,)``; early-stop on ``(X_val, y_val)``.
 
         Parameters
@@ -160,7 +161,7 @@ class GbdtClassifier:
         return path
 
     @classmethod
-    def load(cls, path: str | Path, config: GbdtConfig | dict | None = None) -> "GbdtClassifier":
+    def load(cls, path: str | Path, config: GbdtConfig | dict | None = None) -> GbdtClassifier:
         """Read a text model written by `save` (``config`` only sets prediction threads)."""
         import lightgbm as lgb
 

@@ -72,7 +72,7 @@ class _SelfAttention(nn.Module):
         return out.transpose(1, 2)
 
     def _local(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-        b, t, h, d = q.shape
+        t, d = q.shape[1], q.shape[3]
         r = self.radius
         width = 2 * r + 1
         k_win = F.pad(k, (0, 0, 0, 0, r, r)).unfold(1, width, 1)  # (B, T, H, d, W)
