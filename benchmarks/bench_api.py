@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         root = _project(Path(folder) / "project")
         port = _free_port()
-        log = open(Path(folder) / "server.log", "wb")
+        log = open(Path(folder) / "server.log", "wb")  # noqa: SIM115  (closed in finally)
         server = subprocess.Popen([sys.executable, "-m", "ethoforge.server.run", str(root), "--port", str(port),
                                   "--log-level", "warning"], stdout=log, stderr=subprocess.STDOUT,
                                  env={**os.environ, "OMP_NUM_THREADS": "1"})
@@ -85,13 +85,16 @@ def main(argv: list[str] | None = None) -> int:
             seed = http.put(f"/recordings/{listed['id']}/labels",
                             json={"bouts": _bouts(10_000, listed["n_frames"]), "version": "*"})
             assert seed.status_code == 200, seed.text
+            seed = http.put(f"/recordings/{committed['id']}/labels",  # the validation side needs labels too
+                            json={"bouts": _bouts(1_000, committed["n_frames"]), "version": "*"})
+            assert seed.status_code == 200, seed.text
             names = [r["name"] for r in recordings]
             params = {"family": "conv_bilstm", "epochs": args.epochs, "samples_per_epoch": 2048, "batch_size": 128,
                       "window": 31, "patience": None, "calibrate": False, "num_threads": 1, "device": "cpu",
                       "split": {"train": [names[1]], "val": [names[0]]}}
             job = http.post("/training/jobs", json={"dataset": "mice", "params": params}).json()
             for _ in range(600):
-                if http.get(f"/jobs/{job['id']}").json()["status"] == "training":
+                if http.get(f"/jobs/{job['id']}").json()["status"] in ("training", "failed", "completed"):
                     break
                 time.sleep(0.1)
 
@@ -102,9 +105,9 @@ def main(argv: list[str] | None = None) -> int:
                 list_times.append(time.perf_counter() - start)
                 assert answer.status_code == 200 and len(answer.json()["bouts"]) == 10_000
             commit_times = []
-            version = http.get(f"/recordings/{committed['id']}/labels").headers["ETag"]
+            version = seed.headers["ETag"]
             for i in range(args.requests):
-                body = {"bouts": _bouts(1_000, committed["n_frames"], offset=i)}
+                body = {"bouts": _bouts(1_000, committed["n_frames"], offset=i + 1)}
                 start = time.perf_counter()
                 answer = http.put(f"/recordings/{committed['id']}/labels", json=body, headers={"If-Match": version})
                 commit_times.append(time.perf_counter() - start)
@@ -113,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
             status = http.get(f"/jobs/{job['id']}").json()
             print(f"EthoForge API latency ({os.cpu_count()} CPUs), training job {job['id']} "
                   f"{status['status']} at epoch {status['progress'].get('epoch')} of {args.epochs} when timing ended")
+            if status["error"]:
+                print(f"  (the training job failed: {status['error'][:300]})")
             print(f"  GET  labels, 10,000 bouts:   {_percentiles(list_times)}")
             print(f"  PUT  labels,  1,000 bouts:   {_percentiles(commit_times)}")
             http.post(f"/jobs/{job['id']}/cancel")

@@ -23,7 +23,7 @@ from ethoforge.workflows import (
 )
 
 TINY = {"family": "conv_bilstm", "epochs": 1, "samples_per_epoch": 256, "batch_size": 64, "window": 15,
-        "device": "cpu"}
+        "device": "cpu", "model": {"conv_channels": [8], "lstm_hidden": 8}}
 
 
 @pytest.fixture(scope="module")

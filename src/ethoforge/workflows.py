@@ -161,7 +161,8 @@ def _load_labelled(project: Project, names: Sequence[str], behaviors: list[str],
 def build_train_config(options: Mapping[str, Any], behaviors: Sequence[str] | None = None) -> TrainConfig:
     """A validated `TrainConfig` from options, with friendlier checks of the CLI-level ones.
 
-    ``options`` are `TrainConfig` fields; ``class_weights`` may also be a ``"a=2,b=1"`` string.
+    ``options`` are `TrainConfig` fields; ``class_weights`` may also be a ``"a=2,b=1"`` string
+    and ``model`` a JSON object as text.
     ``behaviors`` (when known) lets class-weight names be checked before any work.
 
     Raises
@@ -175,6 +176,15 @@ def build_train_config(options: Mapping[str, Any], behaviors: Sequence[str] | No
     family = options.get("family")
     if family is not None and family not in FAMILIES:
         raise ConfigError(f"unknown model {family!r}; expected one of {list(FAMILIES)}")
+    if isinstance(options.get("model"), str):
+        import json
+
+        try:
+            options["model"] = json.loads(options["model"])
+        except ValueError as error:
+            raise ConfigError(f"--model-config must be a JSON object, got {options['model']!r} ({error})") from None
+        if not isinstance(options["model"], dict):
+            raise ConfigError(f"--model-config must be a JSON object, got {options['model']!r}")
     weights = options.get("class_weights")
     if isinstance(weights, str):
         weights = parse_per_behavior(weights, "--class-weights", float)

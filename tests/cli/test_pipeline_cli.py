@@ -26,7 +26,7 @@ REC_B = "e3v813a-20210610T122758-123309"  # 9,330 frames, 8 bouts
 REC_C = "e3v813a-20210610T120637-121213"  # 10,080 frames, 15 bouts
 REC_D = "e3v813a-20210610T121558-122141"  # not imported: run from its pose file
 TINY = ("--model", "conv_bilstm", "--epochs", "1", "--samples-per-epoch", "512", "--batch-size", "64",
-        "--window", "15", "--device", "cpu")
+        "--window", "15", "--device", "cpu", "--model-config", '{"conv_channels": [8], "lstm_hidden": 8}')
 runner = CliRunner()
 
 
@@ -183,7 +183,8 @@ def test_subprocess_bad_config_is_one_red_line(project_root):
 
 
 def test_demo_fast_variant(tmp_path):
-    out = as_json("demo", "--out", tmp_path / "demo", "--model", "conv_bilstm", "--epochs", "1")
+    out = as_json("demo", "--out", tmp_path / "demo", "--model", "conv_bilstm", "--epochs", "1",
+                  "--model-config", '{"conv_channels": [8], "lstm_hidden": 8}')
     assert out["human_reference_f1"] == pytest.approx(0.798)
     assert 0.0 <= out["f1_interact"] <= 1.0 and len(out["train"]) == 3 and len(out["test"]) == 1
     assert Path(out["ethogram"]).read_bytes()[:4] == b"\x89PNG"

@@ -101,7 +101,7 @@ def test_cancel_stops_a_running_job_and_keeps_no_model(project, start_worker, jo
 
 def test_kill_9_of_the_worker_then_reaper_then_resume_from_checkpoint(project, start_worker, jobs_helpers):
     worker = start_worker()
-    params = jobs_helpers.train_params(epochs=4, samples_per_epoch=1024)
+    params = jobs_helpers.train_params(epochs=4, samples_per_epoch=4096)
     job_id = api.submit_job(project, "train", params, "mice")
     def checkpointed():
         progress = api.get_job(project, job_id).progress
@@ -142,13 +142,13 @@ def test_kill_9_of_the_worker_then_reaper_then_resume_from_checkpoint(project, s
 def _scale_out(project, start_worker, jobs_helpers, redis_url=None) -> None:
     workers = [start_worker(redis_url), start_worker(redis_url)]
     params = jobs_helpers.train_params(epochs=1)
-    job_ids = [api.submit_job(project, "train", params, "mice", redis_url=redis_url) for _ in range(4)]
+    job_ids = [api.submit_job(project, "train", params, "mice", redis_url=redis_url) for _ in range(3)]
     jobs = [jobs_helpers.wait_for(lambda j=j: _finished(project, j), 150, f"job {j} did not finish")
             for j in job_ids]
-    assert [j.status for j in jobs] == ["completed"] * 4, [j.error for j in jobs]
+    assert [j.status for j in jobs] == ["completed"] * 3, [j.error for j in jobs]
     ran_on = {_pid_of(j.worker) for j in jobs}
     assert ran_on == {w.pid for w in workers}
-    assert len({j.result["model_id"] for j in jobs}) == 4 == len(registry.list_models(project))
+    assert len({j.result["model_id"] for j in jobs}) == 3 == len(registry.list_models(project))
 
 
 def test_scale_out_with_the_sqlite_queue(project, start_worker, jobs_helpers):

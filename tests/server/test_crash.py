@@ -46,7 +46,7 @@ def test_sigkill_during_a_label_commit_leaves_all_or_nothing(launch, server_temp
     for attempt in range(3):
         failure: list[BaseException] = []
 
-        def commit() -> None:
+        def commit(server=server, failure=failure) -> None:
             try:
                 httpx.put(f"{server.api}/recordings/2/labels", json=body, timeout=120)
             except httpx.HTTPError as error:  # the server dies under us: expected

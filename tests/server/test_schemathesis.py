@@ -30,7 +30,7 @@ def test_no_request_gets_a_server_error(live_server):
         @given(case=operation.as_strategy())
         @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, phases=[Phase.explicit, Phase.generate],
                   suppress_health_check=list(HealthCheck))
-        def check(case) -> None:
+        def check(case, operation=operation) -> None:
             nonlocal calls
             if time.monotonic() > deadline:
                 return

@@ -14,13 +14,15 @@ def demo(
     out: Annotated[Path, typer.Option(help="Folder for the model, its report and the ethogram.")] = Path("ethoforge-demo"),
     model: Annotated[str | None, typer.Option("--model", help="Model family (default: the pipeline's).")] = None,
     epochs: Annotated[int | None, typer.Option(help="Epochs (default: the pipeline's).")] = None,
+    model_config: Annotated[str | None, typer.Option(
+        help='Model options as JSON, e.g. \'{"lstm_hidden": 32}\' (default: the pipeline\'s).')] = None,
     json: JsonOption = False,
 ) -> None:
     """Train on four bundled ethome5 recordings, evaluate on the fifth, print its F1 for 'interact'."""
     from ethoforge.workflows import build_train_config
     from ethoforge.workflows import demo as run
 
-    options = {k: v for k, v in {"family": model, "epochs": epochs}.items() if v is not None}
+    options = {k: v for k, v in {"family": model, "epochs": epochs, "model": model_config}.items() if v is not None}
     config = build_train_config(options) if options else None
     with progress_bar("training", enabled=not json) as update:
         result = run(out, lambda step, total, metrics: update(step, total, _epoch_text(metrics)), config=config)

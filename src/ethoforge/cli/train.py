@@ -63,9 +63,6 @@ def train(
     json: JsonOption = False,
 ) -> None:
     """Train a behavior classifier on project recordings and register it in the project."""
-    import json as jsonlib
-
-    from ethoforge.errors import ConfigError
     from ethoforge.workflows import train_in_project
 
     options: dict[str, Any] = {
@@ -73,16 +70,11 @@ def train(
             "family": model, "window": window, "epochs": epochs, "batch_size": batch_size, "lr": lr,
             "weight_decay": weight_decay, "samples_per_epoch": samples_per_epoch, "sampling": sampling,
             "class_weights": class_weights, "trials": trials, "seed": seed, "augment": augment, "device": device,
-            "resume": str(resume) if resume else None, "checkpoint_every": checkpoint_every,
+            "resume": str(resume) if resume else None, "checkpoint_every": checkpoint_every, "model": model_config,
         }.items() if value is not None
     }
     if patience is not None:
         options["patience"] = patience or None
-    if model_config is not None:
-        try:
-            options["model"] = jsonlib.loads(model_config)
-        except ValueError as error:
-            raise ConfigError(f"--model-config must be a JSON object, got {model_config!r} ({error})") from None
     split = {key: value for key, value in {
         "val": val_recordings, "test": test_recordings, "val_fraction": val_fraction,
         "test_fraction": test_fraction, "seed": seed}.items() if value is not None}

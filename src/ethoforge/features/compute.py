@@ -97,8 +97,8 @@ def frame_features(
     clean = mask_low_confidence(position, confidence, spec.confidence_threshold)
     clean = interpolate_gaps(clean, spec.max_gap)
     centre = body_centre(clean, kp_index[spec.centre] if spec.centre is not None else None)
-    back, front = (kp_index[k] for k in spec.body_axis)
-    unit = heading(clean, back, front) if n_kp > 1 else np.tile(np.float32([1.0, 0.0]), (n_frames, n_ind, 1))
+    back, front = (kp_index[k] for k in spec.axis)
+    unit = heading(clean, back, front) if n_kp > 1 else np.tile(np.array([1.0, 0.0], np.float32), (n_frames, n_ind, 1))
 
     blocks: list[np.ndarray] = []
     names: list[str] = []
@@ -134,7 +134,7 @@ def frame_features(
     if "social" in groups and n_ind > 1:
         social_blocks, social_names = pair_features(
             clean, centre, unit, spec.individuals, spec.keypoints,
-            [kp_index[k] for k in spec.social_keypoints], fps,
+            [kp_index[k] for k in spec.social], fps,
         )
         for block, count in zip(social_blocks, _block_sizes(social_blocks)):
             blocks.append(block.astype(np.float32, copy=False).reshape(n_frames, count))

@@ -13,18 +13,18 @@ def normalisation_stats(matrices: Sequence[np.ndarray]) -> tuple[np.ndarray, np.
     Accumulated in float64 one matrix at a time (no stacked copy). A feature with no finite
     value gets mean 0; a std that is 0 or undefined becomes 1.
     """
-    total = count = square = None
+    matrices = list(matrices)
+    if not matrices:
+        raise ValueError("normalisation_stats needs at least one matrix")
+    width = np.shape(matrices[0])[1]
+    total, square, count = np.zeros(width), np.zeros(width), np.zeros(width)
     for matrix in matrices:
         m = np.asarray(matrix, dtype=np.float64)
         finite = np.isfinite(m)
         m = np.where(finite, m, 0.0)
-        if total is None:
-            total, square, count = np.zeros(m.shape[1]), np.zeros(m.shape[1]), np.zeros(m.shape[1])
         total += m.sum(axis=0)
         count += finite.sum(axis=0)
         square += (m * m).sum(axis=0)
-    if total is None:
-        raise ValueError("normalisation_stats needs at least one matrix")
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(count > 0, total / count, 0.0)
         var = np.where(count > 0, square / count - mean * mean, np.nan)

@@ -102,13 +102,13 @@ class FeatureSpec(BaseModel):
     fps: float | None = Field(None, gt=0)
     confidence_threshold: float = Field(0.5, ge=0.0, le=1.0)
     max_gap: int | None = Field(30, ge=0)
-    groups: list[FeatureGroup] = Field(default_factory=lambda: list(FEATURE_GROUPS))
+    groups: list[FeatureGroup] = Field(default_factory=lambda: list(FEATURE_GROUPS))  # type: ignore[arg-type]
     centre: str | None = None
     body_axis: tuple[str, str] | None = None
     social_keypoints: list[str] | None = None
     velocity_frame: Literal["egocentric", "allocentric"] = "egocentric"
     window_sizes: list[int] = Field(default_factory=list)
-    window_stats: list[WindowStat] = Field(default_factory=lambda: ["mean", "std", "min", "max"])
+    window_stats: list[WindowStat] = Field(default_factory=lambda: ["mean", "std", "min", "max"])  # type: ignore[arg-type]
 
     @field_validator("individuals", "keypoints")
     @classmethod
@@ -129,23 +129,35 @@ class FeatureSpec(BaseModel):
     @model_validator(mode="after")
     def _resolve_names(self) -> FeatureSpec:
         known = set(self.keypoints)
-        if self.body_axis is None:
-            object.__setattr__(self, "body_axis", _default_axis(self.keypoints))
-        if self.social_keypoints is None:
-            object.__setattr__(self, "social_keypoints", _default_social(self.keypoints, self.body_axis))
+        axis = self.body_axis if self.body_axis is not None else _default_axis(self.keypoints)
+        social = self.social_keypoints if self.social_keypoints is not None else _default_social(self.keypoints, axis)
+        object.__setattr__(self, "body_axis", axis)
+        object.__setattr__(self, "social_keypoints", social)
         named = [self.centre] if self.centre is not None else []
-        unknown = [k for k in [*named, *self.body_axis, *self.social_keypoints] if k not in known]
+        unknown = [k for k in [*named, *axis, *social] if k not in known]
         if unknown:
             raise ValueError(f"keypoint(s) {unknown} are not among the spec's keypoints {self.keypoints}")
-        if self.body_axis[0] == self.body_axis[1] and len(self.keypoints) > 1:
-            raise ValueError(f"body_axis needs two different keypoints, got {list(self.body_axis)}")
+        if axis[0] == axis[1] and len(self.keypoints) > 1:
+            raise ValueError(f"body_axis needs two different keypoints, got {list(axis)}")
         return self
+
+    @property
+    def axis(self) -> tuple[str, str]:
+        """The resolved ``(back, front)`` body-axis keypoints."""
+        assert self.body_axis is not None  # set by validation
+        return self.body_axis
+
+    @property
+    def social(self) -> list[str]:
+        """The resolved social keypoints."""
+        assert self.social_keypoints is not None  # set by validation
+        return self.social_keypoints
 
     # ------------------------------------------------------------------ constructors
     @classmethod
     def from_recording(cls, poses: xr.Dataset | Recording, fps: float | None = None, **options: Any) -> FeatureSpec:
         """The default spec for the individuals and keypoints of ``poses`` (a dataset or `Recording`)."""
-        dataset = getattr(poses, "poses", poses)
+        dataset: Any = getattr(poses, "poses", poses)
         fps = fps if fps is not None else getattr(poses, "fps", None)
         return cls(
             individuals=[str(v) for v in dataset["individual"].values],

@@ -58,6 +58,11 @@ class _Base(BaseModel):
 class _Sized(_Base):
     size: Size = "auto"
 
+    @property
+    def arch(self) -> Any:
+        """This config with every preset field filled (typed ``Any`` for the model code)."""
+        return self
+
     def _fill(self, presets: dict[str, dict[str, Any]]) -> None:
         size = "small" if self.size == "auto" else self.size
         object.__setattr__(self, "size", size)
@@ -128,7 +133,7 @@ class TransformerConfig(_Sized):
     @model_validator(mode="after")
     def _resolve(self) -> TransformerConfig:
         self._fill(TRANSFORMER_PRESETS)
-        if self.embed_dim % self.num_heads:
+        if self.arch.embed_dim % self.arch.num_heads:
             raise ValueError(f"embed_dim ({self.embed_dim}) must be a multiple of num_heads ({self.num_heads})")
         return self
 

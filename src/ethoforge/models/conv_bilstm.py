@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import nn
 
@@ -47,23 +49,24 @@ class ConvBiLSTM(nn.Module):
         self.n_features = n_features
         self.n_classes = n_classes
         self.config = config
-        activation = nn.GELU if config.activation == "gelu" else nn.ReLU
+        arch: Any = config.arch
+        activation = nn.GELU if arch.activation == "gelu" else nn.ReLU
         blocks: list[nn.Module] = []
         channels_in = n_features
-        for channels in config.conv_channels:
+        for channels in arch.conv_channels:
             blocks += [
-                nn.Conv1d(channels_in, channels, config.kernel_size, padding=config.kernel_size // 2),
-                _norm(config.norm, channels),
+                nn.Conv1d(channels_in, channels, arch.kernel_size, padding=arch.kernel_size // 2),
+                _norm(arch.norm, channels),
                 activation(),
-                nn.Dropout(config.dropout),
+                nn.Dropout(arch.dropout),
             ]
             channels_in = channels
         self.conv = nn.Sequential(*blocks)
         self.lstm = nn.LSTM(
-            channels_in, config.lstm_hidden, num_layers=config.lstm_layers, batch_first=True,
-            bidirectional=True, dropout=config.lstm_dropout if config.lstm_layers > 1 else 0.0,
+            channels_in, arch.lstm_hidden, num_layers=arch.lstm_layers, batch_first=True,
+            bidirectional=True, dropout=arch.lstm_dropout if arch.lstm_layers > 1 else 0.0,
         )
-        self.head = nn.Sequential(nn.Dropout(config.dropout), nn.Linear(2 * config.lstm_hidden, n_classes))
+        self.head = nn.Sequential(nn.Dropout(arch.dropout), nn.Linear(2 * arch.lstm_hidden, n_classes))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits ``(B, T, C)`` of every frame of ``x`` ``(B, T, F)``."""

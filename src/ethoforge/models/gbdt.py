@@ -87,7 +87,8 @@ class GbdtClassifier:
             "verbosity": -1,
         }
         train_set = lgb.Dataset(X, label=y, weight=weight, free_raw_data=True)
-        valid_sets, callbacks = [], []
+        valid_sets: list = []
+        callbacks: list = []
         if X_val is not None and y_val is not None:
             Xv, yv, _ = self._rows(X_val, y_val, None, "X_val")
             if len(yv):

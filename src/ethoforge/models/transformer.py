@@ -9,6 +9,7 @@ is not used because its attention is O(T²) in memory and its positions are abso
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -39,7 +40,7 @@ class _SelfAttention(nn.Module):
         self.heads, self.radius, self.dropout = heads, radius, dropout
         self.qkv = nn.Linear(dim, 3 * dim)
         self.out = nn.Linear(dim, dim)
-        self.max_distance = radius if radius is not None else max_distance
+        self.max_distance: int = radius if radius is not None else max_distance
         self.bias = nn.Parameter(torch.zeros(heads, 2 * self.max_distance + 1)) if relative else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -73,7 +74,7 @@ class _SelfAttention(nn.Module):
 
     def _local(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
         t, d = q.shape[1], q.shape[3]
-        r = self.radius
+        r = int(self.radius or 0)
         width = 2 * r + 1
         k_win = F.pad(k, (0, 0, 0, 0, r, r)).unfold(1, width, 1)  # (B, T, H, d, W)
         v_win = F.pad(v, (0, 0, 0, 0, r, r)).unfold(1, width, 1)
@@ -92,14 +93,15 @@ class _EncoderLayer(nn.Module):
 
     def __init__(self, config: TransformerConfig) -> None:
         super().__init__()
-        dim = config.embed_dim
+        arch: Any = config.arch
+        dim = arch.embed_dim
         self.norm1 = nn.LayerNorm(dim)
-        self.attn = _SelfAttention(dim, config.num_heads, config.attention_radius, config.dropout,
-                                   config.positional == "relative", config.max_relative_distance)
+        self.attn = _SelfAttention(dim, arch.num_heads, arch.attention_radius, arch.dropout,
+                                   arch.positional == "relative", arch.max_relative_distance)
         self.norm2 = nn.LayerNorm(dim)
-        self.ff = nn.Sequential(nn.Linear(dim, config.ff_dim), nn.GELU(), nn.Dropout(config.dropout),
-                                nn.Linear(config.ff_dim, dim))
-        self.drop = nn.Dropout(config.dropout)
+        self.ff = nn.Sequential(nn.Linear(dim, arch.ff_dim), nn.GELU(), nn.Dropout(arch.dropout),
+                                nn.Linear(arch.ff_dim, dim))
+        self.drop = nn.Dropout(arch.dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x + self.drop(self.attn(self.norm1(x)))
@@ -125,17 +127,18 @@ class TemporalTransformer(nn.Module):
         self.n_features = n_features
         self.n_classes = n_classes
         self.config = config
-        self.embed = nn.Linear(n_features, config.embed_dim)
-        self.drop = nn.Dropout(config.dropout)
-        self.layers = nn.ModuleList(_EncoderLayer(config) for _ in range(config.num_layers))
-        self.norm = nn.LayerNorm(config.embed_dim)
-        self.head = nn.Linear(config.embed_dim, n_classes)
+        arch: Any = config.arch
+        self.embed = nn.Linear(n_features, arch.embed_dim)
+        self.drop = nn.Dropout(arch.dropout)
+        self.layers = nn.ModuleList(_EncoderLayer(config) for _ in range(arch.num_layers))
+        self.norm = nn.LayerNorm(arch.embed_dim)
+        self.head = nn.Linear(arch.embed_dim, n_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits ``(B, T, C)`` of every frame of ``x`` ``(B, T, F)``."""
         h = self.embed(x)
         if self.config.positional == "sinusoidal":
-            h = h + sinusoidal_positions(x.shape[1], self.config.embed_dim, x.device).to(h.dtype)
+            h = h + sinusoidal_positions(x.shape[1], h.shape[-1], x.device).to(h.dtype)
         h = self.drop(h)
         for layer in self.layers:
             h = layer(h)

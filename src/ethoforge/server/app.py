@@ -24,7 +24,7 @@ def create_app(
     max_body_bytes: int | None = None,
     ws_poll_s: float = 0.25,
     web: bool = True,
-) -> "FastAPI":
+) -> FastAPI:
     """Build the API app over the project in ``project_dir``.
 
     Parameters
@@ -80,6 +80,7 @@ def create_app(
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    _include_web_support(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes or DEFAULT_MAX_BODY_BYTES)
     if token:
         app.add_middleware(TokenMiddleware, token=token)
@@ -88,7 +89,16 @@ def create_app(
     return app
 
 
-def _mount_web(app: "FastAPI") -> None:
+def _include_web_support(app: FastAPI) -> None:
+    """The web front end's extra endpoints (drafts, uncertainty...), whose router carries ``/api/v1``."""
+    try:
+        from ethoforge.server.web_support import router
+    except ImportError:
+        return
+    app.include_router(router)
+
+
+def _mount_web(app: FastAPI) -> None:
     try:
         from ethoforge.web import mount_web
     except ImportError:  # the front end is optional

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
-from fastapi import Request  # resolved at runtime by FastAPI's dependency injection
+from fastapi import (  # resolved at runtime by FastAPI's dependency injection
+    Depends,
+    Request,
+)
 
 if TYPE_CHECKING:
     from ethoforge.store import Project
@@ -16,7 +19,7 @@ if TYPE_CHECKING:
 class ServerState:
     """Settings of one app: the open project, allowed roots, queue and limits."""
 
-    project: "Project"
+    project: Project
     roots: list[Path]
     redis_url: str | None = None
     ws_poll_s: float = 0.25
@@ -33,6 +36,10 @@ def state(request: Request) -> ServerState:
     return request.app.state.ethoforge
 
 
-def project(request: Request) -> "Project":
+def project(request: Request) -> Project:
     """The app's open project."""
     return request.app.state.ethoforge.project
+
+
+Settings = Annotated[ServerState, Depends(state)]
+"""Route parameter type for the app's `ServerState`."""

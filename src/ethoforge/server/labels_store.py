@@ -15,13 +15,19 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from ethoforge.errors import ConflictError, InputError, NotFoundError
 from ethoforge.labels import Bout, validate_bouts
 from ethoforge.store.jobs_repo import write_transaction
-from ethoforge.store.models import AnnotatedScopeRow, BoutRow, DatasetRow, RecordingRow, utcnow
+from ethoforge.store.models import (
+    AnnotatedScopeRow,
+    BoutRow,
+    DatasetRow,
+    RecordingRow,
+    utcnow,
+)
 
 HUMAN_SOURCES: tuple[str, ...] = ("manual", "confirmed")
 ANY_VERSION = "*"
@@ -134,7 +140,7 @@ def commit_labels(
             session.execute(delete(BoutRow).where(BoutRow.id.in_(superseded[start:start + 500])))
         if bouts:
             now = utcnow()
-            session.execute(BoutRow.__table__.insert(), [  # Core executemany: no per-row ORM work
+            session.execute(insert(BoutRow.metadata.tables["bouts"]), [  # Core executemany: no per-row ORM work
                 {"recording_id": row.id, "behavior": b.behavior, "start": b.start, "stop": b.stop, "agent": b.agent,
                  "target": b.target, "source": b.source, "annotator": b.annotator, "score": b.score,
                  "created_at": now}

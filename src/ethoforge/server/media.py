@@ -20,7 +20,7 @@ _cache: OrderedDict[tuple[str, float], tuple[np.ndarray, np.ndarray]] = OrderedD
 _lock = threading.Lock()
 
 
-def pose_arrays(project_root: Path, info: "RecordingInfo") -> tuple[np.ndarray, np.ndarray]:
+def pose_arrays(project_root: Path, info: RecordingInfo) -> tuple[np.ndarray, np.ndarray]:
     """Position ``(time, individual, keypoint, space)`` and confidence ``(time, individual, keypoint)``
     of a stored recording (the last few are kept in memory; pose files never change)."""
     from ethoforge.store.poses_file import read_poses
@@ -52,7 +52,7 @@ def to_json_lists(values: np.ndarray, decimals: int = 2) -> list:
     return as_object.tolist()
 
 
-def video_path(settings: "ServerState", info: "RecordingInfo") -> Path | None:
+def video_path(settings: ServerState, info: RecordingInfo) -> Path | None:
     """The recording's video: a file named like the recording (or its pose file) beside the pose
     file, inside the allowed roots; None if there is none."""
     from ethoforge.server.paths import inside

@@ -60,7 +60,7 @@ def result_file(project, job_id: int, index: int, kind: str) -> tuple[str, Path]
 
 def read_bouts(path: Path) -> list[dict]:
     """Bouts of a ``*_bouts.csv`` as JSON-ready dicts."""
-    import pandas as pd
+    import pandas as pd  # type: ignore[import-untyped]
 
     from ethoforge.labels import bouts_from_dataframe
 
@@ -70,7 +70,7 @@ def read_bouts(path: Path) -> list[dict]:
 
 def read_probabilities(path: Path, start: int, stop: int | None) -> dict:
     """``classes``, ``start``, ``stop`` and ``probabilities`` (rows of frames) from a frame table."""
-    import pandas as pd
+    import pandas as pd  # type: ignore[import-untyped]
 
     frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
     classes = [c for c in frame.columns if c not in ("frame", "time_s", "label")]

@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from ethoforge.errors import EthoForgeError
 
-    parser = argparse.ArgumentParser(prog="python -m ethoforge.server.run", description=serve.__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m ethoforge.server.run", description=(serve.__doc__ or "").splitlines()[0])
     parser.add_argument("project")
     parser.add_argument("--host", default=DEFAULT_HOST)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)

@@ -1,6 +1,14 @@
 """One router per resource; `ROUTERS` is what `ethoforge.server.app.create_app` includes."""
 
-from ethoforge.server.routers import datasets, jobs, labels, models, poses, recordings, system
+from ethoforge.server.routers import (
+           datasets,
+           jobs,
+           labels,
+           models,
+           poses,
+           recordings,
+           system,
+)
 
 ROUTERS = [system.router, recordings.router, labels.router, poses.router, datasets.router, jobs.router,
            models.router]

@@ -3,9 +3,9 @@ metrics, get, update, delete."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Response, status
 
-from ethoforge.server.deps import ServerState, state
+from ethoforge.server.deps import ServerState, Settings
 from ethoforge.server.paths import resolve_inside
 from ethoforge.server.schemas import DatasetCreate, DatasetUpdate, Id
 
@@ -23,24 +23,24 @@ def _with_model(settings: ServerState, info) -> dict:
 
 
 @router.get("/datasets", summary="Every dataset, with the metrics of its active model")
-def list_datasets(settings: ServerState = Depends(state)) -> dict:
+def list_datasets(settings: Settings) -> dict:
     return {"datasets": [_with_model(settings, d) for d in settings.project.datasets()]}
 
 
 @router.post("/datasets", status_code=status.HTTP_201_CREATED, summary="Create a dataset")
-def create_dataset(body: DatasetCreate, settings: ServerState = Depends(state)) -> dict:
+def create_dataset(settings: Settings, body: DatasetCreate) -> dict:
     folders = [resolve_inside(folder, settings.root, settings.roots) for folder in body.folders]
     info = settings.project.create_dataset(body.name, body.behaviors, body.recordings, folders)
     return _with_model(settings, info)
 
 
 @router.get("/datasets/{dataset_id}", summary="A dataset")
-def get_dataset(dataset_id: Id, settings: ServerState = Depends(state)) -> dict:
+def get_dataset(settings: Settings, dataset_id: Id) -> dict:
     return _with_model(settings, settings.project.get_dataset(_by_id(settings, dataset_id)))
 
 
 @router.patch("/datasets/{dataset_id}", summary="Rename, change behaviors or recordings")
-def update_dataset(dataset_id: Id, body: DatasetUpdate, settings: ServerState = Depends(state)) -> dict:
+def update_dataset(settings: Settings, dataset_id: Id, body: DatasetUpdate) -> dict:
     from ethoforge.server.dataset_ops import update_dataset as update
 
     info = update(settings.project, _by_id(settings, dataset_id), name=body.name, behaviors=body.behaviors,
@@ -51,7 +51,7 @@ def update_dataset(dataset_id: Id, body: DatasetUpdate, settings: ServerState = 
 
 @router.delete("/datasets/{dataset_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
                summary="Delete a dataset (recordings, labels and models stay)")
-def delete_dataset(dataset_id: Id, settings: ServerState = Depends(state)) -> Response:
+def delete_dataset(settings: Settings, dataset_id: Id) -> Response:
     from ethoforge.server.dataset_ops import delete_dataset as delete
 
     delete(settings.project, _by_id(settings, dataset_id))

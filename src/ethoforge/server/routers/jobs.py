@@ -8,14 +8,15 @@ polls it (cheaply, by version) and works whichever process runs the job.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query, Response, WebSocket, status
+from fastapi import APIRouter, Query, Response, WebSocket, status
 from fastapi.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from ethoforge.errors import ConfigError, NotFoundError
-from ethoforge.server.deps import ServerState, state
+from ethoforge.server.deps import ServerState, Settings
 from ethoforge.server.paths import resolve_inside
 from ethoforge.server.schemas import Id, Index, InferenceJobCreate, TrainingJobCreate
 
@@ -30,30 +31,29 @@ def _job(settings: ServerState, job_id: Id) -> dict:
     return get_job(settings.project, job_id).to_dict()
 
 
-def _list(settings: ServerState, kinds: tuple[str, ...] | None, status_: list[str] | None, dataset: str | None) -> dict:
+def _list(settings: ServerState, kinds: tuple[str, ...] | None, status_: Sequence[str] | None, dataset: str | None) -> dict:
     from ethoforge.jobs import list_jobs
 
-    jobs = list_jobs(settings.project, status_ or None, dataset)
+    jobs = list_jobs(settings.project, list(status_) if status_ else None, dataset)
     return {"jobs": [j.to_dict() for j in jobs if kinds is None or j.kind in kinds]}
 
 
 @router.get("/jobs", summary="Jobs, newest first, filtered by kind, status and dataset")
 def list_all_jobs(
-    kind: Literal["train", "infer", "prelabel"] | None = None,
+    settings: Settings, kind: Literal["train", "infer", "prelabel"] | None = None,
     status: list[JobStatus] | None = Query(None),  # noqa: B008
     dataset: str | None = Query(None, max_length=64, description="dataset name or id"),
-    settings: ServerState = Depends(state),
 ) -> dict:
     return _list(settings, (kind,) if kind else None, status, dataset)
 
 
 @router.get("/jobs/{job_id}", summary="A job: status, progress, result, log")
-def get_job(job_id: Id, settings: ServerState = Depends(state)) -> dict:
+def get_job(settings: Settings, job_id: Id) -> dict:
     return _job(settings, job_id)
 
 
 @router.post("/jobs/{job_id}/cancel", summary="Cancel a job (a running one stops within seconds)")
-def cancel_job(job_id: Id, settings: ServerState = Depends(state)) -> dict:
+def cancel_job(settings: Settings, job_id: Id) -> dict:
     from ethoforge.jobs import cancel_job as cancel
 
     return cancel(settings.project, job_id).to_dict()
@@ -61,7 +61,7 @@ def cancel_job(job_id: Id, settings: ServerState = Depends(state)) -> dict:
 
 @router.delete("/jobs/{job_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
                summary="Delete a finished or pending job (models it made stay)")
-def delete_job(job_id: Id, settings: ServerState = Depends(state)) -> Response:
+def delete_job(settings: Settings, job_id: Id) -> Response:
     from ethoforge.jobs import delete_job as delete
 
     delete(settings.project, job_id)
@@ -72,7 +72,7 @@ def delete_job(job_id: Id, settings: ServerState = Depends(state)) -> Response:
 
 
 @router.post("/training/jobs", status_code=status.HTTP_201_CREATED, summary="Train a model on a dataset")
-def create_training_job(body: TrainingJobCreate, settings: ServerState = Depends(state)) -> dict:
+def create_training_job(settings: Settings, body: TrainingJobCreate) -> dict:
     from ethoforge.jobs import submit_job
 
     job_id = submit_job(settings.project, "train", body.params, body.dataset, redis_url=settings.redis_url)
@@ -81,9 +81,8 @@ def create_training_job(body: TrainingJobCreate, settings: ServerState = Depends
 
 @router.get("/training/jobs", summary="Training jobs, newest first")
 def list_training_jobs(
-    status: list[JobStatus] | None = Query(None),  # noqa: B008
+    settings: Settings, status: list[JobStatus] | None = Query(None),  # noqa: B008
     dataset: str | None = Query(None, max_length=64, description="dataset name or id"),
-    settings: ServerState = Depends(state),
 ) -> dict:
     return _list(settings, ("train",), status, dataset)
 
@@ -93,7 +92,7 @@ def list_training_jobs(
 
 @router.post("/inference/jobs", status_code=status.HTTP_201_CREATED,
              summary="Run a model over recordings or a folder (prelabel also stores the bouts)")
-def create_inference_job(body: InferenceJobCreate, settings: ServerState = Depends(state)) -> dict:
+def create_inference_job(settings: Settings, body: InferenceJobCreate) -> dict:
     from ethoforge.jobs import submit_job
     from ethoforge.store import registry
 
@@ -135,15 +134,14 @@ def _folder_recordings(settings: ServerState, folder: str) -> list[str]:
 
 @router.get("/inference/jobs", summary="Inference and prelabel jobs, newest first")
 def list_inference_jobs(
-    status: list[JobStatus] | None = Query(None),  # noqa: B008
+    settings: Settings, status: list[JobStatus] | None = Query(None),  # noqa: B008
     dataset: str | None = Query(None, max_length=64),
-    settings: ServerState = Depends(state),
 ) -> dict:
     return _list(settings, ("infer", "prelabel"), status, dataset)
 
 
 @router.get("/inference/jobs/{job_id}/results", summary="Per recording: bouts, probabilities, ethogram URLs")
-def inference_results(job_id: Id, settings: ServerState = Depends(state)) -> dict:
+def inference_results(settings: Settings, job_id: Id) -> dict:
     from ethoforge.server.results import result_files
 
     files = result_files(settings.project, job_id)
@@ -157,7 +155,7 @@ def inference_results(job_id: Id, settings: ServerState = Depends(state)) -> dic
 
 
 @router.get("/inference/jobs/{job_id}/results/{index}/bouts", summary="Predicted bouts of result `index`")
-def inference_bouts(job_id: Id, index: Index, settings: ServerState = Depends(state)) -> dict:
+def inference_bouts(settings: Settings, job_id: Id, index: Index) -> dict:
     from ethoforge.server.results import read_bouts, result_file
 
     name, path = result_file(settings.project, job_id, index, "bouts")
@@ -167,8 +165,8 @@ def inference_bouts(job_id: Id, index: Index, settings: ServerState = Depends(st
 @router.get("/inference/jobs/{job_id}/results/{index}/probabilities",
             summary="Per-frame class probabilities of result `index`, frames [start, stop)")
 def inference_probabilities(
-    job_id: Id, index: Index, start: int = Query(0, ge=0, le=2**31 - 1),
-    stop: int | None = Query(None, ge=1, le=2**31 - 1), settings: ServerState = Depends(state),
+    settings: Settings, job_id: Id, index: Index, start: int = Query(0, ge=0, le=2**31 - 1),
+    stop: int | None = Query(None, ge=1, le=2**31 - 1),
 ) -> dict:
     from ethoforge.server.results import read_probabilities, result_file
 
@@ -178,7 +176,7 @@ def inference_probabilities(
 
 @router.get("/inference/jobs/{job_id}/results/{index}/ethogram.png", summary="Ethogram of result `index`",
             response_class=Response, responses={200: {"content": {"image/png": {}}}})
-def inference_ethogram(job_id: Id, index: Index, settings: ServerState = Depends(state)) -> Response:
+def inference_ethogram(settings: Settings, job_id: Id, index: Index) -> Response:
     from fastapi.responses import FileResponse
 
     from ethoforge.server.results import result_file
@@ -228,7 +226,7 @@ async def job_updates(websocket: WebSocket, job_id: Id) -> None:
             try:
                 await asyncio.wait_for(closed.wait(), timeout=settings.ws_poll_s)
                 break
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             try:
                 messages = await run_in_threadpool(watcher.poll)

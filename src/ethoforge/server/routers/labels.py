@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Header, HTTPException, Query, Response
 from fastapi.responses import JSONResponse
 
 from ethoforge.labels import Bout
-from ethoforge.server.deps import ServerState, state
+from ethoforge.server.deps import ServerState, Settings
 from ethoforge.server.schemas import Id, LabelsCommit
 
 router = APIRouter(tags=["labels"])
@@ -18,17 +20,15 @@ def _etag(version: str) -> str:
 
 def _unquote(value: str) -> str:
     value = value.strip()
-    if value.startswith("W/"):
-        value = value[2:]
+    value = value.removeprefix("W/")
     return value.strip('"')
 
 
 @router.get("/recordings/{recording_id}/labels", summary="Bouts of a recording and the labels version",
             response_class=JSONResponse)
 def get_labels(
-    recording_id: Id,
-    behavior: list[str] | None = Query(None, description="only these behaviors"),
-    settings: ServerState = Depends(state),
+    settings: Settings, recording_id: Id,
+    behavior: Annotated[list[str] | None, Query(description="only these behaviors")] = None,
 ) -> Response:
     import json
 
@@ -65,13 +65,13 @@ def _commit(recording_id: Id, body: LabelsCommit, if_match: str | None, response
 
 @router.put("/recordings/{recording_id}/labels", summary="Replace the human bouts (needs the version read)",
             responses={409: {"description": "the labels changed since the version given"}})
-def put_labels(recording_id: Id, body: LabelsCommit, response: Response,
-               if_match: str | None = Header(None, max_length=128), settings: ServerState = Depends(state)) -> dict:
+def put_labels(settings: Settings, recording_id: Id, body: LabelsCommit, response: Response,
+               if_match: str | None = Header(None, max_length=128)) -> dict:
     return _commit(recording_id, body, if_match, response, settings)
 
 
 @router.post("/recordings/{recording_id}/labels", summary="Same as PUT (for clients that cannot PUT)",
              responses={409: {"description": "the labels changed since the version given"}})
-def post_labels(recording_id: Id, body: LabelsCommit, response: Response,
-                if_match: str | None = Header(None, max_length=128), settings: ServerState = Depends(state)) -> dict:
+def post_labels(settings: Settings, recording_id: Id, body: LabelsCommit, response: Response,
+                if_match: str | None = Header(None, max_length=128)) -> dict:
     return _commit(recording_id, body, if_match, response, settings)

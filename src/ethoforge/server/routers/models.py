@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import FileResponse
 
 from ethoforge.errors import NotFoundError
-from ethoforge.server.deps import ServerState, state
+from ethoforge.server.deps import ServerState, Settings
 from ethoforge.server.schemas import Id
 
 router = APIRouter(tags=["models"])
@@ -53,9 +53,8 @@ def _details(settings: ServerState, model) -> dict:
 
 @router.get("/models", summary="Registered models, newest first")
 def list_models(
-    dataset: str | None = Query(None, max_length=64, description="dataset name or id"),
+    settings: Settings, dataset: str | None = Query(None, max_length=64, description="dataset name or id"),
     active: bool | None = None,
-    settings: ServerState = Depends(state),
 ) -> dict:
     from ethoforge.store import registry
 
@@ -63,14 +62,14 @@ def list_models(
 
 
 @router.get("/models/{model_id}", summary="A model: metrics, config and its report files")
-def get_model(model_id: Id, settings: ServerState = Depends(state)) -> dict:
+def get_model(settings: Settings, model_id: Id) -> dict:
     from ethoforge.store import registry
 
     return _details(settings, registry.get_model(settings.project, model_id))
 
 
 @router.post("/models/{model_id}/activate", summary="Make the model its dataset's active one")
-def activate_model(model_id: Id, settings: ServerState = Depends(state)) -> dict:
+def activate_model(settings: Settings, model_id: Id) -> dict:
     from ethoforge.store import registry
 
     registry.get_model(settings.project, model_id)  # 404 before any write
@@ -79,7 +78,7 @@ def activate_model(model_id: Id, settings: ServerState = Depends(state)) -> dict
 
 @router.delete("/models/{model_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
                summary="Remove a model and its bundle")
-def delete_model(model_id: Id, settings: ServerState = Depends(state)) -> Response:
+def delete_model(settings: Settings, model_id: Id) -> Response:
     from ethoforge.store import registry
 
     registry.get_model(settings.project, model_id)
@@ -89,7 +88,7 @@ def delete_model(model_id: Id, settings: ServerState = Depends(state)) -> Respon
 
 @router.get("/models/{model_id}/files/{key}", summary="A report file of the model, by key",
             response_class=FileResponse)
-def get_model_file(model_id: Id, key: str, settings: ServerState = Depends(state)) -> FileResponse:
+def get_model_file(settings: Settings, model_id: Id, key: str) -> FileResponse:
     from ethoforge.store import registry
 
     model = registry.get_model(settings.project, model_id)
@@ -103,7 +102,7 @@ def get_model_file(model_id: Id, key: str, settings: ServerState = Depends(state
 
 @router.get("/models/{model_id}/bundle.zip", summary="The model bundle as a zip (checkpoints left out)",
             response_class=FileResponse, responses={200: {"content": {"application/zip": {}}}})
-def download_model(model_id: Id, settings: ServerState = Depends(state)) -> FileResponse:
+def download_model(settings: Settings, model_id: Id) -> FileResponse:
     import os
     import re
     import tempfile

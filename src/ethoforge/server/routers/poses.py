@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from ethoforge.errors import InputError, NotFoundError
-from ethoforge.server.deps import ServerState, state
+from ethoforge.server.deps import Settings
 from ethoforge.server.schemas import Id, Index
 
 router = APIRouter(tags=["recordings"])
@@ -13,11 +13,10 @@ router = APIRouter(tags=["recordings"])
 
 @router.get("/recordings/{recording_id}/poses", summary="Positions of frames [start, stop)")
 def get_poses(
-    recording_id: Id,
+    settings: Settings, recording_id: Id,
     start: int = Query(0, ge=0, le=2**31 - 1),
     stop: int | None = Query(None, ge=1, le=2**31 - 1, description="default: start + 1,000 (at most 10,000 frames)"),
     confidence: bool = Query(False, description="include the per-keypoint confidence"),
-    settings: ServerState = Depends(state),
 ) -> dict:
     from ethoforge.server.media import POSE_DIMS, pose_arrays, to_json_lists
 
@@ -41,7 +40,7 @@ def get_poses(
 
 @router.get("/recordings/{recording_id}/frames/{index}.jpg", summary="Video frame `index` as JPEG",
             response_class=Response, responses={200: {"content": {"image/jpeg": {}}}})
-def get_frame(recording_id: Id, index: Index, settings: ServerState = Depends(state)) -> Response:
+def get_frame(settings: Settings, recording_id: Id, index: Index) -> Response:
     from ethoforge.server.media import jpeg_frame, video_path
 
     info = settings.project.get_recording(recording_id)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, status
 from sqlalchemy import func, select
 
 from ethoforge.errors import InputError
-from ethoforge.server.deps import ServerState, state
+from ethoforge.server.deps import Settings
 from ethoforge.server.paths import PathNotAllowed, inside, resolve_inside
 from ethoforge.server.schemas import Id, ImportRecordings
 
@@ -17,12 +17,12 @@ router = APIRouter(tags=["recordings"])
 
 
 @router.get("/recordings", summary="Every recording, in import order")
-def list_recordings(settings: ServerState = Depends(state)) -> dict:
+def list_recordings(settings: Settings) -> dict:
     return {"recordings": [_public(r.to_dict()) for r in settings.project.recordings()]}
 
 
 @router.post("/recordings", status_code=status.HTTP_201_CREATED, summary="Import a pose file or a folder of them")
-def import_recordings(body: ImportRecordings, settings: ServerState = Depends(state)) -> dict:
+def import_recordings(settings: Settings, body: ImportRecordings) -> dict:
     from ethoforge.store import find_pose_files
 
     project = settings.project
@@ -44,7 +44,7 @@ def import_recordings(body: ImportRecordings, settings: ServerState = Depends(st
 
 
 @router.get("/recordings/{recording_id}", summary="A recording: layout, label counts, datasets")
-def get_recording(recording_id: Id, settings: ServerState = Depends(state)) -> dict:
+def get_recording(settings: Settings, recording_id: Id) -> dict:
     from ethoforge.server.media import video_path
 
     project = settings.project

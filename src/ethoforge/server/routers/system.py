@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
-from ethoforge.server.deps import ServerState, state
+from ethoforge.server.deps import Settings
 
 router = APIRouter(tags=["system"])
 
 
 @router.get("/health", summary="Liveness and the project served")
-def health(settings: ServerState = Depends(state)) -> dict:
+def health(settings: Settings) -> dict:
     return {"status": "ok", "project": str(settings.root), "schema_revision": settings.project.revision}

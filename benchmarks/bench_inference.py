@@ -1,0 +1,187 @@
+"""Inference speed, demo training time and streaming memory — printed figures, not timed tests.
+
+1. Frames/s of `ModelBundle.predict_proba` (features included) on a synthetic 1-hour
+   2-mouse recording (108,000 frames at 30 fps, ethome5's 7 keypoints) for each family,
+   beside the same torch model applied one window per frame (what LISBET/CBAS do). The
+   per-frame baseline is timed on ``--baseline-frames`` windows and extrapolated (said so
+   in the output); its features are precomputed, so the baseline is flattered.
+2. Wall time of `ethoforge.pipeline.run_demo` (train on four ethome5 recordings).
+3. Peak memory (``ru_maxrss`` of a fresh subprocess) streaming a 10-hour recording.
+
+Run: ``python benchmarks/bench_inference.py [--threads 2] [--families gbdt,conv_bilstm,transformer]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+FPS = 30.0
+ONE_HOUR = 108_000
+
+
+def synthetic_recording(n_frames: int, seed: int = 0):
+    """Two mice doing smooth random walks, ethome5's keypoint layout (float32)."""
+    import xarray as xr
+
+    from ethoforge.datasets import load_sample_recording, sample_names
+    from ethoforge.recording import Recording
+
+    template, _ = load_sample_recording(sample_names()[0])
+    rng = np.random.default_rng(seed)
+    shape = template.poses["position"].shape[1:]  # space, keypoint, individual
+    offsets = template.poses["position"].values[:200].mean(axis=0) - template.poses["position"].values[:200].mean(
+        axis=(0, 2), keepdims=True)[0]
+    steps = rng.normal(0, 2.0, (n_frames, 2, 1, shape[2])).astype(np.float32)
+    centre = 600 + np.cumsum(steps, axis=0) * 0.2
+    position = (centre + offsets[None] + rng.normal(0, 1.0, (n_frames, *shape))).astype(np.float32)
+    confidence = np.full((n_frames, shape[1], shape[2]), 0.95, np.float32)
+    poses = xr.Dataset(
+        {"position": (("time", "space", "keypoint", "individual"), position),
+         "confidence": (("time", "keypoint", "individual"), confidence)},
+        coords={"time": np.arange(n_frames), "space": ["x", "y"], "keypoint": template.keypoints,
+                "individual": template.individuals},
+    )
+    return Recording("synthetic", poses, FPS, content_hash="synthetic")
+
+
+def quick_bundle(family: str, out: Path, overrides: dict | None = None) -> Path:
+    """A bundle of ``family`` trained briefly on two ethome5 recordings (speed does not need accuracy)."""
+    from ethoforge.datasets import load_sample
+    from ethoforge.pipeline import train_from_recordings
+
+    samples = load_sample()[:3]
+    names = [r.name for r, _ in samples]
+    config = {"family": family, "epochs": 1, "samples_per_epoch": 2000, "device": "cpu",
+              "split": {"train": names[:2], "val": names[2:]}, **(overrides or {})}
+    if family == "gbdt":
+        config.setdefault("model", {"n_estimators": 200, "early_stopping_rounds": None})
+    train_from_recordings([r for r, _ in samples], {r.name: b for r, b in samples}, ["interact"], config, out)
+    return out
+
+
+def per_window_baseline(bundle, recording, n_frames: int) -> float:
+    """Seconds per frame of one forward pass per frame window (centre output kept)."""
+    import torch
+
+    from ethoforge.training.data import gather_windows, pad_features
+
+    features = bundle.features_of(bundle.prepare_poses(recording), 0, min(recording.n_frames, n_frames + 100))
+    padded = pad_features(features, bundle.window // 2)
+    model = bundle.model("cpu")
+    centres = np.arange(n_frames)
+    tic = time.perf_counter()
+    with torch.inference_mode():
+        for first in range(0, n_frames, 256):
+            windows = gather_windows(padded, centres[first : first + 256], bundle.window)
+            model(torch.from_numpy(windows))[:, bundle.window // 2]
+    return (time.perf_counter() - tic) / n_frames
+
+
+def bench_families(families: list[str], baseline_frames: int, out: Path) -> dict:
+    from ethoforge.inference.bundle import load_bundle
+
+    recording = synthetic_recording(ONE_HOUR)
+    results = {}
+    for family in families:
+        bundle = load_bundle(quick_bundle(family, out / family))
+        bundle.predict_proba(synthetic_recording(5000, seed=1), device="cpu")  # warm-up
+        tic = time.perf_counter()
+        proba = bundle.predict_proba(recording, device="cpu")
+        seconds = time.perf_counter() - tic
+        assert proba.shape == (ONE_HOUR, 2)
+        row = {"frames_per_s": round(ONE_HOUR / seconds), "seconds_1h": round(seconds, 2)}
+        if family != "gbdt":
+            per_frame = per_window_baseline(bundle, recording, baseline_frames)
+            row["per_window_frames_per_s"] = round(1.0 / per_frame)
+            row["per_window_seconds_1h_extrapolated"] = round(per_frame * ONE_HOUR, 1)
+            row["speedup"] = round(per_frame * ONE_HOUR / seconds, 1)
+        results[family] = row
+        line = f"{family:12s} chunked: {row['frames_per_s']:>9,} frames/s ({seconds:.1f} s for 1 h)"
+        if "speedup" in row:
+            line += (f"; one window per frame: {row['per_window_frames_per_s']:,} frames/s "
+                     f"(timed on {baseline_frames:,} frames, extrapolated {row['per_window_seconds_1h_extrapolated']} s"
+                     f" for 1 h) -> {row['speedup']}x")
+        print(line, flush=True)
+    return results
+
+
+_MEMORY_CHILD = """
+import resource, sys, time, numpy as np, torch
+torch.set_num_threads({threads})
+sys.path.insert(0, {here!r})
+from bench_inference import synthetic_recording
+from ethoforge.inference.bundle import load_bundle
+bundle = load_bundle({bundle!r})
+recording = synthetic_recording({frames})
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+tic = time.perf_counter()
+proba = bundle.predict_proba(recording, device="cpu")
+seconds = time.perf_counter() - tic
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print({{"peak_mb": peak / 1024, "after_loading_poses_mb": before / 1024, "seconds": seconds,
+       "frames": {frames}, "pose_mb": recording.poses["position"].nbytes / 2**20}})
+"""
+
+
+def bench_memory(bundle: Path, hours: float, threads: int) -> dict:
+    frames = int(hours * ONE_HOUR)
+    code = _MEMORY_CHILD.format(threads=threads, here=str(Path(__file__).parent), bundle=str(bundle), frames=frames)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = eval(out.stdout.strip().splitlines()[-1])  # a dict printed by our own child
+    print(f"streaming {hours:g} h ({frames:,} frames): peak RSS {result['peak_mb']:.0f} MB "
+          f"(poses alone {result['pose_mb']:.0f} MB, {result['after_loading_poses_mb']:.0f} MB before predicting), "
+          f"{result['seconds']:.1f} s", flush=True)
+    return result
+
+
+def bench_demo(out: Path, config: dict | None) -> dict:
+    from ethoforge.pipeline import run_demo
+
+    tic = time.perf_counter()
+    result = run_demo(out / "demo", config=config)
+    result["wall_seconds"] = time.perf_counter() - tic
+    print(f"demo: trained in {result['train_seconds']:.1f} s (wall {result['wall_seconds']:.1f} s with evaluation), "
+          f"F1 interact on {result['test'][0]} = {result['f1_interact']:.3f} "
+          f"(human reference {result['human_reference_f1']})", flush=True)
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--families", default="gbdt,conv_bilstm,transformer")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--baseline-frames", type=int, default=3000)
+    parser.add_argument("--memory-hours", type=float, default=10.0)
+    parser.add_argument("--skip", default="", help="comma list of: speed, demo, memory")
+    args = parser.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(args.threads)
+    from ethoforge.training.config import DEFAULT_FAMILY
+
+    skip = set(filter(None, args.skip.split(",")))
+    results: dict = {"threads": args.threads, "default_family": DEFAULT_FAMILY}
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        if "speed" not in skip:
+            results["speed"] = bench_families(args.families.split(","), args.baseline_frames, out)
+        if "demo" not in skip:
+            results["demo"] = bench_demo(out, {"num_threads": args.threads})
+        if "memory" not in skip:
+            bundle = out / DEFAULT_FAMILY
+            if not bundle.exists():
+                quick_bundle(DEFAULT_FAMILY, bundle)
+            results["memory"] = bench_memory(bundle, args.memory_hours, args.threads)
+    print(json.dumps(results, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()
