@@ -52,6 +52,8 @@ def test_train_then_infer_and_prelabel(project, start_worker, jobs_helpers):
     assert not (project.root / "jobs" / str(job_id) / "bundle").exists()  # moved into the registry
 
     assert job.progress["step"] == job.progress["total"] == 2 and job.progress["fraction"] == 1.0
+    assert job.progress["eta_s"] == 0.0 and "checkpoint" not in job.progress
+    assert f"completed: model_id {model.id}" in job.log
     assert [row["epoch"] for row in job.progress["history"]] == [0, 1]
     kinds = [m["type"] for m in messages]
     assert kinds[0] == "state" and kinds[-1] == "job_complete" and kinds.count("epoch_complete") == 2

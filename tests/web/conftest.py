@@ -62,8 +62,10 @@ def server(project_dir: Path):
     """``(base URL, Api)`` of a real uvicorn server (with a job worker) over the project."""
     port = _free_port()
     log = open(project_dir / "server.log", "wb")  # noqa: SIM115  (closed after the server stops)
-    proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("serve_app.py")), str(project_dir), str(port)],
-                            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    ethoforge = Path(sys.executable).with_name("ethoforge")
+    proc = subprocess.Popen([str(ethoforge), "serve", str(project_dir), "--port", str(port)],
+                            stdout=log, stderr=subprocess.STDOUT,
+                            env={**os.environ, "OMP_NUM_THREADS": "1", "ETHOFORGE_JOB_HEARTBEAT_S": "0.5"})
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:

@@ -42,7 +42,7 @@ class Reporter:
         self._cancel = False
         self._last_check = 0.0
         self._start = time.monotonic()
-        self._first_step: int | None = None
+        self._first_step = int(self.progress.get("step") or 0)  # > 0 when resuming
 
     @property
     def cancel_requested(self) -> bool:
@@ -68,8 +68,6 @@ class Reporter:
              message: str | None = None, **extra: Any) -> bool:
         """Store progress ``step`` of ``total``; return False when the job should stop."""
         now = time.monotonic()
-        if self._first_step is None:
-            self._first_step, self._start = step - 1 if step > 0 else 0, now
         done_here = step - self._first_step
         eta = (now - self._start) / done_here * (total - step) if done_here > 0 and total > 0 else None
         self.progress.pop("stage", None)
@@ -161,10 +159,15 @@ def run(project_root: str | Path, job_id: int) -> str:
             _fail(project, job_id, f"{type(error).__name__}: {error}", traceback.format_exc())
             return "failed"
         if not jobs_repo.set_status(project, job_id, "completed", only_from=jobs_repo.ACTIVE_STATUSES,
-                                    result=result, message=f"completed: {result}"):
+                                    result=result, message=_summary(result)):
             _undo(project, result)  # the job was failed (stale heartbeat) or cancelled meanwhile
             return jobs_repo.get_job_row(project, job_id).status
         return "completed"
+
+
+def _summary(result: dict[str, Any]) -> str:
+    parts = [f"{key} {result[key]}" for key in ("model_id", "outputs", "stored_bouts") if key in result]
+    return "completed" + (": " + ", ".join(parts) if parts else "")
 
 
 def _undo(project, result: dict[str, Any]) -> None:

@@ -91,18 +91,14 @@ def create_app(
 
 def _include_web_support(app: FastAPI) -> None:
     """The web front end's extra endpoints (drafts, uncertainty...), whose router carries ``/api/v1``."""
-    try:
-        from ethoforge.server.web_support import router
-    except ImportError:
-        return
+    from ethoforge.server.web_support import router
+
     app.include_router(router)
 
 
 def _mount_web(app: FastAPI) -> None:
-    try:
-        from ethoforge.web import mount_web
-    except ImportError:  # the front end is optional
-        return
+    from ethoforge.web import mount_web
+
     mount_web(app)
 
 

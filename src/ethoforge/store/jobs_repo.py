@@ -75,7 +75,7 @@ def _sessions(project: Project) -> sessionmaker[Session]:
 
 
 @contextmanager
-def write_transaction(project: "Project") -> Iterator[Session]:
+def write_transaction(project: Project) -> Iterator[Session]:
     """A session in a transaction that holds the database's write lock from its first statement.
 
     With SQLite's deferred ``BEGIN``, a transaction that reads and then writes fails at once

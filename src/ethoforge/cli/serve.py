@@ -1,8 +1,4 @@
-"""``ethoforge serve PROJECT``: the REST + WebSocket API and the web UI, with a job worker.
-
-Mount it in the CLI package with a module ``ethoforge/cli/serve.py`` holding
-``from ethoforge.cli_serve import register`` (or call ``register(app)`` on the root app).
-"""
+"""``ethoforge serve PROJECT``: the REST + WebSocket API and the web UI, with a job worker."""
 
 from __future__ import annotations
 
