@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from typer.testing import CliRunner
 
-from ethoforge.cli_jobs import app, register
+from ethoforge.cli.worker import app, register
 
 
 def test_worker_command_help_and_missing_project(tmp_path):

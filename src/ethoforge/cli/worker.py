@@ -1,8 +1,4 @@
-"""``ethoforge worker PROJECT``: run background jobs of a project (training, inference).
-
-Mount it in the CLI package with a module ``ethoforge/cli/worker.py`` holding
-``from ethoforge.cli_jobs import register``, or ``app.add_typer(cli_jobs.app)``.
-"""
+"""``ethoforge worker PROJECT``: run background jobs of a project (training, inference)."""
 
 from __future__ import annotations
 
