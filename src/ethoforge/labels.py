@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 BoutSource = Literal["manual", "predicted", "confirmed"]
 BOUT_SOURCES: tuple[str, ...] = ("manual", "predicted", "confirmed")
+HUMAN_SOURCES: tuple[str, ...] = ("manual", "confirmed")
+"""Sources of human labels: only these train or score a model; ``predicted`` never does."""
 BOUT_COLUMNS: tuple[str, ...] = (
     "recording", "behavior", "start", "stop", "agent", "target", "source", "annotator", "score",
 )

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from ethoforge.training.loop import TrainResult
 
 Progress = Callable[[int, int, dict], "bool | None"]
+ALL_SOCIAL_KEYPOINTS_UP_TO = 8
 HUMAN_REFERENCE_F1 = 0.798  # second annotator vs the ethome5 labels, pooled frame F1 for 'interact'
 
 
@@ -28,12 +29,16 @@ def feature_spec_for(recording: "Recording", config: "TrainConfig") -> Any:
     """The default `FeatureSpec` for a recording's layout and fps, updated by ``config.features``.
 
     The ``gbdt`` family gets window statistics (`FeatureSpec.for_gbdt` sizes) unless
-    ``config.features`` sets ``window_sizes``.
+    ``config.features`` sets ``window_sizes``. With several animals and at most
+    `ALL_SOCIAL_KEYPOINTS_UP_TO` keypoints, distances between every pair of keypoints of
+    two animals are features (measured on ethome5: pooled F1 0.70 → 0.76 for gbdt).
     """
     from ethoforge.features import FeatureSpec
     from ethoforge.features.spec import GBDT_WINDOW_SIZES
 
     options = dict(config.features)
+    if len(recording.individuals) > 1 and len(recording.keypoints) <= ALL_SOCIAL_KEYPOINTS_UP_TO:
+        options.setdefault("social_keypoints", list(recording.keypoints))
     if config.family == "gbdt":
         options.setdefault("window_sizes", list(GBDT_WINDOW_SIZES))
     return FeatureSpec.from_recording(recording, **options)
@@ -91,7 +96,8 @@ def train_from_recordings(
     check_split(split, targets, behaviors)
     spec = feature_spec_for(recordings[0], config)
     data = build_training_data(recordings, bouts_by_recording, behaviors, spec, scopes=scopes,
-                               normalise_on=split["train"], keep_poses=bool(config.augment))
+                               normalise_on=split["train"], keep_poses=bool(config.augment),
+                               normalisation=config.normalisation)
     return train(config, data, out_dir, progress)
 
 

@@ -18,8 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ethoforge.errors import ConfigError, EthoForgeError, InputError, NotFoundError
-from ethoforge.labels import Bout, parse_behaviors
+from ethoforge.errors import (
+    Cancelled,
+    ConfigError,
+    EthoForgeError,
+    InputError,
+    NotFoundError,
+)
+from ethoforge.labels import HUMAN_SOURCES, Bout, parse_behaviors
 
 if TYPE_CHECKING:
     from ethoforge.recording import Recording
@@ -28,11 +34,11 @@ if TYPE_CHECKING:
     from ethoforge.training.config import TrainConfig
     from ethoforge.training.loop import TrainResult
 
-HUMAN_SOURCES: tuple[str, ...] = ("manual", "confirmed")
 TRAINING_DIR = "training"  # PROJECT/training/<run>/: a bundle while it trains (then moved to models/)
 INFERENCE_DIR = "inference"  # PROJECT/inference/model_<id>/: default output folder of `infer_many`
 EpochProgress = Callable[[int, int, dict], "bool | None"]
-ItemProgress = Callable[[int, int, str], None]
+ItemProgress = Callable[[int, int, str], "bool | None"]
+"""``progress(done, total, item)`` after each item; returning False stops the work (`Cancelled`)."""
 
 
 # --------------------------------------------------------------------------- option parsing
@@ -119,6 +125,7 @@ def load_training_set(
     behaviors: str | Sequence[str] | None = None,
     *,
     dataset: str | None = None,
+    progress: ItemProgress | None = None,
 ) -> TrainingSet:
     """The recordings, human bouts and annotated scopes to train or score on.
 
@@ -130,9 +137,13 @@ def load_training_set(
         ``"a;b"`` or a list (default: the dataset's).
     dataset
         A dataset name or id whose recordings and behaviors are the defaults.
+    progress
+        ``progress(done, total, name)`` after each recording's poses are read; False stops.
 
     Raises
     ------
+    Cancelled
+        ``progress`` returned False.
     ConfigError
         No recordings or behaviors, a recording outside the dataset, or a recording without
         any labels (neither bouts nor an annotated scope).
@@ -140,11 +151,11 @@ def load_training_set(
         Unknown recording or dataset.
     """
     names, behavior_list, dataset_name = _resolve_training_refs(project, recordings, behaviors, dataset)
-    return _load_labelled(project, names, behavior_list, dataset_name)
+    return _load_labelled(project, names, behavior_list, dataset_name, progress)
 
 
 def _load_labelled(project: Project, names: Sequence[str], behaviors: list[str],
-                   dataset: str | None = None) -> TrainingSet:
+                   dataset: str | None = None, progress: ItemProgress | None = None) -> TrainingSet:
     bouts = {name: project.get_bouts(name, behaviors, sources=HUMAN_SOURCES) for name in names}
     scopes = {name: [(start, stop) for behavior, start, stop in project.annotated_scopes(name)
                      if behavior is None or behavior in behaviors] for name in names}
@@ -154,8 +165,16 @@ def _load_labelled(project: Project, names: Sequence[str], behaviors: list[str],
                           "(`ethoforge import labels`) or leave them out")
     # recordings without a scope (bouts only) count as annotated everywhere (`frame_targets`)
     used = {name: ranges for name, ranges in scopes.items() if ranges} or None
-    loaded = [project.load_recording(name) for name in names]
+    loaded = []
+    for done, name in enumerate(names, start=1):
+        loaded.append(project.load_recording(name))
+        _report(progress, done, len(names), name)
     return TrainingSet(loaded, bouts, behaviors, used, dataset)
+
+
+def _report(progress: ItemProgress | None, done: int, total: int, item: str) -> None:
+    if progress is not None and progress(done, total, item) is False:
+        raise Cancelled(f"stopped after {done} of {total} ({item})")
 
 
 def build_train_config(options: Mapping[str, Any], behaviors: Sequence[str] | None = None) -> TrainConfig:
@@ -364,6 +383,10 @@ class InferenceRun:
     outputs: dict[str, dict[str, Path]] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
     bouts: dict[str, int] = field(default_factory=dict)
+    predicted: dict[str, list[Bout]] = field(default_factory=dict, repr=False)
+    """The bouts written for each recording (not in `to_dict`)."""
+    behaviors: list[str] = field(default_factory=list)
+    """The model's behaviors (not in `to_dict`)."""
 
     def to_dict(self) -> dict:
         """JSON-ready: ``out_dir``, ``outputs``, ``failed``, ``bouts`` (count per recording)."""
@@ -405,6 +428,7 @@ def infer_many(
     fps: float | None = None,
     formats: Sequence[str] | None = None,
     progress: ItemProgress | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> InferenceRun:
     """Run a model over many recordings; a source that fails is recorded and skipped.
 
@@ -428,10 +452,14 @@ def infer_many(
     formats
         Output kinds (default all of ``EXPORT_FORMATS``).
     progress
-        ``progress(done, total, name)`` after each source.
+        ``progress(done, total, name)`` after each source; returning False stops.
+    should_stop
+        Asked between chunks of a recording's prediction; True stops.
 
     Raises
     ------
+    Cancelled
+        ``progress`` returned False or ``should_stop`` True (the outputs written so far stay).
     ConfigError
         Bad post-processing options, checked before any recording is read.
     """
@@ -463,7 +491,8 @@ def infer_many(
     formats = list(formats or EXPORT_FORMATS)
     if out_dir is None:
         out_dir = (project.root / INFERENCE_DIR / f"model_{info.id}") if (project and info) else Path(INFERENCE_DIR)
-    run = InferenceRun(Path(out_dir))
+    run = InferenceRun(Path(out_dir), behaviors=list(bundle.behaviors))
+    chunk_progress = None if should_stop is None else (lambda *_: not should_stop())
     for done, source in enumerate(sources, start=1):
         label = source.name if isinstance(source, Recording) else str(source)
         try:
@@ -471,18 +500,20 @@ def infer_many(
             name = recording.name
             if name in run.outputs:  # two files with the same stem: keep both
                 name = f"{name}_{done}"
-            proba = bundle.predict_proba(recording, device=device)
+            proba = bundle.predict_proba(recording, device=device, progress=chunk_progress)
             labels, bouts = probabilities_to_bouts(proba, bundle.classes, name, thresholds=per_behavior,
                                                    min_bout_frames=min_bout, smoothing_frames=smoothing,
                                                    merge_gap_frames=merge_gap)
             run.outputs[name] = write_inference_outputs(run.out_dir, name, proba, bundle.classes, recording.fps,
                                                         bouts, formats=formats, labels=labels)
             run.bouts[name] = len(bouts)
+            run.predicted[name] = bouts
+        except Cancelled:
+            raise
         except Exception as error:  # noqa: BLE001 - one bad file must not stop the others
             message = str(error) if isinstance(error, EthoForgeError) else f"{type(error).__name__}: {error}"
             run.failed[label] = message
-        if progress is not None:
-            progress(done, len(sources), label)
+        _report(progress, done, len(sources), label)
     return run
 
 

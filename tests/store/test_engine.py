@@ -69,3 +69,54 @@ def test_newer_project_format_is_refused(tmp_path):
     (tmp_path / "project.yaml").write_text("format_version: 99\n")
     with pytest.raises(ConflictError, match="newer"):
         Project.open(tmp_path)
+
+
+def test_a_read_then_write_transaction_waits_for_another_writer_instead_of_failing(tmp_path):
+    """Deferred BEGIN: another connection commits between our read and our write → "database is
+    locked" at once. `write_transaction` (BEGIN IMMEDIATE): the other writer waits for us."""
+    import threading
+
+    from sqlalchemy import func, select
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import sessionmaker
+
+    from ethoforge.store import jobs_repo
+    from ethoforge.store.engine import write_transaction
+    from ethoforge.store.models import JobRow
+
+    Project.create(tmp_path).close()
+    errors: list[BaseException] = []
+
+    def other_writer(about_to_write: threading.Event) -> None:
+        try:
+            with Project.open(tmp_path) as other:  # another engine: its own connection
+                about_to_write.set()
+                jobs_repo.insert_job(other, "train", {}, None)
+        except BaseException as error:  # noqa: BLE001 - reported by the assertions below
+            errors.append(error)
+
+    def start_other_writer() -> threading.Thread:
+        about_to_write = threading.Event()
+        thread = threading.Thread(target=other_writer, args=(about_to_write,))
+        thread.start()
+        assert about_to_write.wait(30)
+        return thread
+
+    with Project.open(tmp_path) as project:
+        sessions = sessionmaker(project.engine)
+        with pytest.raises(OperationalError, match="database is locked"), sessions.begin() as session:
+            session.scalar(select(func.count(JobRow.id)))  # read: deferred, no lock held
+            start_other_writer().join(30)  # commits in between
+            session.add(JobRow(kind="train", status="pending", params={}, progress={}, version=1))
+            session.flush()  # the write fails at once
+
+        with write_transaction(sessions) as session:
+            before = session.scalar(select(func.count(JobRow.id)))
+            waiting = start_other_writer()
+            waiting.join(1.0)
+            assert waiting.is_alive()  # queued behind our write lock
+            session.add(JobRow(kind="infer", status="pending", params={}, progress={}, version=1))
+        waiting.join(30)
+        assert not waiting.is_alive() and errors == []
+        kinds = [row.kind for row in jobs_repo.select_jobs(project)]
+        assert before == 1 and kinds == ["train", "infer", "train"]  # newest first: the other came after us

@@ -154,3 +154,127 @@ def test_summary_counts(project):
     assert summary["duration_s"] == 5.0
     assert summary["behaviors"] == {"a": {"bouts": 2, "frames": 15}}
     assert summary["datasets"] == [{"name": "ds", "behaviors": ["a"], "recordings": 2}]
+
+
+def test_labels_version_changes_only_with_the_human_bouts(project):
+    project.import_recording_object(make_recording("r1", n_frames=100))
+    empty = project.labels_version("r1")
+    project.add_bouts("r1", [Bout("r1", "a", 0, 10)])
+    labelled = project.labels_version("r1")
+    assert labelled != empty
+    project.replace_predicted_bouts("r1", [Bout("r1", "a", 50, 60, source="predicted", score=0.9)])
+    labels = project.labels("r1")
+    assert labels.version == project.labels_version(1) == labelled  # predictions do not change it
+    assert [(b.source, b.start) for b in labels.bouts] == [("manual", 0), ("predicted", 50)]
+    assert project.labels("r1", ["b"]).bouts == [] and project.labels("r1", ["b"]).version == labelled
+
+
+def test_commit_labels_checks_the_version_and_supersedes_overlapping_predictions(project):
+    project.import_recording_object(make_recording("r1", n_frames=100))
+    project.add_bouts("r1", [Bout("r1", "a", 0, 10)])
+    project.replace_predicted_bouts("r1", [Bout("r1", "a", 20, 30, source="predicted"),
+                                           Bout("r1", "a", 40, 50, source="predicted")])
+    version = project.labels_version("r1")
+    # [30, 40) only touches the predictions at their half-open edges: both stay
+    commit = project.commit_labels("r1", [Bout("", "a", 30, 40), Bout("", "b", 45, 48, source="confirmed")],
+                                   expected_version=version, annotator="ann", mark_annotated=True)
+    assert (commit.stored, commit.superseded) == (2, 1) and commit.version == project.labels_version("r1")
+    assert [(b.behavior, b.start, b.source, b.annotator) for b in project.get_bouts("r1")] == [
+        ("a", 20, "predicted", None), ("a", 30, "manual", "ann"), ("b", 45, "confirmed", "ann")]
+    assert project.annotated_scopes("r1") == [(None, 0, 100)]
+    before = snapshot(project)
+    with pytest.raises(ConflictError, match="changed since you read them"):
+        project.commit_labels("r1", [], expected_version=version)
+    with pytest.raises(InputError, match="only manual or confirmed"):
+        project.commit_labels("r1", [Bout("", "a", 0, 5, source="predicted")], expected_version="*")
+    with pytest.raises(InputError, match="listed twice"):
+        project.commit_labels("r1", [Bout("", "a", 0, 5), Bout("", "a", 0, 5)], expected_version="*")
+    with pytest.raises(InputError, match="past the last pose frame"):
+        project.commit_labels("r1", [Bout("", "a", 90, 101)], expected_version="*")
+    assert snapshot(project) == before
+    assert project.commit_labels("r1", [], expected_version="*").version == project.labels_version("r1")
+    assert [b.source for b in project.get_bouts("r1")] == ["predicted"]
+
+
+def test_replace_predicted_bouts_leaves_out_human_frames_and_other_behaviors(project):
+    project.import_recording_object(make_recording("r1", n_frames=100))
+    project.add_bouts("r1", [Bout("r1", "a", 10, 20)])
+    project.replace_predicted_bouts("r1", [Bout("r1", "b", 0, 5, source="predicted")])
+    stored = project.replace_predicted_bouts(
+        "r1", [Bout("r1", "a", 0, 10), Bout("r1", "a", 19, 25), Bout("r1", "a", 20, 30, score=0.7)], behaviors=["a"])
+    assert stored == 2  # [19, 25) shares frame 19 with the human bout; [0, 10) and [20, 30) only touch it
+    predicted = project.get_bouts("r1", sources=["predicted"])
+    assert [(b.behavior, b.start, b.stop, b.score) for b in predicted] == [
+        ("a", 0, 10, None), ("b", 0, 5, None), ("a", 20, 30, 0.7)]
+    assert project.replace_predicted_bouts("r1", [], behaviors=["a", "b"]) == 0
+    assert project.get_bouts("r1", sources=["predicted"]) == []
+    with pytest.raises(InputError, match="past the last pose frame"):
+        project.replace_predicted_bouts("r1", [Bout("r1", "a", 95, 101)])
+
+
+def test_label_counts_per_behavior_and_source(project):
+    project.import_recording_object(make_recording("r1", n_frames=100))
+    project.add_bouts("r1", [Bout("r1", "a", 0, 10), Bout("r1", "a", 20, 25)])
+    project.replace_predicted_bouts("r1", [Bout("r1", "a", 50, 53)])
+    assert project.label_counts("r1") == {"a": {"manual": {"bouts": 2, "frames": 15},
+                                                "predicted": {"bouts": 1, "frames": 3}}}
+
+
+def test_update_and_delete_dataset(project):
+    from ethoforge.store import jobs_repo
+
+    for index, name in enumerate(["r1", "r2", "r3"]):
+        project.import_recording_object(make_recording(name, seed=index))
+    project.add_bouts("r3", [Bout("r3", "a", 0, 10), Bout("r3", "c", 5, 15)])
+    project.create_dataset("ds", "a;b", recordings=["r1"])
+    project.create_dataset("other", "a")
+    info = project.update_dataset("ds", name="renamed", behaviors="a;b;d", add_recordings=["r2", "r3"],
+                                  remove_recordings=["r1"])
+    assert (info.name, info.behaviors, info.recordings) == ("renamed", ["a", "b", "d"], ["r2", "r3"])
+    assert project.update_dataset("renamed", recordings=["r1"]).recordings == ["r1"]
+    before = snapshot(project)
+    with pytest.raises(ConflictError, match="already exists"):
+        project.update_dataset("renamed", name="other")
+    with pytest.raises(InputError, match="one word"):
+        project.update_dataset("renamed", name="two words")
+    with pytest.raises(InputError, match="overlaps"):
+        project.update_dataset("renamed", behaviors="a;c", add_recordings=["r3"])
+    with pytest.raises(NotFoundError, match="no recording 'r9'"):
+        project.update_dataset("renamed", add_recordings=["r9"])
+    assert snapshot(project) == before
+    job = jobs_repo.insert_job(project, "train", {}, project.get_dataset("renamed").id)
+    with pytest.raises(ConflictError, match="unfinished jobs"):
+        project.delete_dataset("renamed")
+    jobs_repo.request_cancel(project, job.id)
+    project.delete_dataset("renamed")
+    assert [d.name for d in project.datasets()] == ["other"] and len(project.recordings()) == 3
+    with pytest.raises(NotFoundError, match="no dataset 'renamed'"):
+        project.delete_dataset("renamed")
+
+
+def test_two_editors_committing_against_one_version_conflict_and_never_hit_a_lock(project):
+    import threading
+
+    project.import_recording_object(make_recording("r1", n_frames=100))
+    version = project.labels_version("r1")
+    outcomes: list[str] = []
+    ready = threading.Barrier(2)
+
+    def edit(start: int) -> None:
+        with Project.open(project.root) as mine:  # its own engine: its own connections
+            ready.wait()
+            try:
+                mine.commit_labels("r1", [Bout("", "a", start, start + 5)], expected_version=version)
+                outcomes.append("stored")
+            except ConflictError:
+                outcomes.append("conflict")
+            except Exception as error:  # noqa: BLE001 - e.g. "database is locked": the bug this guards against
+                outcomes.append(repr(error))
+
+    threads = [threading.Thread(target=edit, args=(start,)) for start in (0, 50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(outcomes) == ["conflict", "stored"]
+    assert len(project.get_bouts("r1")) == 1

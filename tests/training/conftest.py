@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from ethoforge.training.data import RecordingData, TrainingData
+from ethoforge.training.normalise import Normalisation
 
 BEHAVIORS = ["a", "b"]
 
@@ -58,7 +59,7 @@ def synthetic_data(n_recordings: int = 4, n_frames: int = 600, n_features: int =
         records.append(RecordingData(f"rec{i}", features, targets))
     return TrainingData(
         behaviors=list(BEHAVIORS), recordings=records, feature_names=[f"f{j}" for j in range(n_features)],
-        mean=np.zeros(n_features, np.float32), std=np.ones(n_features, np.float32),
+        normalisation=Normalisation.identity(n_features),
         individuals=["m1", "m2"], keypoints=["nose", "tail"], fps=30.0,
     )
 

@@ -92,16 +92,30 @@ def greedy(*options: str) -> type[GreedyListCommand]:
 
 
 @contextmanager
-def progress_bar(description: str, enabled: bool = True) -> Iterator[Callable[[int, int, str], None]]:
-    """A rich progress bar on stderr (when it is a terminal); yields ``update(done, total, item)``."""
+def progress_bar(
+    description: str, enabled: bool = True, *, eta: bool = False
+) -> Iterator[Callable[[int, int, str], None]]:
+    """A rich progress bar on stderr (when it is a terminal); yields ``update(done, total, item)``.
+
+    ``eta`` adds the estimated time remaining after the elapsed time.
+    """
     console = stderr()
     if not (enabled and console.is_terminal):
         yield lambda done, total, item: None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TextColumn("{task.fields[item]}"), console=console, transient=True) as progress:
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    if eta:
+        columns += [TextColumn("ETA"), TimeRemainingColumn()]
+    with Progress(*columns, TextColumn("{task.fields[item]}"), console=console, transient=True) as progress:
         task = progress.add_task(description, total=None, item="")
 
         def update(done: int, total: int, item: str) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,6 +13,7 @@ from ethoforge.cli._common import (
     emit_json,
     greedy,
     open_project,
+    progress_bar,
     stderr,
     stdout,
 )
@@ -58,7 +57,7 @@ def infer(
     }
     opened = _maybe_project(project)
     try:
-        with _eta_bar(enabled=not json) as update:
+        with progress_bar("inference", enabled=not json, eta=True) as update:
             run = infer_many(model, sources, out, project=opened, progress=update, **options)
     finally:
         if opened is not None:
@@ -88,29 +87,6 @@ def _maybe_project(directory: Path | None) -> Project | None:
         return open_project(None)
     except NotFoundError:
         return None
-
-
-@contextmanager
-def _eta_bar(enabled: bool) -> Iterator[Callable[[int, int, str], None]]:
-    """A rich progress bar with ETA on stderr (when it is a terminal); yields ``update(done, total, item)``."""
-    console = stderr()
-    if not (enabled and console.is_terminal):
-        yield lambda done, total, item: None
-        return
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    with Progress(TextColumn("inference"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TextColumn("ETA"), TimeRemainingColumn(), TextColumn("{task.fields[item]}"),
-                  console=console, transient=True) as progress:
-        task = progress.add_task("inference", total=None, item="")
-        yield lambda done, total, item: progress.update(task, completed=done, total=total, item=item)
 
 
 def register(app: typer.Typer) -> None:

@@ -88,7 +88,7 @@ def write_bundle_files(
         "fps": data.fps,
         "feature_spec": _spec_to_json(data.spec),
         "feature_names": data.feature_names,
-        "normalisation": {"mean": data.mean.tolist(), "std": data.std.tolist()},
+        "normalisation": data.normalisation.to_dict(),
         "window": config.window,
         "family": config.family,
         "model_config": model_config,
@@ -178,8 +178,9 @@ class ModelBundle:
         self._factory = model_factory
         self._model: Any = None
         self._spec: Any = None
-        self.mean = np.asarray(meta["normalisation"]["mean"], dtype=np.float32)
-        self.std = np.asarray(meta["normalisation"]["std"], dtype=np.float32)
+        from ethoforge.training.normalise import Normalisation
+
+        self.normalisation = Normalisation.from_dict(meta["normalisation"])
 
     # description --------------------------------------------------------------
     @property
@@ -286,9 +287,7 @@ class ModelBundle:
         margin = self.feature_margin()
         first, last = max(0, start - margin), min(int(poses.sizes["time"]), stop + margin)
         values = compute_features(poses.isel(time=slice(first, last)), self.spec).values
-        from ethoforge.training.data import normalise
-
-        return normalise(values[start - first : stop - first], self.mean, self.std)
+        return self.normalisation.apply(values[start - first : stop - first])
 
     def predict_logits(
         self,
@@ -308,13 +307,13 @@ class ModelBundle:
                 flat = batch.reshape(-1, batch.shape[-1])
                 prob = np.clip(model.predict_proba(flat), 1e-7, 1.0)
                 return np.log(prob).reshape(*batch.shape[:2], -1)
-            context = 0
+            context, batch_chunks = 0, 1  # rows are independent: batching chunks gains nothing
         else:
             forward = torch_forward(model, device)
-            context = self.window // 2
+            context, batch_chunks = self.window // 2, 16
         return run_chunked(
             int(poses.sizes["time"]), lambda a, b: self.features_of(poses, a, b), forward,
-            context=context, chunk_frames=chunk_frames, progress=progress,
+            context=context, chunk_frames=chunk_frames, batch_chunks=batch_chunks, progress=progress,
         )
 
     def predict_proba(

@@ -3,13 +3,16 @@
 A body takes the open project, the job and a `Reporter`, does the work, and returns the
 job's ``result`` dict; it raises `JobCancelled` (or `ethoforge.errors.Cancelled`) to stop.
 
-- ``train``: the dataset's recordings and their human bouts → `ethoforge.pipeline.train_from_recordings`
+- ``train``: the dataset's recordings and their human bouts (`ethoforge.workflows.load_training_set`)
+  → `ethoforge.pipeline.train_from_recordings`
   into ``PROJECT/jobs/<id>/bundle`` (checkpoints in ``jobs/<id>/.bundle.partial/``) →
   `ethoforge.store.registry.register_model`. Result ``{"model_id", "model_name", "metrics"}``.
-- ``infer``: a registered model over recordings → probabilities and bouts in
-  ``PROJECT/inference/job_<id>/`` (`ethoforge.inference.export`: frame table, bouts, BORIS, ethogram). Result ``{"model_id", "outputs", "recordings"}``.
+- ``infer``: a registered model over recordings (`ethoforge.workflows.infer_many`) → probabilities
+  and bouts in ``PROJECT/inference/job_<id>/`` (frame table, bouts, BORIS, ethogram). Result
+  ``{"model_id", "outputs", "recordings"}``; the job fails if any recording failed.
 - ``prelabel``: as ``infer``, and the predicted bouts are stored with ``source="predicted"``
-  (replacing earlier predictions of the same behaviors; frames humans labelled are left out).
+  (`ethoforge.store.Project.replace_predicted_bouts`: earlier predictions of the model's
+  behaviors are replaced; frames humans labelled are left out).
 """
 
 from __future__ import annotations
@@ -18,20 +21,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ethoforge.errors import ConfigError
+from ethoforge.errors import ConfigError, EthoForgeError
 from ethoforge.jobs.params import train_options
 from ethoforge.jobs.runner import JobCancelled, Reporter, _jsonable
 from ethoforge.jobs.supervisor import job_dir
 from ethoforge.store import jobs_repo, registry
 
 if TYPE_CHECKING:
-    from ethoforge.recording import Recording
     from ethoforge.store import Project
     from ethoforge.store.jobs_repo import JobInfo
 
 BUNDLE_DIR = "bundle"
 INFERENCE_DIR = "inference"
-HUMAN_SOURCES = ("manual", "confirmed")
 
 
 def checkpoint_path(project_root: Path, job_id: int) -> Path:
@@ -47,6 +48,7 @@ def inference_dir(project_root: Path, job_id: int) -> Path:
 def train_body(project: Project, job: JobInfo, reporter: Reporter) -> dict[str, Any]:
     """Train on the job's dataset and register the model."""
     from ethoforge.pipeline import train_from_recordings
+    from ethoforge.workflows import load_training_set
 
     options, extra = train_options(job.params)
     if job.dataset_id is None:
@@ -55,11 +57,8 @@ def train_body(project: Project, job: JobInfo, reporter: Reporter) -> dict[str, 
     names = extra.get("recordings") or dataset.recordings
     if not reporter.stage(f"loading {len(names)} recordings of dataset {dataset.name!r}"):
         raise JobCancelled()
-    recordings = _load(project, names, reporter)
-    bouts = {name: project.get_bouts(name, dataset.behaviors, sources=HUMAN_SOURCES) for name in names}
-    scopes = {name: [(start, stop) for behavior, start, stop in project.annotated_scopes(name)
-                     if behavior is None or behavior in dataset.behaviors] for name in names}
-    scopes = {name: ranges for name, ranges in scopes.items() if ranges}
+    training = load_training_set(project, names, dataset=dataset.name,
+                                 progress=lambda *_: not reporter.cancel_requested)
     if options.get("resume"):
         options["resume"] = str(project.root / options["resume"])
         reporter.log(f"resuming from checkpoint {options['resume']}")
@@ -82,8 +81,8 @@ def train_body(project: Project, job: JobInfo, reporter: Reporter) -> dict[str, 
 
     if not reporter.stage("computing features and training"):
         raise JobCancelled()
-    result = train_from_recordings(recordings, bouts, dataset.behaviors, options, out_dir, progress=progress,
-                                   scopes=scopes or None)
+    result = train_from_recordings(training.recordings, training.bouts, training.behaviors, options, out_dir,
+                                   progress=progress, scopes=training.scopes)
     if jobs_repo.should_stop(project, job.id):
         raise JobCancelled()
     reporter.progress["history"] = [_jsonable(row) for row in result.history]  # incl. epochs before a resume
@@ -108,15 +107,6 @@ def _metrics_of(result) -> dict[str, Any]:
     return metrics
 
 
-def _load(project: Project, names: list[str], reporter: Reporter) -> list[Recording]:
-    recordings = []
-    for name in names:
-        if reporter.cancel_requested:
-            raise JobCancelled()
-        recordings.append(project.load_recording(name))
-    return recordings
-
-
 def _targets(project: Project, job: JobInfo) -> list[str]:
     requested = job.params.get("recordings")
     if requested:
@@ -128,71 +118,43 @@ def _targets(project: Project, job: JobInfo) -> list[str]:
 
 def infer_body(project: Project, job: JobInfo, reporter: Reporter, *, store_bouts: bool = False) -> dict[str, Any]:
     """Run a model over recordings and write its outputs (and, for prelabel, store the bouts)."""
-    from ethoforge.inference.bundle import load_bundle
+    from ethoforge.inference.export import EXPORT_FORMATS
+    from ethoforge.workflows import infer_many
 
-    model = registry.get_model(project, job.params["model_id"])
+    params = job.params
+    model = registry.get_model(project, params["model_id"])
     names = _targets(project, job)
-    bundle = load_bundle(project.root / model.path)
     out_dir = inference_dir(project.root, job.id)
     out_dir.mkdir(parents=True, exist_ok=True)
     total = len(names)
     if not reporter.step(0, total, None, status="training", message=f"running model {model.name} over {total} recordings"):
         raise JobCancelled()
-    stored = 0
-    for done, name in enumerate(names, start=1):
-        recording = project.load_recording(name)
 
-        def chunk_progress(_done: int, _total: int, _metrics: dict | None = None) -> bool:
-            return not reporter.cancel_requested
+    def progress(done: int, _total: int, name: str) -> bool:
+        return reporter.step(done, total, {"recording": name}, message=f"{name} done")
 
-        proba = bundle.predict_proba(recording, device=job.params.get("device", "auto"), progress=chunk_progress)
-        bouts = _write_outputs(recording, proba, bundle, out_dir, job.params)
-        if store_bouts:
-            stored += _store_predicted(project, name, bouts, bundle.behaviors)
-        if not reporter.step(done, total, {"recording": name, "bouts": len(bouts)}, message=f"{name}: {len(bouts)} bouts"):
-            raise JobCancelled()
+    run = infer_many(
+        model.id, names, out_dir, project=project, min_bout=int(params.get("min_bout", 1)),
+        smoothing=int(params.get("smoothing", 1)), merge_gap=int(params.get("merge_gap", 0)),
+        device=params.get("device", "auto"), formats=params.get("formats", EXPORT_FORMATS),
+        progress=progress, should_stop=lambda: reporter.cancel_requested,
+    )
+    for name, count in run.bouts.items():
+        reporter.log(f"{name}: {count} bouts")
     result: dict[str, Any] = {"model_id": model.id, "outputs": str(out_dir.relative_to(project.root)),
                               "recordings": names}
     if store_bouts:
-        result["stored_bouts"] = stored
+        result["stored_bouts"] = sum(project.replace_predicted_bouts(name, bouts, behaviors=run.behaviors)
+                                     for name, bouts in run.predicted.items())
+    if run.failed:
+        failures = "; ".join(f"{name}: {message}" for name, message in run.failed.items())
+        raise EthoForgeError(f"inference failed on {len(run.failed)} of {total} recordings: {failures}")
     return result
 
 
 def prelabel_body(project: Project, job: JobInfo, reporter: Reporter) -> dict[str, Any]:
     """`infer_body` that stores the predicted bouts."""
     return infer_body(project, job, reporter, store_bouts=True)
-
-
-def _write_outputs(recording, proba, bundle, out_dir: Path, params: dict) -> list:
-    """Post-process one recording's probabilities into bouts and write the output files."""
-    from ethoforge.inference.export import EXPORT_FORMATS, write_inference_outputs
-    from ethoforge.inference.postprocess import probabilities_to_bouts
-
-    labels, bouts = probabilities_to_bouts(
-        proba, bundle.classes, recording.name, min_bout_frames=int(params.get("min_bout", 1)),
-        smoothing_frames=int(params.get("smoothing", 1)), merge_gap_frames=int(params.get("merge_gap", 0)),
-    )
-    write_inference_outputs(out_dir, recording.name, proba, bundle.classes, recording.fps, bouts,
-                            formats=params.get("formats", EXPORT_FORMATS), labels=labels)
-    return bouts
-
-
-def _store_predicted(project: Project, recording: str, bouts: list, behaviors: list[str]) -> int:
-    """Replace the recording's predicted bouts of ``behaviors`` by ``bouts`` minus human-labelled frames."""
-    from sqlalchemy import delete
-
-    from ethoforge.store.models import BoutRow
-
-    human = project.get_bouts(recording, sources=HUMAN_SOURCES)
-    kept = [b for b in bouts if not any(h.start < b.stop and b.start < h.stop for h in human)]
-    info = project.get_recording(recording)
-    with jobs_repo.write_transaction(project) as session:
-        session.execute(delete(BoutRow).where(BoutRow.recording_id == info.id, BoutRow.source == "predicted",
-                                              BoutRow.behavior.in_(list(behaviors))))
-        session.add_all(BoutRow(recording_id=info.id, behavior=b.behavior, start=b.start, stop=b.stop,
-                                agent=b.agent, target=b.target, source="predicted", annotator=None, score=b.score)
-                        for b in kept)
-    return len(kept)
 
 
 BODIES: dict[str, Callable[[Project, JobInfo, Reporter], dict[str, Any]]] = {

@@ -6,11 +6,16 @@ programmatically (`upgrade_to_head`) whenever a project is created or opened.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+WRITE_LOCK = "ethoforge_write_lock"
+"""Execution option: begin the transaction holding the write lock (``BEGIN IMMEDIATE`` on SQLite)."""
 
 
 def sqlite_url(path: str | Path) -> str:
@@ -24,7 +29,8 @@ def make_engine(url: str) -> Engine:
     SQLite connections get ``PRAGMA foreign_keys=ON``, ``journal_mode=WAL``,
     ``synchronous=NORMAL`` and a 30 s busy timeout on connect. The driver's own implicit
     transaction handling is switched off and SQLAlchemy emits ``BEGIN`` itself, so that a
-    transaction (DDL of a migration included) is all-or-nothing.
+    transaction (DDL of a migration included) is all-or-nothing; a connection with the
+    `WRITE_LOCK` execution option begins with ``BEGIN IMMEDIATE`` (see `write_transaction`).
     """
     is_sqlite = url.startswith("sqlite")
     engine = create_engine(url, connect_args={"timeout": 30} if is_sqlite else {})
@@ -43,8 +49,25 @@ def _sqlite_on_connect(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def _sqlite_on_begin(connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+def _sqlite_on_begin(connection: Connection) -> None:
+    immediate = connection.get_execution_options().get(WRITE_LOCK, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextmanager
+def write_transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A session in a transaction that holds the database's write lock from its start.
+
+    SQLite's deferred ``BEGIN`` takes the write lock only at the first write, and a
+    transaction that read before another connection committed then fails at once with
+    "database is locked" (the busy timeout does not cover that upgrade). ``BEGIN IMMEDIATE``
+    takes the lock first, so concurrent writers queue (up to the busy timeout) instead.
+    Other databases get a plain ``BEGIN``. Commits on success, rolls back on an exception.
+    Use it for every transaction that writes; read-only sessions stay deferred.
+    """
+    with sessions.begin() as session:
+        session.connection(execution_options={WRITE_LOCK: True})  # begins the transaction now
+        yield session
 
 
 def _alembic_config(connection):
@@ -81,7 +104,7 @@ def upgrade_to_head(engine: Engine) -> str:
     head = head_revision()
     if current_revision(engine) == head:
         return head
-    with engine.begin() as connection:
+    with engine.execution_options(**{WRITE_LOCK: True}).begin() as connection:  # two openers queue
         command.upgrade(_alembic_config(connection), "head")
     return head
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
+from ethoforge.labels import Bout
+
 
 def _jsonable(record) -> dict:
     data = asdict(record)
@@ -56,3 +58,22 @@ class DatasetInfo:
     def to_dict(self) -> dict:
         """JSON-ready dict."""
         return _jsonable(self)
+
+
+@dataclass(frozen=True)
+class LabelSet:
+    """A recording's bouts (ordered by start) and the ``version`` of its human labels, read together."""
+
+    recording: str
+    bouts: list[Bout]
+    version: str
+
+
+@dataclass(frozen=True)
+class LabelCommit:
+    """What `Project.commit_labels` stored: ``stored`` human bouts, ``superseded`` stored
+    predictions removed under them, and the labels' new ``version``."""
+
+    stored: int
+    superseded: int
+    version: str

@@ -1,24 +1,24 @@
 """The ``jobs`` table: the source of truth for every background job's state.
 
-Every write is one short transaction that names the columns it changes, so the process
-running a job (progress), its supervisor (heartbeat) and the server (cancel) never overwrite
+Every write is one short transaction that names the columns it changes and holds the write
+lock from its start (`ethoforge.store.engine.write_transaction`), so the process running a job
+(progress), its supervisor (heartbeat) and the server (cancel) queue and never overwrite
 each other. ``version`` grows by one on every change a client should see (status, progress,
 result, log); heartbeats do not bump it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, select, text, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
 
 from ethoforge.errors import ConflictError, NotFoundError
-from ethoforge.store.models import JOB_KINDS, JOB_STATUSES, DatasetRow, JobRow, utcnow
+from ethoforge.store.models import JOB_KINDS, JOB_STATUSES, JobRow, utcnow
 
 if TYPE_CHECKING:
     from ethoforge.store.project import Project
@@ -66,28 +66,6 @@ class JobInfo:
         return data
 
 
-def _sessions(project: Project) -> sessionmaker[Session]:
-    factory = getattr(project, "_jobs_sessions", None)
-    if factory is None:
-        factory = sessionmaker(project.engine, expire_on_commit=False)
-        project._jobs_sessions = factory  # type: ignore[attr-defined]
-    return factory
-
-
-@contextmanager
-def write_transaction(project: Project) -> Iterator[Session]:
-    """A session in a transaction that holds the database's write lock from its first statement.
-
-    With SQLite's deferred ``BEGIN``, a transaction that reads and then writes fails at once
-    with "database is locked" when another connection wrote in between (the busy timeout
-    does not apply to that upgrade). Taking the write lock first makes such writers queue.
-    """
-    with _sessions(project).begin() as session:
-        if project.engine.dialect.name == "sqlite":
-            session.execute(text("UPDATE jobs SET id = id WHERE 0"))  # takes the write lock, waits if busy
-        yield session
-
-
 def _info(row: JobRow) -> JobInfo:
     return JobInfo(
         id=row.id, kind=row.kind, dataset_id=row.dataset_id, status=row.status, params=dict(row.params or {}),
@@ -113,7 +91,7 @@ def insert_job(project: Project, kind: str, params: dict[str, Any], dataset_id: 
     """Store a new ``pending`` job and return it."""
     if kind not in JOB_KINDS:
         raise ValueError(f"job kind {kind!r} not in {JOB_KINDS}")
-    with write_transaction(project) as session:
+    with project._transaction() as session:
         row = JobRow(kind=kind, dataset_id=dataset_id, status="pending", params=params, progress={},
                      log=_log_line(f"{kind} job submitted"), version=1)
         session.add(row)
@@ -123,13 +101,13 @@ def insert_job(project: Project, kind: str, params: dict[str, Any], dataset_id: 
 
 def get_job_row(project: Project, job_id: int) -> JobInfo:
     """The job ``job_id``; `NotFoundError` if there is none."""
-    with _sessions(project)() as session:
+    with project._sessions() as session:
         return _info(_row(session, job_id))
 
 
 def get_job_version(project: Project, job_id: int) -> int:
     """Only the job's ``version`` (cheap to poll)."""
-    with _sessions(project)() as session:
+    with project._sessions() as session:
         version = session.scalar(select(JobRow.version).where(JobRow.id == int(job_id)))
     if version is None:
         raise NotFoundError(f"no job {job_id} in the project; list jobs to see their ids")
@@ -151,20 +129,13 @@ def select_jobs(
         query = query.where(JobRow.status.in_(statuses))
     if dataset_id is not None:
         query = query.where(JobRow.dataset_id == dataset_id)
-    with _sessions(project)() as session:
+    with project._sessions() as session:
         return [_info(row) for row in session.scalars(query).all()]
 
 
 def dataset_id_of(project: Project, dataset: str | int) -> int:
     """The id of a dataset given by name or id."""
-    with _sessions(project)() as session:
-        row = session.scalars(select(DatasetRow).where(DatasetRow.name == str(dataset))).first()
-        if row is None and str(dataset).isdigit():
-            row = session.get(DatasetRow, int(dataset))
-        if row is None:
-            names = session.scalars(select(DatasetRow.name).order_by(DatasetRow.id)).all()
-            raise NotFoundError(f"no dataset {dataset!r}; datasets: {', '.join(names) or 'none yet'}")
-        return row.id
+    return project.get_dataset(dataset).id
 
 
 def claim_job(project: Project, job_id: int, worker: str) -> bool:
@@ -173,7 +144,7 @@ def claim_job(project: Project, job_id: int, worker: str) -> bool:
     The compare-and-set makes sure two workers never run the same job.
     """
     now = utcnow()
-    with _sessions(project).begin() as session:
+    with project._transaction() as session:
         result = session.execute(
             update(JobRow)
             .where(JobRow.id == int(job_id), JobRow.status == "pending", JobRow.cancel_requested == False)
@@ -200,7 +171,7 @@ def set_status(project: Project, job_id: int, status: str, *, only_from: Iterabl
     query = update(JobRow).where(JobRow.id == int(job_id))
     if only_from is not None:
         query = query.where(JobRow.status.in_(list(only_from)))
-    with _sessions(project).begin() as session:
+    with project._transaction() as session:
         return session.execute(query.values(**values)).rowcount == 1  # type: ignore[attr-defined]
 
 
@@ -216,7 +187,7 @@ def write_progress(project: Project, job_id: int, progress: dict[str, Any], *,
         values["status"] = status
     if message:
         values["log"] = func.coalesce(JobRow.log, "") + _log_line(message)
-    with _sessions(project).begin() as session:
+    with project._transaction() as session:
         session.execute(update(JobRow).where(JobRow.id == int(job_id), JobRow.status.in_(ACTIVE_STATUSES))
                         .values(**values))
         return _should_stop(session, job_id)
@@ -233,13 +204,13 @@ def _should_stop(session: Session, job_id: int, worker: str | None = None) -> bo
 
 def should_stop(project: Project, job_id: int) -> bool:
     """True when the job's runner should stop: cancel requested, job no longer active or deleted."""
-    with _sessions(project)() as session:
+    with project._sessions() as session:
         return _should_stop(session, job_id)
 
 
 def append_log(project: Project, job_id: int, message: str) -> None:
     """Append a timestamped line to the job's log (trimmed to `MAX_LOG_CHARS`)."""
-    with write_transaction(project) as session:
+    with project._transaction() as session:
         row = _row(session, job_id)
         log = (row.log or "") + _log_line(message)
         if len(log) > MAX_LOG_CHARS:
@@ -251,7 +222,7 @@ def append_log(project: Project, job_id: int, message: str) -> None:
 def heartbeat(project: Project, job_id: int, worker: str) -> bool:
     """Refresh the heartbeat of an active job run by ``worker``; return whether it should stop
     (cancel requested, no longer active, taken over by another worker, or deleted)."""
-    with _sessions(project).begin() as session:
+    with project._transaction() as session:
         session.execute(update(JobRow).where(
             JobRow.id == int(job_id), JobRow.status.in_(ACTIVE_STATUSES), JobRow.worker == worker,
         ).values(heartbeat_at=utcnow()))
@@ -266,7 +237,7 @@ def request_cancel(project: Project, job_id: int) -> JobInfo:
     ConflictError
         The job already completed or failed.
     """
-    with write_transaction(project) as session:
+    with project._transaction() as session:
         row = _row(session, job_id)
         if row.status in ("completed", "failed"):
             raise ConflictError(f"job {job_id} has already {row.status}; nothing to cancel")
@@ -286,7 +257,7 @@ def request_cancel(project: Project, job_id: int) -> JobInfo:
 
 def reset_for_resume(project: Project, job_id: int, params: dict[str, Any], message: str) -> JobInfo:
     """Put a failed job back to ``pending`` with new params (used by resume)."""
-    with write_transaction(project) as session:
+    with project._transaction() as session:
         row = _row(session, job_id)
         if row.status != "failed":
             raise ConflictError(f"job {job_id} is {row.status}; only failed jobs can be resumed")
@@ -312,7 +283,7 @@ def delete_job_row(project: Project, job_id: int) -> None:
     ConflictError
         The job is preparing or training (cancel it first).
     """
-    with write_transaction(project) as session:
+    with project._transaction() as session:
         row = _row(session, job_id)
         if row.status in ACTIVE_STATUSES:
             raise ConflictError(f"job {job_id} is {row.status}; cancel it before deleting it")
@@ -323,7 +294,7 @@ def stale_job_ids(project: Project, older_than_s: float) -> list[int]:
     """Active jobs whose heartbeat (or start) is older than ``older_than_s`` seconds."""
     limit = utcnow() - timedelta(seconds=older_than_s)
     beat = func.coalesce(JobRow.heartbeat_at, JobRow.started_at, JobRow.created_at)
-    with _sessions(project)() as session:
+    with project._sessions() as session:
         return list(session.scalars(
             select(JobRow.id).where(JobRow.status.in_(ACTIVE_STATUSES), beat < limit).order_by(JobRow.id)
         ).all())
@@ -333,7 +304,7 @@ def fail_if_stale(project: Project, job_id: int, older_than_s: float, message: s
     """Mark an active job failed if its heartbeat is still older than ``older_than_s`` (atomic)."""
     limit = utcnow() - timedelta(seconds=older_than_s)
     beat = func.coalesce(JobRow.heartbeat_at, JobRow.started_at, JobRow.created_at)
-    with _sessions(project).begin() as session:
+    with project._transaction() as session:
         result = session.execute(
             update(JobRow).where(JobRow.id == int(job_id), JobRow.status.in_(ACTIVE_STATUSES), beat < limit)
             .values(status="failed", error=message, finished_at=utcnow(), version=JobRow.version + 1,

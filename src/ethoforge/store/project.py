@@ -2,6 +2,8 @@
 
 Each import is one database transaction: when anything fails (a bad row, a duplicate, a
 write error) the database is left exactly as it was and no pose file is left behind.
+Transactions that write hold the database's write lock from their start
+(`ethoforge.store.engine.write_transaction`), so concurrent writers queue instead of failing.
 Bouts are 0-based, half-open ``[start, stop)`` frames.
 """
 
@@ -14,17 +16,29 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ethoforge.atomic import atomic_path
 from ethoforge.errors import ConfigError, ConflictError, InputError, NotFoundError
-from ethoforge.labels import Bout, parse_behaviors, validate_bouts
+from ethoforge.labels import HUMAN_SOURCES, Bout, parse_behaviors, validate_bouts
 from ethoforge.recording import Recording, content_hash, validate_poses
 from ethoforge.store import folder as layout
-from ethoforge.store.engine import make_engine, sqlite_url, upgrade_to_head
-from ethoforge.store.info import DatasetInfo, RecordingInfo
+from ethoforge.store.engine import (
+    make_engine,
+    sqlite_url,
+    upgrade_to_head,
+    write_transaction,
+)
+from ethoforge.store.info import DatasetInfo, LabelCommit, LabelSet, RecordingInfo
+from ethoforge.store.jobs_repo import ACTIVE_STATUSES
+from ethoforge.store.label_version import (
+    ANY_VERSION,
+    FrameCoverage,
+    duplicate_index,
+    labels_version,
+)
 from ethoforge.store.models import (
     AnnotatedScopeRow,
     BoutRow,
@@ -48,7 +62,6 @@ Progress = Callable[[int, int, str], object]
 _DATASET_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$")
 # label formats whose files name their recordings themselves (several per file)
 _MULTI_RECORDING_LABELS = ("calms21", "mabe")
-_HUMAN_SOURCES = ("manual", "confirmed")
 
 
 class Project:
@@ -123,7 +136,8 @@ class Project:
 
     @contextmanager
     def _transaction(self) -> Iterator[Session]:
-        with self._sessions.begin() as session:
+        """A session in a write transaction (write lock taken first); read-only work uses ``_sessions()``."""
+        with write_transaction(self._sessions) as session:
             yield session
 
     # ------------------------------------------------------------------ recordings
@@ -409,9 +423,9 @@ class Project:
         existing_rows = session.scalars(select(BoutRow).where(BoutRow.recording_id == row.id)).all()
         if replace:
             session.execute(delete(BoutRow).where(
-                BoutRow.recording_id == row.id, BoutRow.source.in_(_HUMAN_SOURCES)
+                BoutRow.recording_id == row.id, BoutRow.source.in_(HUMAN_SOURCES)
             ))
-            existing_rows = [r for r in existing_rows if r.source not in _HUMAN_SOURCES]
+            existing_rows = [r for r in existing_rows if r.source not in HUMAN_SOURCES]
         existing = [_bout(r, row.name) for r in existing_rows]
         stored = {_bout_key(b) for b in existing}
         for bout in bouts:
@@ -468,6 +482,135 @@ class Project:
                                    .order_by(AnnotatedScopeRow.start)).all()
             return [(r.behavior, r.start, r.stop) for r in rows]
 
+    def label_counts(self, recording: RecordingRef) -> dict[str, dict[str, dict[str, int]]]:
+        """``{behavior: {source: {"bouts": n, "frames": n}}}`` of one recording."""
+        with self._sessions() as session:
+            row = self._recording_row(session, recording)
+            rows = session.execute(
+                select(BoutRow.behavior, BoutRow.source, func.count(), func.sum(BoutRow.stop - BoutRow.start))
+                .where(BoutRow.recording_id == row.id).group_by(BoutRow.behavior, BoutRow.source)
+            ).all()
+        counts: dict[str, dict[str, dict[str, int]]] = {}
+        for behavior, source, n, frames in rows:
+            counts.setdefault(behavior, {})[source] = {"bouts": int(n), "frames": int(frames or 0)}
+        return counts
+
+    # ------------------------------------------------------------------ versioned labels
+
+    def labels(self, recording: RecordingRef, behaviors: Sequence[str] | None = None) -> LabelSet:
+        """The recording's bouts ordered by start and the version of its human labels (one snapshot).
+
+        ``behaviors`` filters the bouts listed, not the version (see `labels_version`).
+        """
+        with self._sessions() as session, session.begin():
+            row = self._recording_row(session, recording)
+            rows = session.execute(select(*_BOUT_COLUMNS).where(BoutRow.recording_id == row.id)
+                                   .order_by(BoutRow.start, BoutRow.behavior, BoutRow.id)).all()
+            version = labels_version(r for r in rows if r.source in HUMAN_SOURCES)
+            name = row.name
+        wanted = set(behaviors) if behaviors else None
+        bouts = [Bout(name, r.behavior, r.start, r.stop, agent=r.agent, target=r.target, source=r.source,
+                      annotator=r.annotator, score=r.score)
+                 for r in rows if wanted is None or r.behavior in wanted]
+        return LabelSet(name, bouts, version)
+
+    def labels_version(self, recording: RecordingRef) -> str:
+        """The version of the recording's human (manual and confirmed) bouts: a digest of them,
+        so it changes with every commit that changes them and needs no counter."""
+        with self._sessions() as session:
+            row = self._recording_row(session, recording)
+            return self._labels_version(session, row.id)
+
+    def _labels_version(self, session: Session, recording_id: int) -> str:
+        rows = session.execute(select(*_BOUT_COLUMNS).where(
+            BoutRow.recording_id == recording_id, BoutRow.source.in_(HUMAN_SOURCES))).all()
+        return labels_version(rows)
+
+    def commit_labels(
+        self,
+        recording: RecordingRef,
+        bouts: Sequence[Bout],
+        *,
+        expected_version: str,
+        annotator: str | None = None,
+        mark_annotated: bool = False,
+    ) -> LabelCommit:
+        """Replace the recording's human bouts by ``bouts`` if its labels are still at ``expected_version``.
+
+        One write transaction: two editors cannot both commit against one version, and a
+        crash leaves the old labels or the new ones. Only ``manual`` and ``confirmed`` bouts
+        may be given (their ``recording`` field is ignored); ``annotator`` fills in bouts
+        without one. Stored predictions that overlap a committed bout are removed (a person
+        decided those frames); other predictions stay. ``mark_annotated`` marks the whole
+        recording as annotated.
+
+        Raises
+        ------
+        ConflictError
+            The labels changed since ``expected_version`` was read (`ANY_VERSION` ``"*"`` skips the check).
+        InputError
+            A bout that is not human, past the recording's end, of a behavior outside its
+            datasets, overlapping a bout of another mutually exclusive behavior, or listed twice.
+        """
+        wrong = [b for b in bouts if b.source not in HUMAN_SOURCES]
+        if wrong:
+            raise InputError(f"only manual or confirmed bouts are stored, got source {wrong[0].source!r}")
+        with self._transaction() as session:
+            row = self._recording_row(session, recording)
+            current = self._labels_version(session, row.id)
+            if expected_version != ANY_VERSION and expected_version != current:
+                raise ConflictError(
+                    f"the labels of recording {row.name!r} changed since you read them (your version "
+                    f"{expected_version}, now {current}); reload them, merge your changes and commit again"
+                )
+            bouts = [b.with_(recording=row.name, annotator=b.annotator or annotator) for b in bouts]
+            datasets = self._datasets_of(session, row.id)
+            allowed = sorted({name for d in datasets for name in d.behaviors}) if datasets else None
+            validate_bouts(bouts, n_frames=row.n_frames, behaviors=allowed, source=f"recording {row.name}")
+            twice = duplicate_index(bouts)
+            if twice is not None:
+                bout = bouts[twice]
+                raise InputError(f"{bout.behavior!r} [{bout.start}, {bout.stop}) is listed twice",
+                                 location=f"bout {twice + 1}")
+            for dataset in datasets:
+                validate_bouts([b for b in bouts if b.behavior in dataset.behaviors], exclusive=True,
+                               source=f"recording {row.name}, dataset {dataset.name}")
+            covered = FrameCoverage(bouts)
+            superseded = [r.id for r in session.execute(select(BoutRow.id, BoutRow.start, BoutRow.stop).where(
+                BoutRow.recording_id == row.id, BoutRow.source == "predicted")) if covered.overlaps(r.start, r.stop)]
+            session.execute(delete(BoutRow).where(BoutRow.recording_id == row.id, BoutRow.source.in_(HUMAN_SOURCES)))
+            for start in range(0, len(superseded), 500):
+                session.execute(delete(BoutRow).where(BoutRow.id.in_(superseded[start:start + 500])))
+            _insert_bouts(session, row.id, bouts)
+            if mark_annotated:
+                self._mark_scope(session, row, annotator)
+        return LabelCommit(stored=len(bouts), superseded=len(superseded), version=labels_version(bouts))
+
+    def replace_predicted_bouts(
+        self, recording: RecordingRef, bouts: Sequence[Bout], *, behaviors: Sequence[str] | None = None
+    ) -> int:
+        """Replace the recording's predicted bouts of ``behaviors`` (default: those of ``bouts``)
+        by ``bouts``, leaving out those overlapping a human (manual/confirmed) bout; one write
+        transaction. Return how many were stored (with ``source="predicted"``).
+
+        Raises
+        ------
+        InputError
+            A bout past the recording's end or with ``stop <= start``.
+        """
+        names = sorted({b.behavior for b in bouts}) if behaviors is None else list(behaviors)
+        with self._transaction() as session:
+            row = self._recording_row(session, recording)
+            human = FrameCoverage(session.execute(select(BoutRow.start, BoutRow.stop).where(
+                BoutRow.recording_id == row.id, BoutRow.source.in_(HUMAN_SOURCES))).all())
+            kept = [b.with_(recording=row.name, source="predicted", annotator=None)
+                    for b in bouts if not human.overlaps(b.start, b.stop)]
+            validate_bouts(kept, n_frames=row.n_frames, source=f"predictions for recording {row.name}")
+            session.execute(delete(BoutRow).where(BoutRow.recording_id == row.id, BoutRow.source == "predicted",
+                                                  BoutRow.behavior.in_(names)))
+            _insert_bouts(session, row.id, kept)
+        return len(kept)
+
     def export_labels(
         self,
         recordings: RecordingRef | Sequence[RecordingRef] | None,
@@ -523,11 +666,7 @@ class Project:
         ``folders`` add every imported recording whose pose file lies in them (and are
         remembered). The recordings' stored bouts of these behaviors must not overlap.
         """
-        if not _DATASET_NAME.match(name or ""):
-            raise InputError(
-                f"dataset name {name!r} must be one word of letters, digits, '_' or '-' starting "
-                "with a letter (at most 64 characters)"
-            )
+        _check_dataset_name(name)
         names = parse_behaviors(behaviors)
         with self._transaction() as session:
             if session.scalars(select(DatasetRow).where(DatasetRow.name == name)).first() is not None:
@@ -547,9 +686,7 @@ class Project:
                     )
                 rows.update((r.id, r) for r in inside)
                 folder_paths.append(str(folder_path))
-            for row in rows.values():
-                members = [b for b in (_bout(r, row.name) for r in row.bouts) if b.behavior in names]
-                validate_bouts(members, exclusive=True, source=f"recording {row.name}")
+            _check_exclusive(rows.values(), names)
             dataset = DatasetRow(name=name, behaviors=names, recordings=list(rows.values()),
                                  folders=[DatasetFolderRow(folder=f) for f in folder_paths])
             session.add(dataset)
@@ -565,6 +702,67 @@ class Project:
         """A dataset by name (or id)."""
         with self._sessions() as session:
             return _dataset_info(self._dataset_row(session, ref))
+
+    def update_dataset(
+        self,
+        ref: str | int,
+        *,
+        name: str | None = None,
+        behaviors: str | Sequence[str] | None = None,
+        recordings: Sequence[RecordingRef] | None = None,
+        add_recordings: Sequence[RecordingRef] = (),
+        remove_recordings: Sequence[RecordingRef] = (),
+    ) -> DatasetInfo:
+        """Rename a dataset, change its behaviors or its recordings (``recordings`` replaces
+        them, then ``add_recordings`` / ``remove_recordings`` apply); one transaction.
+
+        Raises
+        ------
+        ConflictError
+            The new name is taken.
+        InputError
+            A bad name or behaviors, or stored bouts of the dataset's recordings that overlap
+            across its (mutually exclusive) behaviors.
+        NotFoundError
+            No such dataset or recording.
+        """
+        with self._transaction() as session:
+            row = self._dataset_row(session, ref)
+            if name is not None and name != row.name:
+                _check_dataset_name(name)
+                if session.scalar(select(func.count()).where(DatasetRow.name == name)):
+                    raise ConflictError(f"a dataset named {name!r} already exists; pick another name")
+                row.name = name
+            if behaviors is not None:
+                row.behaviors = parse_behaviors(behaviors)
+            members = {r.id: r for r in row.recordings}
+            if recordings is not None:
+                members = {r.id: r for r in (self._recording_row(session, entry) for entry in recordings)}
+            for entry in add_recordings:
+                added = self._recording_row(session, entry)
+                members[added.id] = added
+            for entry in remove_recordings:
+                members.pop(self._recording_row(session, entry).id, None)
+            row.recordings = sorted(members.values(), key=lambda r: r.id)
+            _check_exclusive(row.recordings, row.behaviors)
+            session.flush()
+            return _dataset_info(row)
+
+    def delete_dataset(self, ref: str | int) -> None:
+        """Delete a dataset (its recordings, labels and models stay; models lose their dataset link).
+
+        Raises
+        ------
+        ConflictError
+            A job of the dataset is pending or running; cancel it first.
+        """
+        with self._transaction() as session:
+            row = self._dataset_row(session, ref)
+            busy = session.scalars(select(JobRow.id).where(
+                JobRow.dataset_id == row.id, JobRow.status.in_(("pending", *ACTIVE_STATUSES)))).all()
+            if busy:
+                raise ConflictError(f"dataset {row.name!r} has unfinished jobs {list(busy)}; cancel them first")
+            session.delete(row)
 
     def _dataset_row(self, session: Session, ref: str | int) -> DatasetRow:
         row = session.scalars(select(DatasetRow).where(DatasetRow.name == str(ref))).first()
@@ -670,6 +868,37 @@ def _resolve_label_recording(name: str, recordings: dict[str, RecordingInfo], pa
             f"{known}); import its poses first or pass --recording NAME"
         )
     return matched
+
+
+_BOUT_COLUMNS = (BoutRow.id, BoutRow.behavior, BoutRow.start, BoutRow.stop, BoutRow.agent, BoutRow.target,
+                 BoutRow.source, BoutRow.annotator, BoutRow.score)
+
+
+def _insert_bouts(session: Session, recording_id: int, bouts: Sequence[Bout]) -> None:
+    """Insert bouts with one Core executemany (no per-row ORM work: commits of many bouts stay fast)."""
+    if not bouts:
+        return
+    now = utcnow()
+    session.execute(insert(BoutRow.metadata.tables["bouts"]), [
+        {"recording_id": recording_id, "behavior": b.behavior, "start": b.start, "stop": b.stop, "agent": b.agent,
+         "target": b.target, "source": b.source, "annotator": b.annotator, "score": b.score, "created_at": now}
+        for b in bouts
+    ])
+
+
+def _check_dataset_name(name: str) -> None:
+    if not _DATASET_NAME.match(name or ""):
+        raise InputError(
+            f"dataset name {name!r} must be one word of letters, digits, '_' or '-' starting "
+            "with a letter (at most 64 characters)"
+        )
+
+
+def _check_exclusive(recordings: Iterable[RecordingRow], behaviors: Sequence[str]) -> None:
+    """Stored bouts of ``behaviors`` (mutually exclusive in a dataset) must not overlap per agent."""
+    for row in recordings:
+        members = [b for b in (_bout(r, row.name) for r in row.bouts) if b.behavior in behaviors]
+        validate_bouts(members, exclusive=True, source=f"recording {row.name}")
 
 
 def _bout(row: BoutRow, recording: str) -> Bout:

@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from ethoforge.errors import InputError, NotFoundError
-from ethoforge.store.jobs_repo import write_transaction
 from ethoforge.store.models import DatasetRow, ModelRow
 
 if TYPE_CHECKING:
@@ -51,14 +50,6 @@ class ModelInfo:
         return data
 
 
-def _sessions(project: Project) -> sessionmaker[Session]:
-    factory = getattr(project, "_registry_sessions", None)
-    if factory is None:
-        factory = sessionmaker(project.engine, expire_on_commit=False)
-        project._registry_sessions = factory  # type: ignore[attr-defined]
-    return factory
-
-
 def _info(session: Session, row: ModelRow) -> ModelInfo:
     dataset = session.get(DatasetRow, row.dataset_id) if row.dataset_id is not None else None
     return ModelInfo(
@@ -76,16 +67,6 @@ def _model_row(session: Session, model_id: int | str) -> ModelRow:
         row = session.scalars(select(ModelRow).where(ModelRow.name == str(model_id))).first()
     if row is None:
         raise NotFoundError(f"no model {model_id!r} in the registry; list models to see their ids")
-    return row
-
-
-def _dataset_row(session: Session, dataset: str | int) -> DatasetRow:
-    row = session.scalars(select(DatasetRow).where(DatasetRow.name == str(dataset))).first()
-    if row is None and str(dataset).isdigit():
-        row = session.get(DatasetRow, int(dataset))
-    if row is None:
-        names = session.scalars(select(DatasetRow.name).order_by(DatasetRow.id)).all()
-        raise NotFoundError(f"no dataset {dataset!r}; datasets: {', '.join(names) or 'none yet'}")
     return row
 
 
@@ -143,8 +124,8 @@ def register_model(
     models_dir.mkdir(exist_ok=True)
     moved: Path | None = None
     try:
-        with write_transaction(project) as session:
-            dataset_row = _dataset_row(session, dataset) if dataset is not None else None
+        with project._transaction() as session:
+            dataset_row = project._dataset_row(session, dataset) if dataset is not None else None
             row = ModelRow(
                 dataset_id=dataset_row.id if dataset_row else None, name=name or f"pending-{uuid.uuid4().hex}",
                 family=family, path="", metrics=dict(metrics or {}), config=dict(config or {}), active=False,
@@ -170,10 +151,10 @@ def register_model(
 
 def list_models(project: Project, dataset: str | int | None = None, active: bool | None = None) -> list[ModelInfo]:
     """Registered models, newest first, optionally of one dataset and/or active state."""
-    with _sessions(project)() as session:
+    with project._sessions() as session:
         query = select(ModelRow).order_by(ModelRow.id.desc())
         if dataset is not None:
-            query = query.where(ModelRow.dataset_id == _dataset_row(session, dataset).id)
+            query = query.where(ModelRow.dataset_id == project._dataset_row(session, dataset).id)
         if active is not None:
             query = query.where(ModelRow.active == active)
         return [_info(session, row) for row in session.scalars(query).all()]
@@ -181,13 +162,13 @@ def list_models(project: Project, dataset: str | int | None = None, active: bool
 
 def get_model(project: Project, model_id: int | str) -> ModelInfo:
     """A model by id (or name); `NotFoundError` if there is none."""
-    with _sessions(project)() as session:
+    with project._sessions() as session:
         return _info(session, _model_row(session, model_id))
 
 
 def activate_model(project: Project, model_id: int | str) -> ModelInfo:
     """Make a model the active one of its dataset (the others of that dataset become inactive)."""
-    with write_transaction(project) as session:
+    with project._transaction() as session:
         row = _model_row(session, model_id)
         if row.dataset_id is not None:
             session.execute(update(ModelRow).where(ModelRow.dataset_id == row.dataset_id, ModelRow.id != row.id)
@@ -205,7 +186,7 @@ def active_model(project: Project, dataset: str | int) -> ModelInfo | None:
 
 def delete_model(project: Project, model_id: int | str) -> None:
     """Remove a model's row and its bundle folder."""
-    with _sessions(project)() as session:
+    with project._sessions() as session:
         row = _model_row(session, model_id)
         folder = project.root / row.path if row.path else None
         row_id = row.id
@@ -214,7 +195,7 @@ def delete_model(project: Project, model_id: int | str) -> None:
         aside = folder.with_name(f".deleted-{folder.name}-{uuid.uuid4().hex[:8]}")
         os.rename(folder, aside)
     try:
-        with write_transaction(project) as session:
+        with project._transaction() as session:
             session.delete(_model_row(session, row_id))
     except BaseException:
         if aside is not None:

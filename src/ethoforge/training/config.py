@@ -16,7 +16,7 @@ from ethoforge.errors import ConfigError
 Family = Literal["gbdt", "conv_bilstm", "transformer"]
 FAMILIES: tuple[str, ...] = ("gbdt", "conv_bilstm", "transformer")
 Sampling = Literal["balanced", "weighted", "focal", "uniform"]
-DEFAULT_FAMILY: Family = "conv_bilstm"
+DEFAULT_FAMILY: Family = "gbdt"  # measured best on ethome5 LORO (see benchmarks/bench_accuracy.py)
 
 
 class SplitConfig(BaseModel):
@@ -60,6 +60,7 @@ class TrainConfig(BaseModel):
     family: Family = DEFAULT_FAMILY
     model: dict[str, Any] = Field(default_factory=dict)  # overrides of default_model_config
     features: dict[str, Any] = Field(default_factory=dict)  # overrides of the FeatureSpec
+    normalisation: Literal["robust", "zscore"] = "robust"  # see ethoforge.training.normalise
     window: int = 31  # frames of context per training sample (odd: the centre frame is labelled)
     batch_size: int = Field(256, ge=1)
     lr: float = 2e-3

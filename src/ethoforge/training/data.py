@@ -15,6 +15,7 @@ import numpy as np
 
 from ethoforge.errors import ConfigError, InputError
 from ethoforge.labels import Bout
+from ethoforge.training.normalise import Normalisation, NormalisationKind, fit_normalisation
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -35,7 +36,7 @@ class RecordingData:
     name
         Recording name.
     features
-        ``(T, F)`` float32, normalised with the dataset's mean/std, finite.
+        ``(T, F)`` float32, normalised with the dataset's `Normalisation`, finite.
     targets
         ``(T,)`` int64 class indices, ``-1`` where not annotated.
     poses
@@ -70,8 +71,7 @@ class TrainingData:
     behaviors: list[str]
     recordings: list[RecordingData]
     feature_names: list[str]
-    mean: np.ndarray
-    std: np.ndarray
+    normalisation: Normalisation
     spec: Any = None
     individuals: list[str] = field(default_factory=list)
     keypoints: list[str] = field(default_factory=list)
@@ -210,6 +210,7 @@ def build_training_data(
     scopes: Mapping[str, Sequence[tuple[int, int]]] | None = None,
     normalise_on: Sequence[str] | None = None,
     keep_poses: bool = False,
+    normalisation: NormalisationKind = "robust",
 ) -> TrainingData:
     """Compute features and targets of every recording.
 
@@ -227,9 +228,11 @@ def build_training_data(
     scopes
         Annotated ``[start, stop)`` ranges per recording (default: whole recording).
     normalise_on
-        Names of the recordings whose features set the mean/std (default: all).
+        Names of the recordings the normalisation is fitted on (default: all).
     keep_poses
         Keep the poses in each `RecordingData` (for augmentations).
+    normalisation
+        ``"robust"`` or ``"zscore"`` (see `ethoforge.training.normalise`).
     """
     features = {}
     names: list[str] = []
@@ -238,7 +241,7 @@ def build_training_data(
         features[recording.name] = matrix.values
         names = list(matrix.names)
     fit = list(normalise_on) if normalise_on is not None else list(features)
-    mean, std = normalisation_stats([features[n] for n in fit])
+    norm = fit_normalisation([features[n] for n in fit], normalisation)
     records = []
     for recording in recordings:
         bouts = bouts_by_recording.get(recording.name)
@@ -248,16 +251,16 @@ def build_training_data(
         else:
             targets = frame_targets(bouts or [], behaviors, recording.n_frames, scope)
         records.append(RecordingData(
-            recording.name, normalise(features[recording.name], mean, std), targets,
+            recording.name, norm.apply(features[recording.name]), targets,
             recording.poses if keep_poses else None,
         ))
     first = recordings[0]
 
     def featurize(poses: "xr.Dataset") -> np.ndarray:
-        return normalise(_compute(poses, spec).values, mean, std)
+        return norm.apply(_compute(poses, spec).values)
 
     return TrainingData(
-        behaviors=list(behaviors), recordings=records, feature_names=names, mean=mean, std=std, spec=spec,
+        behaviors=list(behaviors), recordings=records, feature_names=names, normalisation=norm, spec=spec,
         individuals=first.individuals, keypoints=first.keypoints, fps=float(first.fps), featurize=featurize,
     )
 
@@ -266,20 +269,3 @@ def _compute(poses: "xr.Dataset", spec: Any):
     from ethoforge.features import compute_features
 
     return compute_features(poses, spec)
-
-
-def normalisation_stats(matrices: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Per-feature mean and std (float32) over the finite values of ``matrices``; std 0 → 1."""
-    stacked = np.concatenate([np.asarray(m, dtype=np.float64) for m in matrices], axis=0)
-    with np.errstate(all="ignore"):
-        mean = np.nanmean(np.where(np.isfinite(stacked), stacked, np.nan), axis=0)
-        std = np.nanstd(np.where(np.isfinite(stacked), stacked, np.nan), axis=0)
-    mean = np.nan_to_num(mean, nan=0.0)
-    std = np.where(np.isfinite(std) & (std > 1e-8), std, 1.0)
-    return mean.astype(np.float32), std.astype(np.float32)
-
-
-def normalise(values: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
-    """``(values - mean) / std`` as float32, non-finite values set to 0 (the mean)."""
-    out = (np.asarray(values, dtype=np.float32) - mean) / std
-    return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0).astype(np.float32, copy=False)

@@ -41,20 +41,17 @@ def get_dataset(settings: Settings, dataset_id: Id) -> dict:
 
 @router.patch("/datasets/{dataset_id}", summary="Rename, change behaviors or recordings")
 def update_dataset(settings: Settings, dataset_id: Id, body: DatasetUpdate) -> dict:
-    from ethoforge.server.dataset_ops import update_dataset as update
-
-    info = update(settings.project, _by_id(settings, dataset_id), name=body.name, behaviors=body.behaviors,
-                  recordings=body.recordings, add_recordings=body.add_recordings,
-                  remove_recordings=body.remove_recordings)
+    info = settings.project.update_dataset(
+        _by_id(settings, dataset_id), name=body.name, behaviors=body.behaviors, recordings=body.recordings,
+        add_recordings=body.add_recordings, remove_recordings=body.remove_recordings,
+    )
     return _with_model(settings, info)
 
 
 @router.delete("/datasets/{dataset_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
                summary="Delete a dataset (recordings, labels and models stay)")
 def delete_dataset(settings: Settings, dataset_id: Id) -> Response:
-    from ethoforge.server.dataset_ops import delete_dataset as delete
-
-    delete(settings.project, _by_id(settings, dataset_id))
+    settings.project.delete_dataset(_by_id(settings, dataset_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -32,17 +32,16 @@ def get_labels(
 ) -> Response:
     import json
 
-    from ethoforge.server.labels_store import read_labels
+    from ethoforge.labels import BOUT_COLUMNS
 
-    bouts, version = read_labels(settings.project, recording_id, behavior)
-    body = json.dumps({"recording_id": recording_id, "version": version, "bouts": bouts}, separators=(",", ":"))
-    return Response(body, media_type="application/json", headers={"ETag": _etag(version)})  # skips the slow encoder
+    labels = settings.project.labels(recording_id, behavior)
+    bouts = [{column: getattr(b, column) for column in BOUT_COLUMNS} for b in labels.bouts]
+    body = json.dumps({"recording_id": recording_id, "version": labels.version, "bouts": bouts}, separators=(",", ":"))
+    return Response(body, media_type="application/json", headers={"ETag": _etag(labels.version)})  # skips the slow encoder
 
 
 def _commit(recording_id: Id, body: LabelsCommit, if_match: str | None, response: Response,
             settings: ServerState) -> dict:
-    from ethoforge.server.labels_store import commit_labels
-
     expected = _unquote(if_match) if if_match else body.version
     if not expected:
         raise HTTPException(428, "send the labels version you read, as an If-Match header or the 'version' "
@@ -56,11 +55,11 @@ def _commit(recording_id: Id, body: LabelsCommit, if_match: str | None, response
         source = "manual" if bout.source == "predicted" or (bout.modified and bout.source == "confirmed") else bout.source
         kept.append(Bout("", bout.behavior, bout.start, bout.stop, agent=bout.agent, target=bout.target,
                          source=source, annotator=bout.annotator, score=bout.score))  # type: ignore[arg-type]
-    result = commit_labels(settings.project, recording_id, kept, expected, annotator=body.annotator,
-                           dropped=dropped, mark_annotated=body.mark_annotated)
+    result = settings.project.commit_labels(recording_id, kept, expected_version=expected,
+                                            annotator=body.annotator, mark_annotated=body.mark_annotated)
     response.headers["ETag"] = _etag(result.version)
     return {"recording_id": recording_id, "version": result.version, "stored": result.stored,
-            "dropped": result.dropped, "superseded_predictions": result.superseded}
+            "dropped": dropped, "superseded_predictions": result.superseded}
 
 
 @router.put("/recordings/{recording_id}/labels", summary="Replace the human bouts (needs the version read)",

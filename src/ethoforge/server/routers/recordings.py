@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from pathlib import Path
 
 from fastapi import APIRouter, status
-from sqlalchemy import func, select
 
 from ethoforge.errors import InputError
 from ethoforge.server.deps import Settings
@@ -52,25 +50,10 @@ def get_recording(settings: Settings, recording_id: Id) -> dict:
     data = _public(info.to_dict())
     data["layout"] = {"individuals": info.individuals, "keypoints": info.keypoints, "fps": info.fps,
                       "n_frames": info.n_frames, "duration_s": info.duration_s}
-    data["label_counts"] = _label_counts(project, info.id)
+    data["label_counts"] = project.label_counts(info.id)
     data["datasets"] = [d.name for d in project.datasets() if info.name in d.recordings]
     data["has_video"] = video_path(settings, info) is not None
     return data
-
-
-def _label_counts(project, recording_id: Id) -> dict:
-    """``{behavior: {source: {"bouts": n, "frames": n}}}`` of one recording."""
-    from ethoforge.store.models import BoutRow
-
-    with project._sessions() as session:
-        rows = session.execute(
-            select(BoutRow.behavior, BoutRow.source, func.count(), func.sum(BoutRow.stop - BoutRow.start))
-            .where(BoutRow.recording_id == recording_id).group_by(BoutRow.behavior, BoutRow.source)
-        ).all()
-    counts: dict = defaultdict(dict)
-    for behavior, source, n, frames in rows:
-        counts[behavior][source] = {"bouts": int(n), "frames": int(frames or 0)}
-    return dict(counts)
 
 
 def _public(data: dict) -> dict:

@@ -1,0 +1,84 @@
+"""Feature normalisation fitted on the training recordings and stored in the model bundle.
+
+``zscore``: ``(x - mean) / std``. ``robust`` (default): first squash heavy tails, then
+z-score — non-negative features (distances, speeds) become ``log1p(x / median)`` and signed
+ones ``asinh(x / (1.4826 · MAD))``. Pose features have tracking glitches (speeds of 10⁴ px/s,
+distances across the image) that would otherwise compress the useful range near contact to
+a sliver of the z-scored axis. Non-finite values become 0 (the mean).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Sequence
+
+import numpy as np
+
+NormalisationKind = Literal["zscore", "robust"]
+
+
+@dataclass
+class Normalisation:
+    """Per-feature transform: optional ``scale`` + log/asinh squashing, then ``(y - mean) / std``."""
+
+    mean: np.ndarray
+    std: np.ndarray
+    kind: NormalisationKind = "zscore"
+    scale: np.ndarray | None = None  # robust only: x / scale before squashing
+    log: np.ndarray | None = None  # robust only: True → log1p (non-negative feature), False → asinh
+
+    def apply(self, values: np.ndarray) -> np.ndarray:
+        """Normalised ``(T, F)`` float32, finite."""
+        x = np.asarray(values, dtype=np.float32)
+        if self.kind == "robust":
+            x = _squash(x, self.scale, self.log)
+        out = (x - self.mean) / self.std
+        return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0).astype(np.float32, copy=False)
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict (``mean``, ``std`` and, for ``robust``, ``scale`` and ``log``)."""
+        out = {"kind": self.kind, "mean": self.mean.tolist(), "std": self.std.tolist()}
+        if self.kind == "robust":
+            out.update(scale=self.scale.tolist(), log=self.log.astype(bool).tolist())
+        return out
+
+    @classmethod
+    def from_dict(cls, value: dict) -> "Normalisation":
+        kind = value.get("kind", "zscore")
+        scale = np.asarray(value["scale"], np.float32) if kind == "robust" else None
+        log = np.asarray(value["log"], bool) if kind == "robust" else None
+        return cls(np.asarray(value["mean"], np.float32), np.asarray(value["std"], np.float32), kind, scale, log)
+
+    @classmethod
+    def identity(cls, n_features: int) -> "Normalisation":
+        """Leaves features as they are (for data that is already normalised)."""
+        return cls(np.zeros(n_features, np.float32), np.ones(n_features, np.float32))
+
+
+def _squash(x: np.ndarray, scale: np.ndarray, log: np.ndarray) -> np.ndarray:
+    y = x / scale
+    with np.errstate(invalid="ignore"):
+        return np.where(log, np.log1p(np.maximum(y, 0.0)), np.arcsinh(y)).astype(np.float32)
+
+
+def fit_normalisation(matrices: Sequence[np.ndarray], kind: NormalisationKind = "robust") -> Normalisation:
+    """Fit a `Normalisation` on the finite values of ``matrices`` (each ``(T, F)``)."""
+    stacked = np.concatenate([np.asarray(m, dtype=np.float64) for m in matrices], axis=0)
+    stacked = np.where(np.isfinite(stacked), stacked, np.nan)
+    scale = log = None
+    if kind == "robust":
+        with np.errstate(all="ignore"):
+            minimum = np.nanmin(stacked, axis=0)
+            median = np.nanmedian(stacked, axis=0)
+            mad = 1.4826 * np.nanmedian(np.abs(stacked - median), axis=0)
+            fallback = np.nanstd(stacked, axis=0)
+        log = np.nan_to_num(minimum, nan=-1.0) >= 0
+        scale = np.where(log, median, mad)
+        scale = np.where(np.isfinite(scale) & (scale > 1e-8), scale, fallback)
+        scale = np.where(np.isfinite(scale) & (scale > 1e-8), scale, 1.0).astype(np.float32)
+        stacked = _squash(stacked, scale, log).astype(np.float64)
+    with np.errstate(all="ignore"):
+        mean = np.nan_to_num(np.nanmean(stacked, axis=0), nan=0.0)
+        std = np.nanstd(stacked, axis=0)
+    std = np.where(np.isfinite(std) & (std > 1e-8), std, 1.0)
+    return Normalisation(mean.astype(np.float32), std.astype(np.float32), kind, scale, log)
