@@ -12,7 +12,7 @@ from ethoforge.errors import ConfigError
 from ethoforge.training.loop import TrainingCancelled, train
 
 FAST = dict(
-    window=9, epochs=4, batch_size=64, samples_per_epoch=1500, lr=1e-2, warmup_epochs=0, patience=None,
+    family="conv_bilstm", window=9, epochs=4, batch_size=64, samples_per_epoch=1500, lr=1e-2, warmup_epochs=0, patience=None,
     split={"val": ["rec3"]}, device="cpu",
 )
 
