@@ -21,8 +21,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 HUMAN_REFERENCE = {"ethome5": ("interact", 0.798)}
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -35,10 +33,10 @@ def _ethome5():
 
 
 def _sturman():
+    import pandas as pd
+
     from ethoforge.io.poses import load_poses
     from ethoforge.labels import Bout
-
-    import pandas as pd
 
     root = SHARED / "sturman_oft"
     recordings, bouts = [], {}

@@ -48,7 +48,8 @@ def test_bundle_describes_itself(torch_bundle, sample):
     assert meta["classes"] == ["none", "interact"] and meta["fps"] == 30.0
     assert meta["keypoints"] == sample[0][0].keypoints
     assert len(meta["normalisation"]["mean"]) == len(meta["feature_names"])
-    assert meta["normalisation"]["kind"] == "robust" and len(meta["normalisation"]["scale"]) == len(meta["feature_names"])
+    assert meta["normalisation"]["kind"] == "robust"
+    assert len(meta["normalisation"]["scale"]) == len(meta["feature_names"])
     assert (torch_bundle / "weights.pt").is_file() and (torch_bundle / "performance_report.yaml").is_file()
 
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 import numpy as np
 
 from ethoforge.errors import InputError, NotFoundError
-from ethoforge.inference.chunked import DEFAULT_CHUNK_FRAMES, Progress, run_chunked, resolve_device, torch_forward
+from ethoforge.inference.chunked import DEFAULT_CHUNK_FRAMES, Progress, resolve_device, run_chunked, torch_forward
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -74,7 +74,8 @@ def write_bundle_files(
 
         write_training_report(
             directory, classes=data.classes, y_true=report[0], y_prob=report[1], history=history,
-            split=split, config=config, seed=config.seed, extra={**(extra or {}), "calibration_temperature": temperature},
+            split=split, config=config, seed=config.seed,
+            extra={**(extra or {}), "calibration_temperature": temperature},
         )
     from ethoforge.evaluation.report import package_versions, to_plain
 
@@ -263,7 +264,8 @@ class ModelBundle:
         if missing_kp or missing_ind:
             parts = []
             if missing_kp:
-                parts.append(f"keypoint(s) {missing_kp} (has {sorted(have_kp)}; map names with keypoint_map={{old: new}})")
+                parts.append(f"keypoint(s) {missing_kp} (has {sorted(have_kp)}; "
+                             "map names with keypoint_map={old: new})")
             if missing_ind:
                 parts.append(f"individual(s) {missing_ind} (has {sorted(have_ind)}; rename them when loading poses)")
             raise InputError(f"the model needs {' and '.join(parts)}", source)

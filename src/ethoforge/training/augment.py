@@ -7,11 +7,11 @@ segment (see below) gets the augmentation.
 | name | effect on one segment | parameters |
 |---|---|---|
 | ``perm_id`` | permutes the individuals over the whole segment | ``p`` |
-| ``blk_perm_id`` | permutes the individuals over a contiguous block of ``frac`` of the segment | ``p``, ``frac`` (0.2) |
+| ``blk_perm_id`` | permutes the individuals over a contiguous block, ``frac`` of the segment | ``p``, ``frac`` (0.2) |
 | ``perm_ax`` | swaps x and y (a mirror; top-down views only) | ``p`` |
 | ``jitter`` | adds Gaussian noise of ``sigma`` pixels to every coordinate | ``p``, ``sigma`` (2.0) |
 | ``kp_drop`` | sets a ``rate`` fraction of keypoint positions to NaN | ``p``, ``rate`` (0.1) |
-| ``rotate`` | rotates all positions about the segment's centroid by an angle in ±``max_deg`` | ``p``, ``max_deg`` (180) |
+| ``rotate`` | rotates positions about the segment's centroid by an angle in ±``max_deg`` | ``p``, ``max_deg`` (180) |
 
 How they are used (a pragmatic choice): features are computed once per recording, so the
 training loop augments **whole recordings once per epoch**, cut into consecutive segments of

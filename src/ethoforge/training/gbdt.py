@@ -41,7 +41,14 @@ def train_gbdt(
     """Fit `ethoforge.models.GbdtClassifier` trials and write the bundle (see module docstring)."""
     from ethoforge.inference.bundle import commit_bundle, softmax, write_bundle_files
     from ethoforge.models import build_model
-    from ethoforge.training.loop import TrainingCancelled, TrainResult, _scores, _work_dir, frame_scores, model_config_for
+    from ethoforge.training.loop import (
+        TrainingCancelled,
+        TrainResult,
+        _scores,
+        _work_dir,
+        frame_scores,
+        model_config_for,
+    )
 
     classes = data.classes
     X, y = _rows(data.by_name(split["train"]))

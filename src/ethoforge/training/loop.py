@@ -29,7 +29,14 @@ from ethoforge.inference.chunked import predict_logits, resolve_device
 from ethoforge.training.augment import augment_poses, parse_augment
 from ethoforge.training.calibration import fit_temperature, nll
 from ethoforge.training.config import TrainConfig, make_config
-from ethoforge.training.data import RecordingData, TrainingData, check_split, gather_windows, pad_features, split_recordings
+from ethoforge.training.data import (
+    RecordingData,
+    TrainingData,
+    check_split,
+    gather_windows,
+    pad_features,
+    split_recordings,
+)
 from ethoforge.training.sampling import draw_centres, loss_weights, make_loss
 
 if TYPE_CHECKING:
