@@ -1,13 +1,35 @@
-"""Shared fixtures: the real data in ../shared/data and small generated data."""
+"""Shared fixtures: the real data in ../shared/data, small generated data, and the pieces the
+service tests (tests/server, tests/jobs, tests/web) share: a two-recording ethome5 project, a
+free port, polling, a real server process and a generated video whose frames say their index.
+
+Test modules cannot import a conftest under importlib mode, so the helpers reach them
+through the `testkit` fixture.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+ETHOME5_PAIR = ("122332-122642", "122758-123309")  # the two shortest ethome5 recordings: 5,700 and 9,330 frames
+FAST_ENV = {
+    "ETHOFORGE_JOB_HEARTBEAT_S": "0.5",  # supervisor heartbeat and cancel check interval
+    "ETHOFORGE_JOB_CANCEL_GRACE_S": "3",  # kill a job process 3 s after an ignored cancel
+    "OMP_NUM_THREADS": "1",
+}
 
 
 def shared_data_root() -> Path:
@@ -25,3 +47,271 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def ethome5_dir(shared_data: Path) -> Path:
     return shared_data / "ethome5"
+
+
+# --------------------------------------------------------------------------- projects
+
+
+def make_ethome5_project(root: Path, ethome5_dir: Path, stems=ETHOME5_PAIR, dataset: str | None = "mice") -> Path:
+    """A project at ``root`` with the ethome5 recordings named by ``stems``, their BORIS labels
+    and (unless ``dataset`` is None) a dataset of them with the behavior ``interact``."""
+    from ethoforge.store import Project
+
+    with Project.create(root) as project:
+        for stem in stems:
+            [pose] = (ethome5_dir / "poses").glob(f"*{stem}*")
+            [labels] = (ethome5_dir / "labels_boris").glob(f"*{stem}*")
+            project.import_recording(pose)
+            project.import_labels(labels, "boris")
+        if dataset is not None:
+            project.create_dataset(dataset, ["interact"], recordings=[r.name for r in project.recordings()])
+    return root
+
+
+@pytest.fixture(scope="session")
+def ethome5_project(tmp_path_factory, ethome5_dir: Path) -> Path:
+    """A template project (copy it before changing it): two ethome5 recordings, their BORIS
+    labels and a dataset ``mice``."""
+    return make_ethome5_project(tmp_path_factory.mktemp("ethome5-template") / "project", ethome5_dir)
+
+
+def copy_project(template: Path, target: Path) -> Path:
+    shutil.copytree(template, target)
+    return target
+
+
+def tiny_train_params(names: list[str], epochs: int = 1, **overrides) -> dict:
+    """A training config that takes seconds: small model, few samples, one recording per side."""
+    params = {
+        "family": "conv_bilstm", "model": {"conv_channels": [16], "lstm_hidden": 16}, "epochs": epochs,
+        "samples_per_epoch": 512, "batch_size": 128, "window": 15, "patience": None, "warmup_epochs": 0,
+        "calibrate": False, "num_threads": 1, "device": "cpu", "split": {"train": [names[1]], "val": [names[0]]},
+    }
+    params.update(overrides)
+    return params
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(condition: Callable[[], object], timeout: float, message: str, interval: float = 0.1):
+    """Poll ``condition`` until it returns something truthy; fail the test after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s: {message}")
+        time.sleep(interval)
+
+
+def _processes(project_dir: Path, *modules: bytes) -> list[tuple[int, list[bytes], str]]:
+    """``(pid, argv, state)`` of live processes running one of ``modules`` on this project."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().split(") ", 1)[1][0]
+        except (OSError, IndexError):
+            continue
+        if str(project_dir.resolve()).encode() in command and any(module in command for module in modules):
+            found.append((int(entry.name), command, state))
+    return found
+
+
+def job_processes(project_dir: Path, job_id: int) -> list[int]:
+    """Pids of live ``ethoforge.jobs.runner`` processes of a job."""
+    return [pid for pid, command, state in _processes(project_dir, b"ethoforge.jobs.runner")
+            if str(job_id).encode() in command and state != "Z"]
+
+
+def kill_job_processes(project_dir: Path) -> None:
+    """Kill job and worker processes of this project still alive (a test that failed midway)."""
+    for pid, _command, _state in _processes(project_dir, b"ethoforge.jobs.runner", b"ethoforge.jobs.worker"):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+@dataclass
+class LiveServer:
+    """A running server process (``python -m ethoforge.server.run`` or ``ethoforge serve``)."""
+
+    project_dir: Path
+    port: int
+    proc: subprocess.Popen
+    log: Path
+    token: str | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api(self) -> str:
+        return f"{self.url}/api/v1"
+
+    @property
+    def ws(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/api/v1"
+
+    def client(self, **kwargs):
+        import httpx
+
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        return httpx.Client(base_url=self.api, headers=headers, timeout=60, **kwargs)
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def _up(server: LiveServer) -> bool:
+    import urllib.error
+    import urllib.request
+
+    if server.proc.poll() is not None:
+        pytest.fail(f"the server exited with {server.proc.returncode}:\n{server.log.read_text()[-3000:]}")
+    try:
+        with urllib.request.urlopen(f"{server.api}/health", timeout=2) as answer:
+            return answer.status == 200
+    except (urllib.error.URLError, ConnectionError):
+        return False
+
+
+def start_server(project_dir: Path, *args: str, worker: bool = False, port: int | None = None,
+                 cli: bool = False) -> LiveServer:
+    """Start a server on a free loopback port and wait until it answers.
+
+    ``cli`` runs the installed ``ethoforge serve`` (as a user would) instead of
+    ``python -m ethoforge.server.run``; both take the same options.
+    """
+    port = port or free_port()
+    log = project_dir.parent / f"server-{port}-{time.monotonic_ns()}.log"
+    if cli:
+        command = [str(Path(sys.executable).with_name("ethoforge")), "serve", str(project_dir)]
+    else:
+        command = [sys.executable, "-m", "ethoforge.server.run", str(project_dir), "--log-level", "warning"]
+    command += ["--port", str(port), *args]
+    if not worker:
+        command.append("--no-worker")
+    with open(log, "wb") as output:
+        proc = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                env={**os.environ, **FAST_ENV})
+    server = LiveServer(project_dir, port, proc, log)
+    try:
+        wait_for(lambda: _up(server), 60, f"server did not start: {log}")
+    except BaseException:
+        server.stop(signal.SIGKILL)
+        raise
+    token_file = project_dir / "server_token"
+    if token_file.is_file():
+        server.token = token_file.read_text().strip()
+    return server
+
+
+# --------------------------------------------------------------------------- a video that says its frame index
+
+VIDEO_BITS = 8
+
+
+def index_image(index: int, width: int = 64, height: int = 48) -> np.ndarray:
+    """An RGB frame whose top half spells ``index`` in binary: ``VIDEO_BITS`` columns, white
+    for 1 and black for 0, lowest bit on the left; the bottom half is grey."""
+    image = np.full((height, width, 3), 128, dtype=np.uint8)
+    edges = np.linspace(0, width, VIDEO_BITS + 1).astype(int)
+    for bit in range(VIDEO_BITS):
+        image[: height // 2, edges[bit]:edges[bit + 1]] = 255 if (index >> bit) & 1 else 0
+    return image
+
+
+def index_of_image(rgb: np.ndarray) -> int:
+    """The index an `index_image` spells, read back from a decoded (any size) RGB frame."""
+    height, width = rgb.shape[:2]
+    row = rgb[height // 4]
+    return sum(1 << bit for bit in range(VIDEO_BITS) if row[int((bit + 0.5) * width / VIDEO_BITS)].mean() > 128)
+
+
+def write_index_video(path: Path, n_frames: int = 120, width: int = 64, height: int = 48, fps: int = 30) -> Path:
+    """An H.264 video whose frame ``i`` is ``index_image(i)``: keyframes every 25 frames and
+    B-frames, so decode order differs from frame order and a seek lands on a keyframe."""
+    import av
+
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = {"g": "25", "bf": "2", "crf": "18"}
+        for index in range(n_frames):
+            frame = av.VideoFrame.from_ndarray(index_image(index, width, height), format="rgb24")
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def write_two_animal_poses(path: Path, n_frames: int = 120, fps: float = 30.0) -> Path:
+    """A DeepLabCut file of two animals (``alpha``, ``beta``) with three keypoints each, in
+    the pixel frame of a 64x48 `write_index_video`: both walk along the grey bottom half."""
+    import xarray as xr
+
+    from ethoforge.io.poses import save_poses
+    from ethoforge.recording import Recording
+
+    t = np.arange(n_frames)[:, None]
+    offsets = np.array([0.0, 3.0, 6.0])[None, :]
+    position = np.empty((n_frames, 2, 3, 2))  # time, space, keypoint, individual
+    position[:, 0, :, 0] = 4 + (t * 0.3) % 40 + offsets
+    position[:, 1, :, 0] = 32
+    position[:, 0, :, 1] = 50 - (t * 0.2) % 40 + offsets
+    position[:, 1, :, 1] = 42
+    poses = xr.Dataset(
+        {"position": (("time", "space", "keypoint", "individual"), position),
+         "confidence": (("time", "keypoint", "individual"), np.full((n_frames, 3, 2), 0.9))},
+        coords={"time": np.arange(n_frames), "space": ["x", "y"], "keypoint": ["nose", "body", "tail"],
+                "individual": ["alpha", "beta"]},
+    )
+    return save_poses(Recording(path.stem, poses, fps=fps), path, "dlc")
+
+
+def make_video_project(root: Path, n_frames: int = 120) -> Path:
+    """A project with one two-animal recording ``arena`` whose video (``inputs/arena.mp4``,
+    beside the imported pose file, which is how a recording gets its video) shows each
+    frame's index, and a dataset ``arena`` with the behaviors ``approach`` and ``groom``."""
+    from ethoforge.store import Project
+
+    inputs = root / "inputs"
+    inputs.mkdir(parents=True)
+    pose_file = write_two_animal_poses(inputs / "arena.csv", n_frames)
+    write_index_video(inputs / "arena.mp4", n_frames)
+    with Project.create(root) as project:
+        project.import_recording(pose_file, fps=30.0)
+        project.create_dataset("arena", ["approach", "groom"], recordings=["arena"])
+    return root
+
+
+@pytest.fixture(scope="session")
+def testkit() -> SimpleNamespace:
+    """The helpers above, for test modules (which cannot import a conftest)."""
+    return SimpleNamespace(
+        free_port=free_port, wait_for=wait_for, copy_project=copy_project, start_server=start_server,
+        kill_job_processes=kill_job_processes, job_processes=job_processes, tiny_train_params=tiny_train_params,
+        make_ethome5_project=make_ethome5_project, make_video_project=make_video_project,
+        index_image=index_image, index_of_image=index_of_image, write_index_video=write_index_video,
+        FAST_ENV=FAST_ENV,
+    )

@@ -177,12 +177,12 @@ def test_oversized_bodies_get_413(client):
     assert streamed.status_code == 413
 
 
-def test_token_required_beyond_loopback(launch, server_template, tmp_path, server_helpers):
+def test_token_required_beyond_loopback(launch, ethome5_project, tmp_path, testkit):
     import asyncio
 
     import websockets
 
-    project_dir = server_helpers.copy_project(server_template, tmp_path / "project")
+    project_dir = testkit.copy_project(ethome5_project, tmp_path / "project")
     server = launch(project_dir, "--require-token")
     token_file = project_dir / "server_token"
     assert stat.S_IMODE(os.stat(token_file).st_mode) == 0o600
@@ -205,6 +205,10 @@ def test_token_required_beyond_loopback(launch, server_template, tmp_path, serve
     with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
         asyncio.run(connect("?token=nope"))
     assert refused.value.response.status_code == 401
+    with pytest.raises(websockets.exceptions.InvalidStatus) as missing:  # no token at all
+        asyncio.run(connect(""))
+    assert missing.value.response.status_code == 401
+    assert b"missing access token" in missing.value.response.body
     # the token survives a restart: same file, same token
     server.stop()
     again = launch(project_dir, "--require-token")

@@ -30,8 +30,8 @@ def _write_lock_taken(database) -> bool:
         connection.close()
 
 
-def test_sigkill_during_a_label_commit_leaves_all_or_nothing(launch, server_template, tmp_path, server_helpers):
-    project_dir = server_helpers.copy_project(server_template, tmp_path / "project")
+def test_sigkill_during_a_label_commit_leaves_all_or_nothing(launch, ethome5_project, tmp_path, testkit):
+    project_dir = testkit.copy_project(ethome5_project, tmp_path / "project")
     database = project_dir / "ethoforge.db"
     server = launch(project_dir)
     with server.client() as http:

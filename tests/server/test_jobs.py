@@ -31,16 +31,15 @@ def follow(url: str, timeout: float = 240) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def trained(server_template, tmp_path_factory, ethome5_dir, server_helpers):
+def trained(ethome5_project, tmp_path_factory, ethome5_dir, testkit):
     """A server with a worker, and the WebSocket messages of a 2-epoch training job it ran
     (shared by this module's tests, which run in order; the last one restarts the server)."""
-    helpers = server_helpers
-    project_dir = helpers.copy_project(server_template, tmp_path_factory.mktemp("trained") / "project")
-    server = helpers.start_server(project_dir, "--allow", str(ethome5_dir), worker=True)
+    project_dir = testkit.copy_project(ethome5_project, tmp_path_factory.mktemp("trained") / "project")
+    server = testkit.start_server(project_dir, "--allow", str(ethome5_dir), worker=True)
     try:
         with server.client() as http:
             names = [r["name"] for r in http.get("/recordings").json()["recordings"]]
-            params = helpers.tiny_train_params(names, epochs=2, model_name="tiny", activate=True)
+            params = testkit.tiny_train_params(names, epochs=2, model_name="tiny", activate=True)
             created = http.post("/training/jobs", json={"dataset": "mice", "params": params})
             assert created.status_code == 201, created.text
             job = created.json()
@@ -49,7 +48,7 @@ def trained(server_template, tmp_path_factory, ethome5_dir, server_helpers):
         yield server, job, messages
     finally:
         server.stop()
-        helpers.kill_job_processes(project_dir)
+        testkit.kill_job_processes(project_dir)
 
 
 def test_training_job_end_to_end(trained):
@@ -92,7 +91,7 @@ def test_training_job_end_to_end(trained):
     assert late[0]["job"]["status"] == "completed" and late[1]["model_id"] == done["model_id"]
 
 
-def test_inference_job_results_and_restart_keeps_everything(trained, launch, server_helpers):
+def test_inference_job_results_and_restart_keeps_everything(trained, launch, testkit):
     server, job, messages = trained
     model_id = messages[-1]["model_id"]
     with server.client() as http:
@@ -145,12 +144,12 @@ def test_inference_job_results_and_restart_keeps_everything(trained, launch, ser
         assert http.get("/models").json()["models"] == []
 
 
-def test_cancel_a_pending_job(launch, server_template, tmp_path, server_helpers):
-    project_dir = server_helpers.copy_project(server_template, tmp_path / "project")
+def test_cancel_a_pending_job(launch, ethome5_project, tmp_path, testkit):
+    project_dir = testkit.copy_project(ethome5_project, tmp_path / "project")
     server = launch(project_dir)  # no worker: the job stays pending
     with server.client() as http:
         names = [r["name"] for r in http.get("/recordings").json()["recordings"]]
-        job = http.post("/training/jobs", json={"dataset": 1, "params": server_helpers.tiny_train_params(names)}).json()
+        job = http.post("/training/jobs", json={"dataset": 1, "params": testkit.tiny_train_params(names)}).json()
         cancelled = http.post(f"/jobs/{job['id']}/cancel")
         assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
         assert http.get("/jobs", params={"status": "cancelled"}).json()["jobs"][0]["id"] == job["id"]

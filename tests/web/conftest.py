@@ -1,14 +1,10 @@
-"""Browser-test fixtures: a real project (2 ethome5 recordings), a real server, headless Chromium."""
+"""Browser-test fixtures: a real project (2 ethome5 recordings), a real server, headless Chromium.
+
+A test module may define its own ``project_dir`` fixture; ``server`` and ``page`` then serve that one."""
 
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -20,12 +16,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 # one recording of > 10,000 frames (for the key-repeat speed check) and the shortest one
 RECORDINGS = ("120637-121213", "122332-122642")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Api:
@@ -43,47 +33,20 @@ class Api:
 
 
 @pytest.fixture(scope="module")
-def project_dir(tmp_path_factory, ethome5_dir: Path) -> Path:
+def project_dir(tmp_path_factory, ethome5_dir: Path, testkit) -> Path:
     """A project with two ethome5 recordings and their BORIS labels (no dataset yet)."""
-    from ethoforge.store import Project
-
-    root = tmp_path_factory.mktemp("web") / "project"
-    with Project.create(root) as project:
-        for stem in RECORDINGS:
-            [pose] = (ethome5_dir / "poses").glob(f"*{stem}*")
-            [labels] = (ethome5_dir / "labels_boris").glob(f"*{stem}*")
-            project.import_recording(pose)
-            project.import_labels(labels, "boris")
-    return root
+    return testkit.make_ethome5_project(tmp_path_factory.mktemp("web") / "project", ethome5_dir, RECORDINGS, dataset=None)
 
 
 @pytest.fixture(scope="module")
-def server(project_dir: Path):
-    """``(base URL, Api)`` of a real uvicorn server (with a job worker) over the project."""
-    port = _free_port()
-    log = open(project_dir / "server.log", "wb")  # noqa: SIM115  (closed after the server stops)
-    ethoforge = Path(sys.executable).with_name("ethoforge")
-    proc = subprocess.Popen([str(ethoforge), "serve", str(project_dir), "--port", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT,
-                            env={**os.environ, "OMP_NUM_THREADS": "1", "ETHOFORGE_JOB_HEARTBEAT_S": "0.5"})
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/api/v1/health", timeout=2)
-            break
-        except (urllib.error.URLError, ConnectionError):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(f"server did not start: {(project_dir / 'server.log').read_text()[-3000:]}")
-            time.sleep(0.2)
-    yield base, Api(base)
-    proc.terminate()
+def server(project_dir: Path, testkit):
+    """``(base URL, Api)`` of the real ``ethoforge serve`` (with a job worker) over ``project_dir``."""
+    live = testkit.start_server(project_dir, worker=True, cli=True)
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        yield live.url, Api(live.url)
+    finally:
+        live.stop()
+        testkit.kill_job_processes(project_dir)
 
 
 @pytest.fixture(scope="module")

@@ -115,6 +115,7 @@ def test_label_bout_with_keyboard_and_commit(page, server, stems, shot):
     _wait_ready(page)
     page.wait_for_selector("#draft-banner:not([hidden])")
     assert "not committed" in page.inner_text("#draft-banner")
+    page.wait_for_selector(f"#frame-display[data-frame='{start}']")  # the restored playhead, drawn
     shot(page, "label")
     page.focus("#editor")
     page.keyboard.press("Control+s")

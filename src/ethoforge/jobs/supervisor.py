@@ -31,6 +31,7 @@ DEFAULT_CANCEL_GRACE_S = 5.0
 
 _RUNNING: dict[int, subprocess.Popen] = {}
 _LOCK = threading.Lock()
+_SHUTTING_DOWN = threading.Event()  # set before the worker kills its children; it then settles their jobs
 
 
 def worker_id() -> str:
@@ -78,6 +79,8 @@ def supervise_job(project_root: str | Path, job_id: int) -> str | None:
         finally:
             with _LOCK:
                 _RUNNING.pop(int(job_id), None)
+        if _SHUTTING_DOWN.is_set():
+            return None  # the stopping worker marks the job failed (resumable) itself
         return _finish(project, job_id, returncode, killed)
 
 
@@ -144,6 +147,7 @@ def discard_job_outputs(project_root: str | Path, job_id: int) -> None:
 
 def kill_running_children() -> list[int]:
     """Kill the job processes this worker started; return their job ids (worker shutdown)."""
+    _SHUTTING_DOWN.set()
     with _LOCK:
         running = dict(_RUNNING)
     for child in running.values():

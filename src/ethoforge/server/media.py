@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 if TYPE_CHECKING:
+    from ethoforge.io.video import VideoReader
     from ethoforge.server.deps import ServerState
     from ethoforge.store.info import RecordingInfo
 
@@ -70,13 +73,53 @@ def video_path(settings: ServerState, info: RecordingInfo) -> Path | None:
 
 
 def jpeg_frame(path: Path, index: int, quality: int = 85) -> bytes:
-    """Frame ``index`` of the video at ``path`` as JPEG bytes."""
+    """Frame ``index`` of the video at ``path`` as JPEG bytes (the open video is kept for the next read).
+
+    Raises
+    ------
+    NotFoundError
+        ``index`` is past the video's last frame.
+    """
     import io
 
     from PIL import Image
 
-    from ethoforge.io.video import read_frame
+    from ethoforge.errors import NotFoundError
 
+    with _open_video(path) as reader:
+        if not 0 <= index < reader.n_frames:
+            raise NotFoundError(f"no frame {index}: the video {path.name} has frames 0-{reader.n_frames - 1}")
+        rgb = reader.read(index)
     buffer = io.BytesIO()
-    Image.fromarray(read_frame(path, index)).save(buffer, format="JPEG", quality=quality)
+    Image.fromarray(rgb).save(buffer, format="JPEG", quality=quality)
     return buffer.getvalue()
+
+
+_VIDEO_CACHE_SIZE = 4
+_videos: OrderedDict[tuple[str, float], tuple[VideoReader, threading.Lock]] = OrderedDict()
+
+
+@contextmanager
+def _open_video(path: Path) -> Iterator[VideoReader]:
+    """An open `VideoReader` of ``path``, held alone while the block runs.
+
+    The last few videos stay open, so stepping frame by frame decodes forward from the last
+    frame read instead of opening the file and seeking again.
+    """
+    from ethoforge.io.video import VideoReader
+
+    key = (str(path), path.stat().st_mtime)
+    with _lock:
+        entry = _videos.get(key)
+        if entry is not None:
+            _videos.move_to_end(key)
+    if entry is None:
+        opened = (VideoReader(path), threading.Lock())
+        with _lock:
+            entry = _videos.setdefault(key, opened)
+            _videos.move_to_end(key)
+            while len(_videos) > _VIDEO_CACHE_SIZE:  # closed when the last reader lets go of it
+                _videos.popitem(last=False)
+    reader, reader_lock = entry
+    with reader_lock:
+        yield reader

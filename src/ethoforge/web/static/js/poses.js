@@ -14,7 +14,9 @@ export class PoseSource {
     this.loading = new Map();
     this.onBlock = onBlock;
     this.bounds = null;
-    this.image = null; // video frame being shown: {index, img}
+    this.image = null; // the last video frame loaded: {index, img}
+    this.pendingImage = null; // the video frame being loaded: {frame, img}
+    this.failedFrames = new Set(); // frames the server could not give: drawn from the poses
     this.hasVideo = Boolean(recording.video || recording.has_video || recording.video_path);
   }
 
@@ -56,15 +58,19 @@ export class PoseSource {
   }
 
   // Draw frame `frame`; returns the index actually drawn (null if its data is not here yet).
+  // With a video, a frame is drawn only once the server has decoded that very frame, so the
+  // frame number shown always belongs to the picture; a frame the server cannot decode is
+  // drawn from the poses alone. `canvas.dataset.videoFrame` names the video frame on screen.
   draw(canvas, frame) {
     const block = this.block(frame);
     this.prefetch(frame);
     const ctx = canvas.getContext("2d");
     const w = canvas.width;
     const h = canvas.height;
-    if (this.hasVideo) this._requestImage(frame);
-    const videoReady = this.hasVideo && this.image && this.image.index === frame;
-    if (!block && !videoReady) return null;
+    const useVideo = this.hasVideo && !this.failedFrames.has(frame);
+    if (useVideo) this._requestImage(frame);
+    const videoReady = useVideo && this.image && this.image.index === frame;
+    if (useVideo ? !videoReady : !block) return null;
     ctx.fillStyle = "#0d0f12";
     ctx.fillRect(0, 0, w, h);
     let transform = this._transform(w, h);
@@ -75,6 +81,13 @@ export class PoseSource {
       const oy = (h - img.naturalHeight * scale) / 2;
       ctx.drawImage(img, ox, oy, img.naturalWidth * scale, img.naturalHeight * scale);
       transform = { scale, ox, oy, x0: 0, y0: 0 };
+      canvas.dataset.videoFrame = String(frame);
+      canvas.dataset.videoSrc = img.src;
+      canvas.dataset.videoRect = [ox, oy, img.naturalWidth * scale, img.naturalHeight * scale].map((v) => v.toFixed(1)).join(",");
+    } else {
+      delete canvas.dataset.videoFrame;
+      delete canvas.dataset.videoSrc;
+      delete canvas.dataset.videoRect;
     }
     if (block) {
       const { individuals, keypoints, data } = block;
@@ -113,18 +126,25 @@ export class PoseSource {
     return { scale, x0: b.x0, y0: b.y0, ox: (w - (b.x1 - b.x0) * scale) / 2, oy: (h - (b.y1 - b.y0) * scale) / 2 };
   }
 
+  // Ask the server for video frame `frame` (an older request still loading is dropped).
   _requestImage(frame) {
-    if (this.pendingImage === frame || (this.image && this.image.index === frame)) return;
-    this.pendingImage = frame;
+    if (this.pendingImage?.frame === frame || (this.image && this.image.index === frame)) return;
+    if (this.pendingImage) {
+      this.pendingImage.img.onload = null;
+      this.pendingImage.img.onerror = null;
+      this.pendingImage.img.src = "";
+    }
     const img = new Image();
+    this.pendingImage = { frame, img };
     img.onload = () => {
-      if (this.pendingImage === frame) this.pendingImage = null;
+      if (this.pendingImage?.img === img) this.pendingImage = null;
       this.image = { index: frame, img };
       this.onBlock?.(null);
     };
     img.onerror = () => {
-      if (this.pendingImage === frame) this.pendingImage = null;
-      this.onBlock?.(new Error(`frame ${frame} of the video could not be decoded by the server`));
+      if (this.pendingImage?.img === img) this.pendingImage = null;
+      this.failedFrames.add(frame);
+      this.onBlock?.(new Error(`frame ${frame} of the video could not be decoded by the server; showing the poses alone`));
     };
     img.src = withToken(`${BASE}/recordings/${this.recording.id}/frames/${frame}.jpg`);
   }

@@ -1,4 +1,6 @@
-// The zoomable timeline: one coloured lane per behavior (and per animal), drawn on a canvas.
+// The zoomable timeline: one coloured lane per behavior and per animal, drawn on a canvas.
+// A recording of several animals shows a lane per behavior for each of them (in the
+// recording's order), after the lanes of bouts that name no animal.
 
 import { COLORS } from "./ui.js";
 import { isPending } from "./editor.js";
@@ -9,9 +11,11 @@ const LANE_H = 20;
 const OVERVIEW_H = 10;
 
 export class Timeline {
-  constructor(canvas, { behaviors, nFrames, onSeek }) {
+  constructor(canvas, { behaviors, nFrames, onSeek, individuals = [] }) {
     this.canvas = canvas;
     this.behaviors = behaviors;
+    this.individuals = individuals.length > 1 ? individuals : [];
+    this.drawnLanes = [];
     this.nFrames = nFrames;
     this.viewStart = 0;
     this.viewLen = Math.min(nFrames, 600);
@@ -27,9 +31,21 @@ export class Timeline {
     }, { passive: false });
   }
 
+  // Lanes for the animals in `agents` (bouts' and the selected one) and every animal of the recording.
   lanes(agents) {
-    const list = agents.length ? agents : [null];
+    const known = this.individuals;
+    const list = [...new Set([...agents, ...known])].sort((a, b) => agentOrder(a, b, known));
+    if (!list.length) list.push(null);
     return list.flatMap((agent) => this.behaviors.map((behavior, i) => ({ agent, behavior, color: COLORS[i % COLORS.length] })));
+  }
+
+  // Where frame `frame` starts and where lane `index` is centred, in CSS pixels of the canvas.
+  xOf(frame) {
+    return LABEL_W + ((frame - this.viewStart) / this.viewLen) * ((this.canvas.clientWidth || 800) - LABEL_W);
+  }
+
+  laneCentre(index) {
+    return RULER_H + index * LANE_H + LANE_H / 2;
   }
 
   zoom(factor, around) {
@@ -56,7 +72,9 @@ export class Timeline {
   }
 
   draw({ model, playhead, agent, pending }) {
-    const lanes = this.lanes([...new Set([...model.agents(), agent])].sort(agentOrder));
+    const lanes = this.lanes([...model.agents(), agent]);
+    this.drawnLanes = lanes;
+    this.canvas.dataset.lanes = JSON.stringify(lanes.map((lane) => [lane.agent, lane.behavior]));
     const ratio = window.devicePixelRatio || 1;
     const cssW = this.canvas.clientWidth || 800;
     const cssH = RULER_H + lanes.length * LANE_H + OVERVIEW_H + 6;
@@ -89,8 +107,8 @@ export class Timeline {
       ctx.fillStyle = lane.color;
       ctx.fillRect(0, top + 4, 6, LANE_H - 8);
       ctx.fillStyle = lane.agent === agent ? "#e6e9ee" : "#8a93a0";
-      const name = lane.agent ? `${lane.agent} · ${lane.behavior}` : lane.behavior;
-      ctx.fillText(name.slice(0, 18), 10, top + 14);
+      const name = lane.agent ? `${lane.agent} · ${lane.behavior}` : this.individuals.length ? `any · ${lane.behavior}` : lane.behavior;
+      ctx.fillText(fit(ctx, name, LABEL_W - 14), 10, top + 14);
       for (const bout of visible) {
         if (bout.behavior !== lane.behavior || bout.agent !== lane.agent) continue;
         if (bout.stop <= this.viewStart || bout.start >= viewStop) continue;
@@ -147,11 +165,23 @@ export class Timeline {
   }
 }
 
-function agentOrder(a, b) {
+// No animal first, then the recording's animals in its order, then any others by name.
+function agentOrder(a, b, known = []) {
   if (a === b) return 0;
   if (a === null) return -1;
   if (b === null) return 1;
+  const ia = known.indexOf(a);
+  const ib = known.indexOf(b);
+  if (ia >= 0 || ib >= 0) return (ia < 0 ? Infinity : ia) - (ib < 0 ? Infinity : ib);
   return String(a).localeCompare(String(b));
+}
+
+// `text`, cut to `width` pixels with an ellipsis.
+function fit(ctx, text, width) {
+  if (ctx.measureText(text).width <= width) return text;
+  let cut = text;
+  while (cut.length > 1 && ctx.measureText(`${cut}…`).width > width) cut = cut.slice(0, -1);
+  return `${cut}…`;
 }
 
 function niceStep(raw) {

@@ -16,7 +16,7 @@ const KEY_HELP = [
   ["Delete", "remove the bout under the playhead"],
   ["Backspace", "undo the last bout added"],
   ["+ / −", "zoom the timeline in / out"],
-  ["A", "next animal (lane) for new bouts"],
+  ["A", "next animal (its lanes): new bouts are that animal's; “any” names none"],
   ["Ctrl+S", "commit"],
 ];
 const REVIEW_HELP = [
@@ -114,7 +114,7 @@ export async function openEditor(host, { dataset, recording, review, labels }) {
   host.append(editor);
 
   const poses = new PoseSource(recording, (error) => { if (error) showError(error); schedule(); });
-  const timeline = new Timeline(timelineCanvas, { behaviors: dataset.behaviors, nFrames: recording.n_frames, onSeek: (f) => { seek(f); editor.focus(); } });
+  const timeline = new Timeline(timelineCanvas, { behaviors: dataset.behaviors, nFrames: recording.n_frames, individuals: recording.individuals || [], onSeek: (f) => { seek(f); editor.focus(); } });
   timeline.onZoom = () => schedule();
   host.editorApi = { model, state, schedule: () => schedule(), seek: (f) => seek(f), timeline };
 

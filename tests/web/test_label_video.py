@@ -1,0 +1,126 @@
+"""The Label page on a recording with a video and two animals (generated: each video frame
+spells its own index, see tests/conftest.py): the picture is the decoded frame the page says
+it shows, and bouts made with the keyboard for the second animal are committed as its bouts."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture(scope="module")
+def project_dir(tmp_path_factory, testkit):
+    """Overrides tests/web/conftest.py: the generated two-animal recording ``arena`` with its video."""
+    return testkit.make_video_project(tmp_path_factory.mktemp("web-video") / "project")
+
+
+def _open_arena(page, server) -> dict:
+    base, api = server
+    [rec] = api("recordings")["recordings"]
+    [dataset] = api("datasets")["datasets"]
+    page.goto("about:blank")  # a fresh page: the same hash route would keep the last editor's state
+    page.goto(f"{base}/#/label?dataset={dataset['id']}&recording={rec['id']}")
+    page.wait_for_selector("#page[data-ready='true']", state="attached")
+    page.wait_for_selector("#frame-display[data-frame='0']")
+    return rec
+
+
+def _shown(page, testkit) -> tuple[int | None, int | None, int | None]:
+    """``(frame the page names, video frame it says it drew, frame the pixels spell)``, read in
+    one go between two animation frames, so the three belong to the same drawing."""
+    from PIL import Image
+
+    snap = page.evaluate("""() => {
+      const canvas = document.querySelector('#pose-canvas');
+      const shown = document.querySelector('#frame-display').dataset.frame;
+      return { shown, video: canvas.dataset.videoFrame, rect: canvas.dataset.videoRect,
+               png: canvas.dataset.videoRect ? canvas.toDataURL('image/png') : null };
+    }""")
+    if snap["png"] is None:
+        return (int(snap["shown"]) if snap["shown"] else None), None, None
+    x, y, w, h = (round(float(v)) for v in snap["rect"].split(","))
+    rgb = np.asarray(Image.open(io.BytesIO(base64.b64decode(snap["png"].split(",", 1)[1]))).convert("RGB"))
+    return int(snap["shown"]), int(snap["video"]), testkit.index_of_image(rgb[y:y + h, x:x + w])
+
+
+def test_label_page_shows_the_decoded_video_frame_it_names(page, server, testkit):
+    rec = _open_arena(page, server)
+    assert _shown(page, testkit) == (0, 0, 0)
+    page.focus("#editor")
+    seen = []
+    for _ in range(57):  # after every key press, whatever frame the page names is the one on screen
+        page.keyboard.press("ArrowRight")
+        seen.append(_shown(page, testkit))
+    page.wait_for_selector("#frame-display[data-frame='57']")
+    seen.append(_shown(page, testkit))
+    assert all(shown == video == pixels for shown, video, pixels in seen), seen
+    assert seen[-1] == (57, 57, 57)
+    assert page.get_attribute("#pose-canvas", "data-video-src").endswith(f"/recordings/{rec['id']}/frames/57.jpg")
+    page.keyboard.press("End")
+    page.wait_for_selector("#frame-display[data-frame='119']")
+    assert _shown(page, testkit) == (119, 119, 119)
+    # steps of 4 back across a keyframe, then home
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")
+    for _ in range(15):
+        page.keyboard.press("ArrowLeft")
+    page.wait_for_selector("#frame-display[data-frame='59']")
+    assert _shown(page, testkit) == (59, 59, 59)
+    page.keyboard.press("Home")
+    page.wait_for_selector("#frame-display[data-frame='0']")
+    assert _shown(page, testkit) == (0, 0, 0)
+    assert page.console_errors == []
+
+
+def test_each_animal_has_lanes_and_a_keyboard_bout_for_the_second_is_committed_as_its(page, server, shot):
+    rec = _open_arena(page, server)
+    _, api = server
+    lanes = json.loads(page.get_attribute("#timeline", "data-lanes"))
+    for animal in ("alpha", "beta"):
+        assert [animal, "approach"] in lanes and [animal, "groom"] in lanes
+    assert lanes.index(["alpha", "approach"]) < lanes.index(["beta", "approach"])  # the recording's order
+    page.focus("#editor")
+    assert page.inner_text("#agent-display") == "any"
+    page.keyboard.press("a")
+    page.keyboard.press("a")  # any → alpha → beta
+    page.wait_for_function("() => document.querySelector('#agent-display').textContent === 'beta'")
+    for _ in range(10):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("2")  # groom from frame 10 ...
+    for _ in range(9):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("2")  # ... to frame 19: [10, 20)
+    page.wait_for_function("() => document.querySelector('#bout-display').textContent.includes('groom [10, 20) · beta')")
+    page.keyboard.press("Control+s")
+    page.wait_for_function("() => (document.querySelector('#save-status')?.textContent || '').includes('committed')")
+    stored = api(f"recordings/{rec['id']}/labels")["bouts"]
+    assert [(b["behavior"], b["start"], b["stop"], b["agent"]) for b in stored] == [("groom", 10, 20, "beta")]
+    # after the commit the page reloaded the stored bout: it is drawn in beta's groom lane only
+    page.focus("#editor")
+    page.keyboard.press("Home")
+    page.wait_for_selector("#frame-display[data-frame='0']")
+    pixels = page.evaluate("""() => {
+      const t = document.querySelector('#editor-host').editorApi.timeline;
+      const canvas = document.querySelector('#timeline');
+      const r = window.devicePixelRatio || 1;
+      const ctx = canvas.getContext('2d');
+      return t.drawnLanes.map((lane, i) => {
+        const p = ctx.getImageData(Math.round(t.xOf(15) * r), Math.round(t.laneCentre(i) * r), 1, 1).data;
+        return { agent: lane.agent, behavior: lane.behavior, color: lane.color, rgb: [p[0], p[1], p[2]] };
+      });
+    }""")
+    filled = [(p["agent"], p["behavior"]) for p in pixels if p["rgb"] == _rgb(p["color"])]
+    assert filled == [("beta", "groom")], pixels
+    shot(page, "label_two_animals")
+    assert page.console_errors == []
+
+
+def _rgb(color: str) -> list[int]:
+    color = color.lstrip("#")
+    return [int(color[i:i + 2], 16) for i in (0, 2, 4)]
