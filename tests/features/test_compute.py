@@ -8,12 +8,7 @@ import numpy as np
 import pytest
 
 from ethoforge.errors import ConfigError, InputError
-from ethoforge.features import (
-    FeatureSpec,
-    apply_normalisation,
-    compute_features,
-    normalisation_stats,
-)
+from ethoforge.features import FeatureSpec, compute_features
 
 
 def make_poses(position: np.ndarray, keypoints: Sequence[str], individuals: Sequence[str],
@@ -212,16 +207,6 @@ def test_spec_json_round_trip_and_defaults() -> None:
 def test_bad_spec_raises_config_error(options: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         FeatureSpec(**{"individuals": ["m"], "keypoints": KEYPOINTS, **options})
-
-
-def test_normalisation() -> None:
-    first = np.array([[1.0, 5.0], [3.0, 5.0]], np.float32)
-    second = np.array([[5.0, 5.0], [np.nan, 5.0]], np.float32)
-    mean, std = normalisation_stats([first, second])
-    np.testing.assert_allclose(mean, [3.0, 5.0])
-    np.testing.assert_allclose(std, [np.sqrt(8 / 3), 1.0], rtol=1e-6)  # constant feature: std 1
-    out = apply_normalisation(second, mean, std)
-    assert out.dtype == np.float32 and out[1, 0] == 0.0 and out[0, 1] == 0.0
 
 
 def test_real_ethome5_file(ethome5_dir) -> None:

@@ -5,8 +5,9 @@
 - `motion`: velocity, speed, acceleration, turning rate (per second);
 - `social`: distances, relative heading and facing between every pair of animals;
 - `windows`: centred rolling mean / std / min / max (for the tree model);
-- `compute`: `compute_features` runs the steps a `FeatureSpec` asks for;
-- `normalise`: per-feature mean / std.
+- `compute`: `compute_features` runs the steps a `FeatureSpec` asks for.
+
+Normalisation lives in `ethoforge.training.normalise` (fitted on training data, stored in the bundle).
 """
 
 from ethoforge.features.compute import (
@@ -14,7 +15,6 @@ from ethoforge.features.compute import (
     compute_window_features,
     select_layout,
 )
-from ethoforge.features.normalise import apply_normalisation, normalisation_stats
 from ethoforge.features.spec import (
     FEATURE_GROUPS,
     GBDT_WINDOW_SIZES,
@@ -23,6 +23,6 @@ from ethoforge.features.spec import (
 )
 
 __all__ = [
-    "FEATURE_GROUPS", "GBDT_WINDOW_SIZES", "FeatureMatrix", "FeatureSpec", "apply_normalisation",
-    "compute_features", "compute_window_features", "normalisation_stats", "select_layout",
+    "FEATURE_GROUPS", "GBDT_WINDOW_SIZES", "FeatureMatrix", "FeatureSpec",
+    "compute_features", "compute_window_features", "select_layout",
 ]
