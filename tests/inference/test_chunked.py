@@ -8,7 +8,13 @@ import torch
 from torch import nn
 
 from ethoforge.errors import Cancelled
-from ethoforge.inference.chunked import chunk_ranges, predict_logits, run_chunked
+from ethoforge.inference.chunked import (
+    chunk_ranges,
+    predict_logits,
+    run_chunked,
+    run_torch_chunked,
+    torch_forward,
+)
 from ethoforge.training.data import gather_windows, pad_features
 
 
@@ -90,3 +96,39 @@ def test_features_are_asked_for_chunk_by_chunk():
     out = run_chunked(10_000, get, lambda batch: batch.sum(axis=2, keepdims=True), context=5, chunk_frames=1000)
     assert out.shape == (10_000, 1) and np.all(out == 2)
     assert max(b - a for a, b in asked) == 1010
+
+
+def test_workers_give_the_same_result_in_order(model_and_features):
+    model, features = model_and_features
+    forward = torch_forward(model)
+    one = run_chunked(len(features), lambda a, b: features[a:b], forward, context=6, chunk_frames=64, batch_chunks=2)
+    many = run_chunked(len(features), lambda a, b: features[a:b], forward, context=6, chunk_frames=64,
+                       batch_chunks=2, workers=3)
+    np.testing.assert_allclose(many, one, atol=1e-6)
+    calls = []
+    run_chunked(len(features), lambda a, b: features[a:b], forward, context=6, chunk_frames=64, workers=3,
+                progress=lambda done, total, _: calls.append(done))
+    assert calls == sorted(calls) and calls[-1] == len(features)
+
+
+def test_workers_cancel(model_and_features):
+    model, features = model_and_features
+    with pytest.raises(Cancelled):
+        run_chunked(len(features), lambda a, b: features[a:b], torch_forward(model), context=6, chunk_frames=50,
+                    batch_chunks=1, workers=2, progress=lambda done, total, _: done < 300)
+
+
+def test_torch_workers_match_one_pass_and_restore_threads(model_and_features):
+    model, features = model_and_features
+    with torch.no_grad():
+        whole = model(torch.from_numpy(features)[None])[0].numpy()
+    before = torch.get_num_threads()
+    out = run_torch_chunked(model, len(features), lambda a, b: features[a:b], context=6, chunk_frames=100,
+                            threads=2)
+    np.testing.assert_allclose(out, whole, atol=1e-4)
+    assert torch.get_num_threads() == before
+
+
+def test_no_frames_is_an_error():
+    with pytest.raises(ValueError, match="at least one frame"):
+        run_chunked(0, lambda a, b: np.zeros((b - a, 1), np.float32), lambda x: x, context=0)

@@ -10,6 +10,7 @@ the checkpoints. It is assembled in a ``.partial`` folder and renamed into place
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import os
@@ -22,7 +23,13 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 import numpy as np
 
 from ethoforge.errors import InputError, NotFoundError
-from ethoforge.inference.chunked import DEFAULT_CHUNK_FRAMES, Progress, resolve_device, run_chunked, torch_forward
+from ethoforge.inference.chunked import (
+    DEFAULT_CHUNK_FRAMES,
+    Progress,
+    resolve_device,
+    run_chunked,
+    run_torch_chunked,
+)
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -36,6 +43,8 @@ TORCH_WEIGHTS = "weights.pt"
 GBDT_WEIGHTS = "model.lgb"
 FORMAT_VERSION = 1
 MIN_FEATURE_MARGIN = 16
+GBDT_CHUNK_FRAMES = 1024  # window features of ~1k frames stay in cache; measured fastest
+NORMALISE_ROWS = 32
 
 
 # --------------------------------------------------------------------------- writing
@@ -288,44 +297,56 @@ class ModelBundle:
 
         margin = self.feature_margin()
         first, last = max(0, start - margin), min(int(poses.sizes["time"]), stop + margin)
-        values = compute_features(poses.isel(time=slice(first, last)), self.spec).values
-        return self.normalisation.apply(values[start - first : stop - first])
+        values = compute_features(poses.isel(time=slice(first, last)), self.spec).values[start - first : stop - first]
+        out = np.empty_like(values)
+        for row in range(0, len(values), NORMALISE_ROWS):  # cache-sized blocks: ~2x faster than one call
+            out[row : row + NORMALISE_ROWS] = self.normalisation.apply(values[row : row + NORMALISE_ROWS])
+        return out
 
     def predict_logits(
         self,
         recording_or_poses: "Recording | xr.Dataset",
         *,
         device: str = "auto",
-        chunk_frames: int = DEFAULT_CHUNK_FRAMES,
+        chunk_frames: int | None = None,
         progress: Progress | None = None,
         keypoint_map: Mapping[str, str] | None = None,
+        threads: int | None = None,
     ) -> np.ndarray:
         """Uncalibrated logits ``(T, C)`` float32 over the whole recording (see `predict_proba`)."""
         poses = self.prepare_poses(recording_or_poses, keypoint_map)
         device = resolve_device(device)
         model = self.model(device)
-        if self.family == "gbdt":
-            def forward(batch: np.ndarray) -> np.ndarray:
-                flat = batch.reshape(-1, batch.shape[-1])
-                prob = np.clip(model.predict_proba(flat), 1e-7, 1.0)
-                return np.log(prob).reshape(*batch.shape[:2], -1)
-            context, batch_chunks = 0, 1  # rows are independent: batching chunks gains nothing
-        else:
-            forward = torch_forward(model, device)
-            context, batch_chunks = self.window // 2, 16
-        return run_chunked(
-            int(poses.sizes["time"]), lambda a, b: self.features_of(poses, a, b), forward,
-            context=context, chunk_frames=chunk_frames, batch_chunks=batch_chunks, progress=progress,
-        )
+        n_frames = int(poses.sizes["time"])
+
+        def get_features(a: int, b: int) -> np.ndarray:
+            return self.features_of(poses, a, b)
+
+        if self.family != "gbdt":
+            return run_torch_chunked(model, n_frames, get_features, context=self.window // 2,
+                                     chunk_frames=chunk_frames or DEFAULT_CHUNK_FRAMES, device=device,
+                                     threads=threads, progress=progress)
+        # `threads` chunks at once (features and booster), each booster call on one thread.
+        single = copy.copy(model)
+        single.config = model.config.model_copy(update={"num_threads": 1})
+
+        def forward(batch: np.ndarray) -> np.ndarray:
+            flat = batch.reshape(-1, batch.shape[-1])
+            prob = np.clip(single.predict_proba(flat), 1e-7, 1.0)
+            return np.log(prob).reshape(*batch.shape[:2], -1)
+        return run_chunked(n_frames, get_features, forward, context=0, chunk_frames=chunk_frames or GBDT_CHUNK_FRAMES,
+                           batch_chunks=1, workers=threads or model.config.num_threads or os.cpu_count() or 1,
+                           progress=progress)
 
     def predict_proba(
         self,
         recording_or_poses: "Recording | xr.Dataset",
         *,
         device: str = "auto",
-        chunk_frames: int = DEFAULT_CHUNK_FRAMES,
+        chunk_frames: int | None = None,
         progress: Progress | None = None,
         keypoint_map: Mapping[str, str] | None = None,
+        threads: int | None = None,
     ) -> np.ndarray:
         """Calibrated class probabilities ``(T, C)`` float32 for every frame of a recording.
 
@@ -340,11 +361,14 @@ class ModelBundle:
         device
             ``"auto"`` (CUDA when available), ``"cpu"`` or ``"cuda"``.
         chunk_frames
-            Frames per chunk.
+            Frames per chunk (None: `GBDT_CHUNK_FRAMES` for gbdt, else `DEFAULT_CHUNK_FRAMES`).
         progress
             ``progress(done_frames, total_frames, {})``; returning False raises `Cancelled`.
         keypoint_map
             ``{name in the recording: name in the model}`` for another keypoint layout.
+        threads
+            Chunks computed at once on CPU (None: ``torch.get_num_threads()`` for torch
+            families, the gbdt config's ``num_threads`` or every core for gbdt).
 
         Raises
         ------
@@ -352,7 +376,7 @@ class ModelBundle:
             When the recording lacks keypoints or individuals the model needs (all listed).
         """
         logits = self.predict_logits(recording_or_poses, device=device, chunk_frames=chunk_frames,
-                                     progress=progress, keypoint_map=keypoint_map)
+                                     progress=progress, keypoint_map=keypoint_map, threads=threads)
         return softmax(logits / self.temperature)
 
 
