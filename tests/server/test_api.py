@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
 
 import httpx
 import pytest
@@ -213,3 +214,24 @@ def test_token_required_beyond_loopback(launch, ethome5_project, tmp_path, testk
     server.stop()
     again = launch(project_dir, "--require-token")
     assert again.token == server.token
+
+
+def test_dataset_from_a_folder_takes_the_recordings_imported_from_it(client, ethome5_dir, tmp_path_factory):
+    poses = ethome5_dir / "poses"
+    from_folder = sorted(r["name"] for r in client.get("/recordings").json()["recordings"]
+                         if Path(r["source_path"]).resolve().is_relative_to(poses.resolve()))
+    created = client.post("/datasets", json={"name": "byfolder", "behaviors": ["interact"], "folders": [str(poses)]})
+    assert created.status_code == 201, created.text
+    assert sorted(created.json()["recordings"]) == from_folder and len(from_folder) >= 2
+    outside = tmp_path_factory.mktemp("outside-folder")
+    refused = client.post("/datasets", json={"name": "outside", "behaviors": ["interact"], "folders": [str(outside)]})
+    assert refused.status_code == 403 and refused.json()["detail"]
+    assert client.delete(f"/datasets/{created.json()['id']}").status_code == 204
+
+
+def test_binding_beyond_loopback_turns_the_token_on(launch, ethome5_project, tmp_path, testkit):
+    project_dir = testkit.copy_project(ethome5_project, tmp_path / "project")
+    server = launch(project_dir, "--host", "0.0.0.0")  # no --require-token: the address alone asks for it
+    assert server.token and (project_dir / "server_token").is_file()
+    assert httpx.get(f"{server.api}/recordings").status_code == 401
+    assert httpx.get(f"{server.api}/recordings", headers={"Authorization": f"Bearer {server.token}"}).status_code == 200

@@ -4,7 +4,6 @@ frames spell their own index, so each answer can be checked against the frame as
 from __future__ import annotations
 
 import io
-import time
 
 import numpy as np
 import pytest
@@ -55,14 +54,11 @@ def test_each_frame_served_is_the_frame_asked_for(video_server, testkit):
         assert _decoded(http.get(f"/recordings/{arena}/frames/{index}.jpg"), testkit) == index, index
 
 
-def test_stepping_frame_by_frame_is_exact_and_fast(video_server, testkit):
+def test_stepping_frame_by_frame_is_exact(video_server, testkit):
+    """Every frame in order (speed is measured by benchmarks/bench_web.py, not here)."""
     _server, http, ids = video_server
-    tic = time.perf_counter()
     decoded = [_decoded(http.get(f"/recordings/{ids['arena']}/frames/{i}.jpg"), testkit) for i in range(120)]
-    per_frame = (time.perf_counter() - tic) / 120
-    print(f"\n{per_frame * 1000:.1f} ms per frame over HTTP, stepping forward")
     assert decoded == list(range(120))
-    assert per_frame < 0.25
 
 
 @pytest.mark.parametrize("name, index, words", [

@@ -124,3 +124,70 @@ def test_each_animal_has_lanes_and_a_keyboard_bout_for_the_second_is_committed_a
 def _rgb(color: str) -> list[int]:
     color = color.lstrip("#")
     return [int(color[i:i + 2], 16) for i in (0, 2, 4)]
+
+
+def _open_in(page, base: str, rec: dict, dataset: dict) -> None:
+    page.goto(f"{base}/#/label?dataset={dataset['id']}&recording={rec['id']}")
+    page.wait_for_selector("#page[data-ready='true']", state="attached")
+
+
+def test_unsaved_bouts_survive_a_crashed_tab_locally_and_on_the_server(browser, server, testkit):
+    """A bout made and not committed is kept in the browser (localStorage) and on the server:
+    after the tab's renderer crashes it is restored in a new tab, and a browser that never saw
+    it (no local copy) restores it from the server. It goes only when the user discards it."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    base, api = server
+    [rec] = api("recordings")["recordings"]
+    [dataset] = api("datasets")["datasets"]
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    tab = context.new_page()
+    tab.set_default_timeout(15_000)
+    _open_in(tab, base, rec, dataset)
+    tab.wait_for_selector("#frame-display[data-frame='0']")
+    tab.focus("#editor")
+    for _ in range(30):
+        tab.keyboard.press("ArrowRight")
+    tab.keyboard.press("1")  # approach from frame 30 ...
+    for _ in range(9):
+        tab.keyboard.press("ArrowRight")
+    tab.keyboard.press("1")  # ... to frame 39: [30, 40)
+    tab.wait_for_function("() => document.querySelector('#bout-display').textContent.includes('approach [30, 40)')")
+
+    def on_server():
+        draft = api(f"recordings/{rec['id']}/draft")["draft"]
+        return draft and ("approach", 30, 40) in [(b["behavior"], b["start"], b["stop"]) for b in draft["bouts"]]
+
+    testkit.wait_for(on_server, 30, "the draft did not reach the server")
+    crashed = []
+    tab.on("crash", lambda _page: crashed.append(True))
+    # crash the tab's renderer (no unload handlers run): chrome://crash, as if typed in the address bar
+    context.new_cdp_session(tab).send("Page.navigate", {"url": "chrome://crash", "transitionType": "typed"})
+    for _ in range(300):
+        try:
+            tab.wait_for_timeout(100)
+        except PlaywrightError as error:
+            assert "crashed" in str(error)
+            break
+    assert crashed, "the tab did not crash"
+
+    for where, restored in (("a new tab of the crashed browser", context.new_page()),
+                            ("another browser", browser.new_context().new_page())):
+        restored.set_default_timeout(15_000)
+        _open_in(restored, base, rec, dataset)
+        local = restored.evaluate(f"() => localStorage.getItem('ethoforge.draft.{rec['id']}')")
+        assert (local is not None) == (where == "a new tab of the crashed browser"), where
+        restored.wait_for_selector("#draft-banner:not([hidden])")
+        assert "not committed" in restored.inner_text("#draft-banner"), where
+        restored.wait_for_function(
+            "() => document.querySelector('#bout-display').textContent.includes('approach [30, 40)')")
+        assert (30, 40) not in [(b["start"], b["stop"]) for b in api(f"recordings/{rec['id']}/labels")["bouts"]]
+    # discarding asks first; accepted, the draft is gone from the server and the browser
+    restored.once("dialog", lambda dialog: dialog.accept())
+    restored.click("#discard-draft")
+    testkit.wait_for(lambda: api(f"recordings/{rec['id']}/draft")["draft"] is None, 30, "the draft was not discarded")
+    restored.wait_for_selector("#draft-banner", state="hidden")
+    assert restored.evaluate(f"() => localStorage.getItem('ethoforge.draft.{rec['id']}')") is None
+    restored.context.close()
+    context.close()
+
