@@ -59,9 +59,9 @@ def _mean_std_into(values: np.ndarray, sizes: Sequence[int], rows: slice,
         np.maximum(var, 0.0, out=var)
         mean_out, std_out = outs[size]
         if std_out is not None:
-            np.sqrt(var, out=std_out, casting="same_kind")
+            std_out[...] = np.sqrt(var, out=var)  # float64 → float32 on copy (a casting ufunc is slower)
         if mean_out is not None:
-            np.add(mean, offset, out=mean_out, casting="same_kind")
+            mean_out[...] = np.add(mean, offset, out=mean)
 
 
 def _extreme_into(values: np.ndarray, sizes: Sequence[int], kind: str, rows: slice,
