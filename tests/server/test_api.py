@@ -235,3 +235,22 @@ def test_binding_beyond_loopback_turns_the_token_on(launch, ethome5_project, tmp
     assert server.token and (project_dir / "server_token").is_file()
     assert httpx.get(f"{server.api}/recordings").status_code == 401
     assert httpx.get(f"{server.api}/recordings", headers={"Authorization": f"Bearer {server.token}"}).status_code == 200
+
+
+def test_drafts_are_kept_per_slot_and_listed(client):
+    """Drafts of one recording in different slots (page kind + dataset) never replace each other."""
+    rec = client.get("/recordings").json()["recordings"][0]["id"]
+    label = {"dataset": 1, "review": False, "saved_at": 2, "bouts": [{"behavior": "interact", "start": 3, "stop": 9}]}
+    review = {"dataset": 1, "review": True, "saved_at": 1, "bouts": []}
+    assert client.put(f"/recordings/{rec}/draft", params={"slot": "label-d1"}, json=label).status_code == 200
+    assert client.put(f"/recordings/{rec}/draft", params={"slot": "review-d1"}, json=review).status_code == 200
+    assert client.get(f"/recordings/{rec}/draft", params={"slot": "label-d1"}).json()["draft"] == label
+    assert client.get(f"/recordings/{rec}/draft", params={"slot": "review-d1"}).json()["draft"] == review
+    assert client.get(f"/recordings/{rec}/draft").json()["draft"] is None  # the default slot is another one
+    listed = client.get(f"/recordings/{rec}/drafts").json()["drafts"]
+    assert [(d["slot"], d["review"], d["bouts"]) for d in listed] == [("label-d1", False, 1), ("review-d1", True, 0)]
+    bad = client.put(f"/recordings/{rec}/draft", params={"slot": "../1"}, json=label)
+    assert bad.status_code == 422 and "slot" in bad.text
+    assert client.delete(f"/recordings/{rec}/draft", params={"slot": "label-d1"}).json() == {"deleted": True}
+    assert [d["slot"] for d in client.get(f"/recordings/{rec}/drafts").json()["drafts"]] == ["review-d1"]
+    client.delete(f"/recordings/{rec}/draft", params={"slot": "review-d1"})

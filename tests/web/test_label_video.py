@@ -155,7 +155,7 @@ def test_unsaved_bouts_survive_a_crashed_tab_locally_and_on_the_server(browser, 
     tab.wait_for_function("() => document.querySelector('#bout-display').textContent.includes('approach [30, 40)')")
 
     def on_server():
-        draft = api(f"recordings/{rec['id']}/draft")["draft"]
+        draft = api(f"recordings/{rec['id']}/draft?slot=label-d{dataset['id']}")["draft"]
         return draft and ("approach", 30, 40) in [(b["behavior"], b["start"], b["stop"]) for b in draft["bouts"]]
 
     testkit.wait_for(on_server, 30, "the draft did not reach the server")
@@ -175,7 +175,7 @@ def test_unsaved_bouts_survive_a_crashed_tab_locally_and_on_the_server(browser, 
                             ("another browser", browser.new_context().new_page())):
         restored.set_default_timeout(15_000)
         _open_in(restored, base, rec, dataset)
-        local = restored.evaluate(f"() => localStorage.getItem('ethoforge.draft.{rec['id']}')")
+        local = restored.evaluate(f"() => localStorage.getItem('ethoforge.draft.{rec['id']}.label-d{dataset['id']}')")
         assert (local is not None) == (where == "a new tab of the crashed browser"), where
         restored.wait_for_selector("#draft-banner:not([hidden])")
         assert "not committed" in restored.inner_text("#draft-banner"), where
@@ -185,9 +185,111 @@ def test_unsaved_bouts_survive_a_crashed_tab_locally_and_on_the_server(browser, 
     # discarding asks first; accepted, the draft is gone from the server and the browser
     restored.once("dialog", lambda dialog: dialog.accept())
     restored.click("#discard-draft")
-    testkit.wait_for(lambda: api(f"recordings/{rec['id']}/draft")["draft"] is None, 30, "the draft was not discarded")
+    testkit.wait_for(lambda: api(f"recordings/{rec['id']}/drafts")["drafts"] == [], 30, "the draft was not discarded")
     restored.wait_for_selector("#draft-banner", state="hidden")
-    assert restored.evaluate(f"() => localStorage.getItem('ethoforge.draft.{rec['id']}')") is None
+    assert restored.evaluate("() => Object.keys(localStorage).filter(k => k.startsWith('ethoforge.draft.'))") == []
     restored.context.close()
     context.close()
 
+
+
+def _keyboard_bout(tab, key: str, first: int, last: int) -> None:
+    """From frame 0, a bout of the behavior on ``key`` from ``first`` to ``last`` (inclusive)."""
+    tab.focus("#editor")
+    tab.keyboard.press("Home")
+    for _ in range(first):
+        tab.keyboard.press("ArrowRight")
+    tab.keyboard.press(key)
+    for _ in range(last - first):
+        tab.keyboard.press("ArrowRight")
+    tab.keyboard.press(key)
+
+
+def _slots(api, rec: dict) -> dict[str, list[tuple[str, int, int]]]:
+    """The recording's drafts on the server: slot -> its bouts ``(behavior, start, stop)``."""
+    return {d["slot"]: sorted((b["behavior"], b["start"], b["stop"])
+                              for b in api(f"recordings/{rec['id']}/draft?slot={d['slot']}")["draft"]["bouts"])
+            for d in api(f"recordings/{rec['id']}/drafts")["drafts"]}
+
+
+def _fresh(tab, url: str) -> None:
+    """Open ``url`` in a freshly loaded page (a hash change alone could find the last page still ready)."""
+    tab.goto("about:blank")
+    tab.goto(url)
+    tab.wait_for_selector("#page[data-ready='true']", state="attached")
+
+
+def test_drafts_on_label_review_and_another_dataset_never_replace_each_other(browser, server, testkit):
+    """Uncommitted work on Label, on Review & Correct and on Label under a second dataset of the same
+    recording are three drafts: each page restores its own, names the others with a link, and a
+    commit under the second dataset (other behaviors) keeps the first dataset's stored bouts."""
+    base, api = server
+    [rec] = api("recordings")["recordings"]
+    [arena] = api("datasets")["datasets"]
+    stored_before = api(f"recordings/{rec['id']}/labels")["bouts"]
+    solo = api("datasets", "POST", {"name": "solo", "behaviors": ["sniff"], "recordings": [rec["name"]]})
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    tab = context.new_page()
+    tab.set_default_timeout(15_000)
+    tab.on("dialog", lambda dialog: dialog.dismiss())  # nothing may ask here; a question fails the checks below
+    try:
+        _fresh(tab, f"{base}/#/label?dataset={arena['id']}&recording={rec['id']}")
+        tab.wait_for_selector("#frame-display[data-frame='0']")
+        _keyboard_bout(tab, "1", 30, 39)  # Label / arena: approach [30, 40)
+        tab.wait_for_function("() => document.querySelector('#bout-display').textContent.includes('approach [30, 40)')")
+        label_slot, review_slot, solo_slot = f"label-d{arena['id']}", f"review-d{arena['id']}", f"label-d{solo['id']}"
+        testkit.wait_for(lambda: label_slot in _slots(api, rec), 30, "the Label draft did not reach the server")
+
+        _fresh(tab, f"{base}/#/review?dataset={arena['id']}&recording={rec['id']}")
+        tab.click("#open-predictions")
+        tab.wait_for_selector("#frame-display[data-frame='0']")
+        assert tab.is_hidden("#draft-banner")  # the Label draft is not this page's ...
+        assert "on Label of dataset arena" in tab.inner_text("#other-drafts")  # ... but it is named here
+        _keyboard_bout(tab, "2", 60, 69)  # Review / arena: groom [60, 70)
+        tab.wait_for_function("() => document.querySelector('#bout-display').textContent.includes('groom [60, 70)')")
+        testkit.wait_for(lambda: review_slot in _slots(api, rec), 30, "the Review draft did not reach the server")
+
+        _fresh(tab, f"{base}/#/label?dataset={solo['id']}&recording={rec['id']}")
+        tab.wait_for_selector("#frame-display[data-frame='0']")
+        assert tab.is_hidden("#draft-banner")
+        others = tab.inner_text("#other-drafts")
+        assert "on Label of dataset arena" in others and "on Review & Correct of dataset arena" in others, others
+        _keyboard_bout(tab, "1", 80, 84)  # Label / solo: sniff [80, 85)
+        tab.wait_for_function("() => document.querySelector('#bout-display').textContent.includes('sniff [80, 85)')")
+        testkit.wait_for(lambda: solo_slot in _slots(api, rec), 30, "the second dataset's draft did not reach the server")
+        arena_before = [(b["behavior"], b["start"], b["stop"]) for b in stored_before]  # each draft holds them too
+        assert _slots(api, rec) == {label_slot: sorted([*arena_before, ("approach", 30, 40)]),
+                                    review_slot: sorted([*arena_before, ("groom", 60, 70)]),
+                                    solo_slot: [("sniff", 80, 85)]}
+
+        # each page restores its own draft, from the browser and the server
+        _fresh(tab, f"{base}/#/label?dataset={arena['id']}&recording={rec['id']}")
+        tab.wait_for_selector("#draft-banner:not([hidden])")
+        tab.wait_for_function("() => document.querySelector('#bout-display').textContent.includes('approach [30, 40)')")
+        assert tab.evaluate("() => document.querySelector('#editor-host').editorApi.model.toDraft()"
+                            ".map(b => [b.behavior, b.start, b.stop])").count(["groom", 60, 70]) == 0
+        tab.click(f"#other-drafts a[data-slot='{review_slot}']")
+        tab.click("#open-predictions")  # there only once the link has opened Review & Correct
+        tab.wait_for_selector("#draft-banner:not([hidden])")
+        tab.focus("#editor")
+        tab.keyboard.press("Home")
+        for _ in range(60):
+            tab.keyboard.press("ArrowRight")
+        tab.wait_for_function("() => document.querySelector('#bout-display').textContent.includes('groom [60, 70)')")
+
+        # committing under solo stores the sniff bout and keeps arena's stored bouts; only solo's draft goes
+        _fresh(tab, f"{base}/#/label?dataset={solo['id']}&recording={rec['id']}")
+        tab.wait_for_selector("#draft-banner:not([hidden])")
+        tab.focus("#editor")
+        tab.keyboard.press("Control+s")
+        tab.wait_for_function("() => (document.querySelector('#save-status')?.textContent || '').includes('committed')")
+        stored = api(f"recordings/{rec['id']}/labels")["bouts"]
+        key = lambda b: (b["behavior"], b["start"], b["stop"], b["agent"])  # noqa: E731
+        assert sorted(map(key, stored)) == sorted([*map(key, stored_before), ("sniff", 80, 85, None)])
+        assert stored_before, "the earlier test's committed bout should be there to keep"
+        assert set(_slots(api, rec)) == {label_slot, review_slot}
+    finally:
+        for slot in (f"label-d{arena['id']}", f"review-d{arena['id']}", f"label-d{solo['id']}"):
+            api(f"recordings/{rec['id']}/draft?slot={slot}", "DELETE")
+        api(f"datasets/{solo['id']}", "DELETE")
+        context.close()

@@ -122,7 +122,7 @@ def test_label_bout_with_keyboard_and_commit(page, server, stems, shot):
     stored = api(f"recordings/{rec['id']}/labels")["bouts"]
     added = [b for b in stored if b["start"] == start and b["stop"] == start + 10]
     assert len(stored) == len(stored_before) + 1 and added and added[0]["source"] == "manual"
-    assert api(f"recordings/{rec['id']}/draft")["draft"] is None  # cleared after the commit
+    assert api(f"recordings/{rec['id']}/drafts")["drafts"] == []  # cleared after the commit
 
 
 def test_holding_right_arrow_steps_every_frame_on_a_10000_frame_recording(page, server, stems):

@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse
 
 from ethoforge.errors import EthoForgeError, NotFoundError
@@ -55,26 +55,56 @@ def _recording(project: Project, ref: str):
 
 # ---------------------------------------------------------------------- drafts
 
-def _draft_path(project: Project, recording_id: int) -> Path:
-    return project.root / DRAFTS_DIR / f"{int(recording_id)}.json"
+DraftSlot = Annotated[str | None, Query(
+    pattern=r"^[A-Za-z0-9_-]{1,64}$",
+    description="which draft of the recording (the web app uses one per page and dataset, e.g. "
+                "'label-d1', 'review-d1'), so drafts made in different places never replace each other; "
+                "absent: the recording's default draft")]
+
+
+def _draft_path(project: Project, recording_id: int, slot: str | None = None) -> Path:
+    name = f"{int(recording_id)}.json" if slot is None else f"{int(recording_id)}.{slot}.json"
+    return project.root / DRAFTS_DIR / name
+
+
+def _read_draft(path: Path) -> dict[str, Any] | None:
+    try:
+        draft = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return draft if isinstance(draft, dict) else None
 
 
 @router.get("/recordings/{recording}/draft")
-def get_draft(recording: str, request: Request) -> dict[str, Any]:
-    """The unsaved labeling draft of a recording: ``{"draft": {...} | null}``."""
+def get_draft(recording: str, request: Request, slot: DraftSlot = None) -> dict[str, Any]:
+    """The unsaved labeling draft of a recording in ``slot``: ``{"draft": {...} | null}``."""
     project = _project(request)
-    path = _draft_path(project, _recording(project, recording).id)
-    if not path.is_file():
-        return {"draft": None}
-    try:
-        return {"draft": json.loads(path.read_text())}
-    except (OSError, ValueError):
-        return {"draft": None}
+    path = _draft_path(project, _recording(project, recording).id, slot)
+    return {"draft": _read_draft(path) if path.is_file() else None}
+
+
+@router.get("/recordings/{recording}/drafts")
+def list_drafts(recording: str, request: Request) -> dict[str, Any]:
+    """Every unsaved draft of a recording, newest first: slot, dataset, page, bouts, saved_at."""
+    project = _project(request)
+    rec_id = _recording(project, recording).id
+    folder = project.root / DRAFTS_DIR
+    found = []
+    for path in [folder / f"{rec_id}.json", *folder.glob(f"{rec_id}.*.json")]:
+        draft = _read_draft(path) if path.is_file() else None
+        if draft is None:
+            continue
+        parts = path.name.split(".")
+        found.append({"slot": parts[1] if len(parts) == 3 else None, "dataset": draft.get("dataset"),
+                      "review": bool(draft.get("review")), "saved_at": draft.get("saved_at"),
+                      "bouts": len(draft.get("bouts") or [])})
+    found.sort(key=lambda d: d["saved_at"] if isinstance(d["saved_at"], int | float) else 0, reverse=True)
+    return {"recording_id": rec_id, "drafts": found}
 
 
 @router.put("/recordings/{recording}/draft")
-async def put_draft(recording: str, request: Request) -> dict[str, Any]:
-    """Store the unsaved labeling draft of a recording (any JSON object with a ``bouts`` list)."""
+async def put_draft(recording: str, request: Request, slot: DraftSlot = None) -> dict[str, Any]:
+    """Store the unsaved labeling draft of a recording in ``slot`` (a JSON object with a ``bouts`` list)."""
     from ethoforge.atomic import write_text_atomic
 
     project = _project(request)
@@ -88,17 +118,17 @@ async def put_draft(recording: str, request: Request) -> dict[str, Any]:
         raise HTTPException(422, f"the draft is not valid JSON: {error}") from None
     if not isinstance(draft, dict) or not isinstance(draft.get("bouts"), list):
         raise HTTPException(422, "a draft must be a JSON object with a 'bouts' list")
-    path = _draft_path(project, info.id)
+    path = _draft_path(project, info.id, slot)
     path.parent.mkdir(exist_ok=True)
     write_text_atomic(path, json.dumps(draft))
-    return {"saved": True, "recording_id": info.id, "bouts": len(draft["bouts"])}
+    return {"saved": True, "recording_id": info.id, "slot": slot, "bouts": len(draft["bouts"])}
 
 
 @router.delete("/recordings/{recording}/draft")
-def delete_draft(recording: str, request: Request) -> dict[str, Any]:
-    """Discard the draft of a recording (after a commit, or when the user chooses to)."""
+def delete_draft(recording: str, request: Request, slot: DraftSlot = None) -> dict[str, Any]:
+    """Discard the draft in ``slot`` of a recording (after a commit, or when the user chooses to)."""
     project = _project(request)
-    path = _draft_path(project, _recording(project, recording).id)
+    path = _draft_path(project, _recording(project, recording).id, slot)
     existed = path.is_file()
     path.unlink(missing_ok=True)
     return {"deleted": existed}

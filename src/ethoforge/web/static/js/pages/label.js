@@ -2,7 +2,7 @@
 
 import { api, items } from "../api.js";
 import { LabelModel, isPending } from "../editor.js";
-import { clearDraft, flushServer, loadDraft, saveLocal, saveServer } from "../drafts.js";
+import { clearDraft, draftSlot, flushServer, loadDraft, otherDrafts, saveLocal, saveServer } from "../drafts.js";
 import { PoseSource } from "../poses.js";
 import { Timeline } from "../timeline.js";
 import { COLORS, clear, go, h, notify, showError } from "../ui.js";
@@ -74,12 +74,16 @@ export async function openEditor(host, { dataset, recording, review, labels }) {
     behaviors: dataset.behaviors, nFrames: recording.n_frames, review,
     bouts: stored.bouts.filter((b) => dataset.behaviors.includes(b.behavior)),
   });
+  // bouts of behaviors this dataset does not have (another dataset's): not edited here, but sent
+  // back with every commit, which replaces all the recording's human bouts
+  let foreign = stored.bouts.filter((b) => !dataset.behaviors.includes(b.behavior));
   const state = { playhead: 0, step: 1, agent: null, pending: null, drawn: null, etag: stored.etag, frameRequested: false };
   const agents = [null, ...(recording.individuals || [])];
 
-  const draft = await loadDraft(recording.id);
+  const slot = draftSlot(dataset.id, review); // one draft per page kind and dataset: none replaces another
+  const draft = await loadDraft(recording.id, slot);
   const banner = h("div", { class: "draft-banner", id: "draft-banner", hidden: true, role: "status" });
-  if (draft && draft.dataset === dataset.id && draft.review === review) {
+  if (draft) {
     model.loadDraft(draft.bouts);
     state.playhead = Math.min(draft.playhead || 0, recording.n_frames - 1);
     state.etag = draft.base_etag ?? state.etag;
@@ -87,11 +91,12 @@ export async function openEditor(host, { dataset, recording, review, labels }) {
     banner.append(`Restored your unsaved work from ${new Date(draft.saved_at).toLocaleString()} (not committed yet). `,
       h("button", { id: "discard-draft", onclick: async () => {
         if (!confirm("Discard the unsaved labels of this recording? This cannot be undone.")) return;
-        try { await clearDraft(recording.id); } catch (error) { showError(error); }
+        try { await clearDraft(recording.id, slot); } catch (error) { showError(error); }
         openEditor(host, { dataset, recording, review });
       } }, "Discard draft"));
   }
 
+  const elsewhere = await otherDraftsNote(recording, slot);
   const poseCanvas = h("canvas", { id: "pose-canvas", width: 640, height: 420, "aria-label": "poses of the current frame" });
   const frameOut = h("output", { id: "frame-display", "aria-live": "off" }, "–");
   const stepOut = h("span", { id: "step-display" });
@@ -105,7 +110,7 @@ export async function openEditor(host, { dataset, recording, review, labels }) {
     h("span", { class: "chip", style: `border-color:${COLORS[i % COLORS.length]}` }, `${i < 10 ? (i + 1) % 10 : `⇧${(i + 1) % 10}`} ${b}`)));
   const help = h("dl", { class: "keys" }, [...KEY_HELP, ...(review ? REVIEW_HELP : [])].flatMap(([k, d]) => [h("dt", {}, h("kbd", {}, k)), h("dd", {}, d)]));
   const editor = h("div", { id: "editor", class: "editor", tabindex: "0", "aria-label": "labeling editor: use the keyboard", dataset: { review: String(review) } },
-    banner,
+    banner, elsewhere,
     h("div", { class: "editor-top" },
       h("div", { class: "viewer" }, poseCanvas,
         h("div", { class: "frame-line" }, frameOut, " · step ", stepOut, " · animal ", agentOut, " ", pendingOut)),
@@ -157,8 +162,8 @@ export async function openEditor(host, { dataset, recording, review, labels }) {
   function changed() {
     const draftNow = { dataset: dataset.id, review, recording: recording.id, base_etag: state.etag, saved_at: Date.now(),
       playhead: state.playhead, bouts: model.toDraft() };
-    saveLocal(recording.id, draftNow);
-    saveServer(recording.id, draftNow, (error) => showError(error));
+    saveLocal(recording.id, slot, draftNow);
+    saveServer(recording.id, slot, draftNow, (error) => showError(error));
     schedule();
   }
 
@@ -232,20 +237,24 @@ export async function openEditor(host, { dataset, recording, review, labels }) {
     if (!model.dirty) return undefined;
     const draftNow = { dataset: dataset.id, review, recording: recording.id, base_etag: state.etag, saved_at: Date.now(),
       playhead: state.playhead, bouts: model.toDraft() };
-    saveLocal(recording.id, draftNow);
+    saveLocal(recording.id, slot, draftNow);
     return undefined; // the draft is safe; no need to nag
   };
 
   async function commit(force = false) {
     commitButton.disabled = true;
     try {
-      await flushServer(recording.id, { dataset: dataset.id, review, recording: recording.id, base_etag: state.etag,
+      await flushServer(recording.id, slot, { dataset: dataset.id, review, recording: recording.id, base_etag: state.etag,
         saved_at: Date.now(), playhead: state.playhead, bouts: model.toDraft() }).catch(() => {});
-      if (force) state.etag = (await fetchLabels(recording)).etag; // the user chose to replace the newer version
+      if (force) { // the user chose to replace the newer version (of this dataset's behaviors)
+        const latest = await fetchLabels(recording);
+        state.etag = latest.etag;
+        foreign = latest.bouts.filter((b) => !dataset.behaviors.includes(b.behavior));
+      }
       const bouts = model.toCommit();
       const headers = state.etag ? { "If-Match": state.etag } : {};
-      const answer = await api(`recordings/${recording.id}/labels`, { method: "PUT", body: { bouts }, headers });
-      await clearDraft(recording.id).catch((error) => showError(error));
+      const answer = await api(`recordings/${recording.id}/labels`, { method: "PUT", body: { bouts: [...bouts, ...foreign] }, headers });
+      await clearDraft(recording.id, slot).catch((error) => showError(error));
       notify(`committed ${bouts.length} bouts`);
       const fresh = await fetchLabels(recording);
       fresh.etag = answer.__etag || fresh.etag;
@@ -270,6 +279,22 @@ export async function openEditor(host, { dataset, recording, review, labels }) {
   editor.focus();
   schedule();
   return host.editorApi;
+}
+
+// A line naming the recording's uncommitted drafts made elsewhere (the other page, another
+// dataset), each with a link that opens it, so no draft is out of sight; null when none.
+async function otherDraftsNote(recording, slot) {
+  const others = await otherDrafts(recording.id, slot);
+  if (!others.length) return null;
+  let names = new Map();
+  try { names = new Map(items(await api("datasets"), "datasets").map((d) => [d.id, d.name])); } catch { /* ids will do */ }
+  return h("div", { class: "draft-banner", id: "other-drafts", role: "status" },
+    "Also not committed for this recording: ",
+    others.flatMap((d, i) => [i ? "; " : "", h("a", {
+      href: `#/${d.review ? "review" : "label"}?dataset=${d.dataset}&recording=${recording.id}`,
+      dataset: { slot: d.slot },
+    }, `${d.bouts} bouts on ${d.review ? "Review & Correct" : "Label"} of dataset ${names.get(d.dataset) ?? d.dataset}`),
+    d.saved_at ? ` (${new Date(d.saved_at).toLocaleString()})` : ""]), ".");
 }
 
 function describe(bout) {
