@@ -153,8 +153,9 @@ def test_train_and_monitor_to_completed(page, server, stems, shot):
     page.select_option("#opt-family", "conv_bilstm")
     for name, value in (("window", "15"), ("batch_size", "128"), ("epochs", "2"), ("samples_per_epoch", "512")):
         page.fill(f"#opt-{name}", value)
-    page.fill("#opt-extra", '{"patience": null, "warmup_epochs": 0, "calibrate": false, "num_threads": 1, '
-              f'"device": "cpu", "split": {{"train": ["{train}"], "val": ["{val}"]}}}}')
+    extra = ('{"patience": null, "warmup_epochs": 0, "calibrate": false, "num_threads": 1, '
+             f'"device": "cpu", "split": {{"train": ["{train}"], "val": ["{val}"]}}}}')
+    page.fill("#opt-extra", extra)
     shot(page, "train")
     page.click("#start-training")
     page.wait_for_url("**/#/jobs/*")
@@ -169,6 +170,54 @@ def test_train_and_monitor_to_completed(page, server, stems, shot):
     shot(page, "monitor")
     [model] = api("models")["models"]
     assert model["dataset"] == "mice"
+    # a second, long job: the monitor's Cancel (asks first) stops it while it trains; no model is kept
+    page.goto(f"{base}/#/train?dataset=1")
+    _wait_ready(page)
+    page.select_option("#opt-family", "conv_bilstm")
+    for name, value in (("window", "15"), ("batch_size", "128"), ("epochs", "500"), ("samples_per_epoch", "512")):
+        page.fill(f"#opt-{name}", value)
+    page.fill("#opt-extra", extra)
+    page.uncheck("#opt-activate")
+    page.click("#start-training")
+    page.wait_for_url("**/#/jobs/*")
+    job_id = int(page.url.rsplit("/", 1)[1].split("?")[0])
+    page.wait_for_function("() => document.querySelector('#job-status')?.textContent === 'training'", timeout=120_000)
+    assert not page.is_disabled("#cancel-job")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#cancel-job")
+    page.wait_for_function("() => document.querySelector('#job-status')?.textContent === 'cancelled'", timeout=60_000)
+    assert page.get_attribute("#job-status", "class") == "badge cancelled"
+    assert page.is_disabled("#cancel-job")
+    job = api(f"jobs/{job_id}")
+    assert job["status"] == "cancelled", job
+    assert [m["id"] for m in api("models")["models"]] == [model["id"]]
+
+
+def _playhead(page) -> int:
+    return page.evaluate("() => document.querySelector('#editor-host').editorApi.state.playhead")
+
+
+def _step_by(page, delta: int) -> None:
+    """Move the playhead by ``delta`` frames with ← / → and ↑ / ↓ (a binary number of steps), step 1 after."""
+    for _ in range(13):
+        page.keyboard.press("ArrowDown")  # step 1
+    arrow, n = ("ArrowRight", delta) if delta >= 0 else ("ArrowLeft", -delta)
+    while n:
+        if n & 1:
+            page.keyboard.press(arrow)
+        n >>= 1
+        page.keyboard.press("ArrowUp")
+    for _ in range(13):
+        page.keyboard.press("ArrowDown")
+
+
+def _tab_to(page, start: int) -> None:
+    """Tab from bout to bout until the playhead is on ``start`` (a bout trimmed by a neighbour stays a stop)."""
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        if _playhead(page) == start:
+            break
+    page.wait_for_selector(f"#frame-display[data-frame='{start}']")
 
 
 def test_review_and_correct_stores_only_touched_bouts(page, server, stems, shot):
@@ -178,30 +227,54 @@ def test_review_and_correct_stores_only_touched_bouts(page, server, stems, shot)
     # a recording nobody labelled yet: drop its human labels
     api(f"recordings/{rec['id']}/labels", "PUT", {"bouts": [], "version": labels["version"]})
     [model] = api("models")["models"]
+    api("datasets/1", "PATCH", {"behaviors": ["interact", "other"]})  # a second behavior to relabel to
     page.goto(f"{base}/#/review?dataset=1&recording={rec['id']}&model={model['id']}")
     _wait_ready(page)
     page.click("#prelabel")
     page.wait_for_selector("#editor", timeout=90_000)
-    predicted = [b for b in api(f"recordings/{rec['id']}/labels")["bouts"] if b["source"] == "predicted"]
-    assert len(predicted) >= 2
+    predicted = sorted((b for b in api(f"recordings/{rec['id']}/labels")["bouts"] if b["source"] == "predicted"),
+                       key=lambda b: b["start"])
+    assert len(predicted) >= 6, predicted
+    p = [(b["start"], b["stop"]) for b in predicted]
+    assert p[4][1] - p[4][0] >= 3  # keeps a frame when the next bout's start moves 2 frames into it
     page.focus("#editor")
     page.keyboard.press("Tab")  # first predicted bout
-    first = min(predicted, key=lambda b: b["start"])
-    page.wait_for_selector(f"#frame-display[data-frame='{first['start']}']")
+    page.wait_for_selector(f"#frame-display[data-frame='{p[0][0]}']")
     page.keyboard.press("Enter")  # confirm it
     _text(page, "#bout-display", "prediction you confirmed")
     page.keyboard.press("Tab")  # the second: extend its start by one frame with [
-    second = sorted(predicted, key=lambda b: b["start"])[1]
-    page.wait_for_selector(f"#frame-display[data-frame='{second['start']}']")
+    page.wait_for_selector(f"#frame-display[data-frame='{p[1][0]}']")
     page.keyboard.press("ArrowLeft")
     page.keyboard.press("[")
-    _text(page, "#bout-display", f"interact [{second['start'] - 1}, {second['stop']})")
+    _text(page, "#bout-display", f"interact [{p[1][0] - 1}, {p[1][1]})")
+    # the third: relabel with a number key, then ] at a frame inside the fourth: its end moves
+    # there and the fourth gives way (starts after it)
+    _tab_to(page, p[2][0])
+    page.keyboard.press("2")
+    _text(page, "#bout-display", f"other [{p[2][0]}, {p[2][1]}) · prediction you changed")
+    _step_by(page, p[3][0] + 1 - p[2][0])
+    page.wait_for_selector(f"#frame-display[data-frame='{p[3][0] + 1}']")
+    _text(page, "#bout-display", f"interact [{p[3][0]}, {p[3][1]})")  # under the playhead: the fourth ...
+    assert page.get_attribute("#bout-display", "data-selected") == f"other [{p[2][0]}, {p[2][1]})"  # ... selected: the third
+    page.keyboard.press("]")
+    _text(page, "#bout-display", f"other [{p[2][0]}, {p[3][0] + 2}) · prediction you changed")
+    # the sixth: [ at a frame two before the fifth's end: its start moves there, the fifth gives way
+    _tab_to(page, p[5][0])
+    _step_by(page, p[4][1] - 2 - p[5][0])
+    page.wait_for_selector(f"#frame-display[data-frame='{p[4][1] - 2}']")
+    page.keyboard.press("[")
+    _text(page, "#bout-display", f"interact [{p[4][1] - 2}, {p[5][1]}) · prediction you changed")
+    bouts = page.evaluate("() => document.querySelector('#editor-host').editorApi.model.bouts"
+                          ".map(b => [b.behavior, b.start, b.stop])")
+    if p[3][1] > p[3][0] + 2:
+        assert ["interact", p[3][0] + 2, p[3][1]] in bouts  # the fourth, trimmed
+    assert ["interact", p[4][0], p[4][1] - 2] in bouts  # the fifth, trimmed
     # the confidence filter hides confident predictions
     shown = int(page.get_attribute("#editor", "data-bouts"))
     page.fill("#confidence-filter", "0")
     page.dispatch_event("#confidence-filter", "input")
     page.wait_for_function(f"() => Number(document.querySelector('#editor').dataset.bouts) < {shown}")
-    assert int(page.get_attribute("#editor", "data-bouts")) == 2  # the two touched bouts stay visible
+    assert int(page.get_attribute("#editor", "data-bouts")) == 4  # the four touched bouts stay visible
     page.fill("#confidence-filter", "1")
     page.dispatch_event("#confidence-filter", "input")
     page.wait_for_selector("#uncertain-stretches li")  # refreshed once the pre-label job finished
@@ -209,12 +282,14 @@ def test_review_and_correct_stores_only_touched_bouts(page, server, stems, shot)
     page.click("#commit")
     page.wait_for_function("() => (document.querySelector('#save-status')?.textContent || '').includes('committed')")
     human = [b for b in api(f"recordings/{rec['id']}/labels")["bouts"] if b["source"] in ("manual", "confirmed")]
-    assert sorted((b["source"], b["start"], b["stop"]) for b in human) == sorted([
-        ("confirmed", first["start"], first["stop"]), ("manual", second["start"] - 1, second["stop"])])
+    assert sorted((b["source"], b["behavior"], b["start"], b["stop"]) for b in human) == sorted([
+        ("confirmed", "interact", *p[0]), ("manual", "interact", p[1][0] - 1, p[1][1]),
+        ("manual", "other", p[2][0], p[3][0] + 2), ("manual", "interact", p[4][1] - 2, p[5][1])])
     # the most-uncertain list ranks the pre-labelled recording
     page.reload()
     _wait_ready(page)
     page.wait_for_selector("#uncertain-stretches li")
+    api("datasets/1", "PATCH", {"behaviors": ["interact"]})
 
 
 def test_models_and_inference(page, server, stems, shot):

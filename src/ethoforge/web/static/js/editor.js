@@ -117,10 +117,13 @@ export class LabelModel {
     return true;
   }
 
-  // `[`: the bout under the playhead (else the next one) starts at `frame`.
-  setStart(frame, agent) {
-    const bout = this.at(frame, agent) || this.visible().filter((b) => b.start > frame && (agent === undefined || b.agent === agent))
-      .sort((a, b) => a.start - b.start)[0];
+  // `[`: the selected bout (if `frame` is before its end), else the bout under the playhead,
+  // else the next one, starts at `frame`; the neighbours it now covers give way.
+  setStart(frame, agent, selected = null) {
+    const bout = (selected && this.visible().includes(selected) && frame < selected.stop ? selected : null)
+      || this.at(frame, agent)
+      || this.visible().filter((b) => b.start > frame && (agent === undefined || b.agent === agent))
+        .sort((a, b) => a.start - b.start)[0];
     if (!bout || bout.start === frame) return null;
     bout.start = frame;
     bout.changed = true;
@@ -129,10 +132,13 @@ export class LabelModel {
     return bout;
   }
 
-  // `]`: the bout under the playhead (else the previous one) ends with `frame` (stop = frame + 1).
-  setStop(frame, agent) {
-    const bout = this.at(frame, agent) || this.visible().filter((b) => b.stop <= frame && (agent === undefined || b.agent === agent))
-      .sort((a, b) => b.stop - a.stop)[0];
+  // `]`: the selected bout (if `frame` is not before its start), else the bout under the playhead,
+  // else the previous one, ends with `frame` (stop = frame + 1); the neighbours it now covers give way.
+  setStop(frame, agent, selected = null) {
+    const bout = (selected && this.visible().includes(selected) && frame >= selected.start ? selected : null)
+      || this.at(frame, agent)
+      || this.visible().filter((b) => b.stop <= frame && (agent === undefined || b.agent === agent))
+        .sort((a, b) => b.stop - a.stop)[0];
     if (!bout || bout.stop === frame + 1) return null;
     bout.stop = frame + 1;
     bout.changed = true;
@@ -170,6 +176,10 @@ export class LabelModel {
 
   previous(frame) {
     return this.jumpTargets().filter((b) => b.start < frame).pop() || null;
+  }
+
+  byKey(key) {
+    return key === null ? null : this.bouts.find((b) => b.key === key) || null;
   }
 
   // ---------------------------------------------------------------- drafts

@@ -12,7 +12,7 @@ const KEY_HELP = [
   ["← / →", "previous / next frame (by the step)"],
   ["↑ / ↓", "double / halve the step"],
   ["1–9, 0", "behavior key at the start frame, again at the end frame: makes a bout"],
-  ["Esc", "cancel a started bout"],
+  ["Esc", "cancel a started bout; unselect"],
   ["Delete", "remove the bout under the playhead"],
   ["Backspace", "undo the last bout added"],
   ["+ / −", "zoom the timeline in / out"],
@@ -21,7 +21,7 @@ const KEY_HELP = [
 ];
 const REVIEW_HELP = [
   ["Tab / Shift+Tab", "next / previous predicted bout"],
-  ["[ / ]", "move start / end of the bout to the playhead"],
+  ["[ / ]", "move start / end of the selected bout (the last one jumped to or edited; else the one under the playhead) to the playhead: neighbours give way"],
   ["1–9, 0", "on a bout: relabel it"],
   ["Enter", "confirm the bout (white border)"],
 ];
@@ -77,7 +77,7 @@ export async function openEditor(host, { dataset, recording, review, labels }) {
   // bouts of behaviors this dataset does not have (another dataset's): not edited here, but sent
   // back with every commit, which replaces all the recording's human bouts
   let foreign = stored.bouts.filter((b) => !dataset.behaviors.includes(b.behavior));
-  const state = { playhead: 0, step: 1, agent: null, pending: null, drawn: null, etag: stored.etag, frameRequested: false };
+  const state = { playhead: 0, step: 1, agent: null, pending: null, selected: null, drawn: null, etag: stored.etag, frameRequested: false };
   const agents = [null, ...(recording.individuals || [])];
 
   const slot = draftSlot(dataset.id, review); // one draft per page kind and dataset: none replaces another
@@ -145,9 +145,12 @@ export async function openEditor(host, { dataset, recording, review, labels }) {
     agentOut.textContent = state.agent ?? "any";
     pendingOut.textContent = state.pending ? `· marking ${state.pending.behavior} from frame ${state.pending.frame} (press its key again at the end frame)` : "";
     const bout = model.at(state.playhead, state.agent);
-    boutOut.textContent = bout
+    const selected = model.byKey(state.selected);
+    boutOut.textContent = (bout
       ? `${bout.behavior} [${bout.start}, ${bout.stop}) ${bout.agent ? `· ${bout.agent} ` : ""}· ${describe(bout)}`
-      : "no bout under the playhead";
+      : "no bout under the playhead")
+      + (selected && selected !== bout ? ` · selected: ${selected.behavior} [${selected.start}, ${selected.stop})` : "");
+    boutOut.dataset.selected = selected ? `${selected.behavior} [${selected.start}, ${selected.stop})` : "";
     timeline.follow(state.playhead);
     timeline.draw({ model, playhead: state.playhead, agent: state.agent, pending: state.pending });
     status.textContent = model.dirty ? "unsaved changes (kept as a draft)" : "all changes committed";
@@ -194,6 +197,7 @@ export async function openEditor(host, { dataset, recording, review, labels }) {
       const bout = model.at(state.playhead, state.agent);
       if (review && !state.pending && bout) {
         if (model.relabel(bout, behavior)) notify(`relabelled as ${behavior}`);
+        state.selected = bout.key;
         changed();
       } else if (state.pending && state.pending.behavior === behavior) {
         model.add(behavior, state.pending.frame, state.playhead, state.agent);
@@ -208,7 +212,7 @@ export async function openEditor(host, { dataset, recording, review, labels }) {
         case "ArrowLeft": seek(state.playhead - state.step); break;
         case "ArrowUp": state.step = Math.min(4096, state.step * 2); break;
         case "ArrowDown": state.step = Math.max(1, Math.floor(state.step / 2)); break;
-        case "Escape": state.pending = null; break;
+        case "Escape": state.pending = null; state.selected = null; break;
         case "Delete": if (model.remove(model.at(state.playhead, state.agent))) changed(); break;
         case "Backspace": if (model.undoAdd()) changed(); else notify("no bout left to undo"); break;
         case "+": case "=": timeline.zoom(0.5, state.playhead); break;
@@ -218,12 +222,20 @@ export async function openEditor(host, { dataset, recording, review, labels }) {
         case "End": seek(recording.n_frames - 1); break;
         case "Tab": {
           const bout = event.shiftKey ? model.previous(state.playhead) : model.next(state.playhead);
-          if (bout) seek(bout.start); else notify(event.shiftKey ? "no bout before this frame" : "no bout after this frame");
+          if (bout) { state.selected = bout.key; seek(bout.start); } else notify(event.shiftKey ? "no bout before this frame" : "no bout after this frame");
           break;
         }
-        case "[": if (model.setStart(state.playhead, state.agent)) changed(); break;
-        case "]": if (model.setStop(state.playhead, state.agent)) changed(); break;
-        case "Enter": if (model.confirm(model.at(state.playhead, state.agent))) changed(); break;
+        case "[": case "]": {
+          const moved = event.key === "[" ? model.setStart(state.playhead, state.agent, model.byKey(state.selected))
+            : model.setStop(state.playhead, state.agent, model.byKey(state.selected));
+          if (moved) { state.selected = moved.key; changed(); }
+          break;
+        }
+        case "Enter": {
+          const bout = model.at(state.playhead, state.agent);
+          if (model.confirm(bout)) { state.selected = bout.key; changed(); }
+          break;
+        }
         default: handled = false;
       }
     }
