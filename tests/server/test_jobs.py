@@ -91,6 +91,51 @@ def test_training_job_end_to_end(trained):
     assert late[0]["job"]["status"] == "completed" and late[1]["model_id"] == done["model_id"]
 
 
+def test_inference_over_a_folder(trained, ethome5_dir, tmp_path):
+    """A folder inside the allowed roots: its new pose files are imported, one already imported
+    (a copy of the same file) is found by its content, and the job runs over exactly those;
+    a folder outside the roots is refused with 403, one with no pose files with 422."""
+    import shutil
+
+    server, _job, messages = trained
+    model_id = messages[-1]["model_id"]
+    cohort = server.project_dir / "cohort"
+    cohort.mkdir()
+    [known] = (ethome5_dir / "poses").glob("*122332-122642*")  # in the project already (5,700 frames)
+    [new] = (ethome5_dir / "poses").glob("*121558-122141*")  # not yet
+    for pose in (known, new):
+        shutil.copy(pose, cohort / pose.name)
+    with server.client() as http:
+        before = http.get("/recordings").json()["recordings"]
+        known_name = next(r["name"] for r in before if "122332-122642" in r["name"])
+        created = http.post("/inference/jobs", json={"model_id": model_id, "folder": str(cohort), "device": "cpu",
+                                                     "formats": ["bouts"]})
+        assert created.status_code == 201, created.text
+        after = http.get("/recordings").json()["recordings"]
+        [added] = [r for r in after if r["id"] not in {b["id"] for b in before}]
+        assert "121558-122141" in added["name"]
+    done = follow(f"{server.ws}/jobs/{created.json()['id']}/ws")[-1]
+    assert done["type"] == "job_complete" and done["status"] == "completed", done
+    with server.client() as http:
+        results = http.get(f"/inference/jobs/{created.json()['id']}/results").json()["recordings"]
+        assert sorted(r["recording"] for r in results) == sorted([known_name, added["name"]])
+        assert all(http.get(f"/inference/jobs/{created.json()['id']}/results/{i}/bouts").status_code == 200
+                   for i in range(len(results)))
+
+        outside = tmp_path / "outside"
+        outside.mkdir()
+        shutil.copy(new, outside / new.name)
+        for folder in (str(outside), "cohort/../../outside", str(cohort / ".." / ".." / "x")):
+            refused = http.post("/inference/jobs", json={"model_id": model_id, "folder": folder})
+            assert refused.status_code in (403, 422) and refused.json()["detail"], (folder, refused.text)
+        assert http.post("/inference/jobs", json={"model_id": model_id, "folder": str(outside)}).status_code == 403
+        empty = server.project_dir / "empty"
+        empty.mkdir()
+        refused = http.post("/inference/jobs", json={"model_id": model_id, "folder": str(empty)})
+        assert refused.status_code == 422 and "no pose file" in refused.json()["detail"], refused.text
+        assert len(http.get("/recordings").json()["recordings"]) == len(after)  # nothing imported from those
+
+
 def test_inference_job_results_and_restart_keeps_everything(trained, launch, testkit):
     server, job, messages = trained
     model_id = messages[-1]["model_id"]

@@ -114,22 +114,22 @@ def create_inference_job(settings: Settings, body: InferenceJobCreate) -> dict:
 
 
 def _folder_recordings(settings: ServerState, folder: str) -> list[str]:
-    """Import the folder's new pose files; return the names of every recording from it."""
-    from pathlib import Path
-
+    """Import the folder's new pose files; return the names of the recordings of all its pose
+    files (one imported before, from here or from a copy elsewhere, is found by its content)."""
     from ethoforge.errors import InputError
+    from ethoforge.recording import content_hash
     from ethoforge.server.paths import PathNotAllowed, inside
     from ethoforge.store import find_pose_files
 
     path = resolve_inside(folder, settings.root, settings.roots)
     if not path.is_dir():
         raise InputError("not a folder", path)
-    files = find_pose_files([path])
+    files = find_pose_files([path])  # an InputError (422) when it holds none
     if any(not inside(f.resolve(), settings.roots) for f in files):
         raise PathNotAllowed("a pose file of this folder links outside the allowed folders", path)
     settings.project.import_recordings(files, skip_existing=True)
-    return [r.name for r in settings.project.recordings()
-            if r.source_path and Path(r.source_path).resolve().is_relative_to(path)]
+    hashes = {content_hash(f) for f in files}
+    return [r.name for r in settings.project.recordings() if r.content_hash in hashes]
 
 
 @router.get("/inference/jobs", summary="Inference and prelabel jobs, newest first")

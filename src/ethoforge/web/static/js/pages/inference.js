@@ -8,7 +8,7 @@ export async function renderInference(root, params) {
   const [models, recordings] = await Promise.all([api("models").then((a) => items(a, "models")), api("recordings").then((a) => items(a, "recordings"))]);
   const modelSelect = h("select", { id: "infer-model" }, models.map((m) => h("option", { value: m.id }, `${m.name}${m.active ? " (active)" : ""}`)));
   const checks = recordings.map((r) => h("input", { type: "checkbox", value: r.name, name: "recording" }));
-  const folder = h("input", { id: "infer-folder", placeholder: "or a folder of imported recordings" });
+  const folder = h("input", { id: "infer-folder", placeholder: "or a folder of pose files" });
   const progress = h("progress", { id: "infer-progress", max: 1, value: 0 });
   const status = h("span", { id: "infer-status", class: "badge" }, "idle");
   const results = h("section", { id: "infer-results" });
@@ -16,7 +16,7 @@ export async function renderInference(root, params) {
     h("div", { class: "toolbar" }, h("h2", {}, "Inference"), field("Model", modelSelect)),
     h("div", { class: "field" }, h("span", { class: "label" }, "Recordings"),
       h("div", { class: "checklist" }, recordings.map((r, i) => h("label", {}, checks[i], ` ${r.name}`)))),
-    field("Folder", folder, "Every imported recording whose pose file lies in this folder."),
+    field("Folder", folder, "Every pose file in this folder (inside the allowed folders); new ones are imported first."),
     h("div", { class: "toolbar" }, h("button", { type: "submit", class: "primary", id: "run-inference", disabled: !models.length }, "Run"), progress, status));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
