@@ -14,6 +14,12 @@ def test_defaults():
     assert config.device == "auto" and config.trials == 1
 
 
+@pytest.mark.parametrize("family, expected", [("gbdt", "none"), ("conv_bilstm", "robust"), ("transformer", "robust")])
+def test_normalisation_default_depends_on_family(family, expected):
+    assert TrainConfig(family=family).normalisation == expected
+    assert TrainConfig(family=family, normalisation="zscore").normalisation == "zscore"
+
+
 @pytest.mark.parametrize("options, message", [
     ({"window": 30}, "window must be an odd"),
     ({"window": 0}, "window"),

@@ -49,3 +49,14 @@ def test_round_trip_and_non_finite_values():
     bad[0, 0], bad[1, 1] = np.nan, np.inf
     out = norm.apply(bad)
     assert out[0, 0] == 0 and out[1, 1] == 0
+
+
+def test_none_keeps_values_and_zeroes_non_finite():
+    values = _features()
+    norm = Normalisation.from_dict(fit_normalisation([values], "none").to_dict())
+    assert norm.kind == "none"
+    np.testing.assert_array_equal(norm.apply(values), values.astype(np.float32))
+    bad = values[:3].astype(np.float32)
+    bad[0, 0], bad[1, 1] = np.nan, -np.inf
+    out = norm.apply(bad)
+    assert out[0, 0] == 0 and out[1, 1] == 0 and out[2, 2] == bad[2, 2]

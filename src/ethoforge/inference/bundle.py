@@ -298,6 +298,8 @@ class ModelBundle:
         margin = self.feature_margin()
         first, last = max(0, start - margin), min(int(poses.sizes["time"]), stop + margin)
         values = compute_features(poses.isel(time=slice(first, last)), self.spec).values[start - first : stop - first]
+        if self.normalisation.kind == "none":
+            return np.nan_to_num(values, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
         out = np.empty_like(values)
         for row in range(0, len(values), NORMALISE_ROWS):  # cache-sized blocks: ~2x faster than one call
             out[row : row + NORMALISE_ROWS] = self.normalisation.apply(values[row : row + NORMALISE_ROWS])

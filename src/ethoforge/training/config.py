@@ -65,7 +65,8 @@ class TrainConfig(BaseModel):
     family: Family = DEFAULT_FAMILY
     model: dict[str, Any] = Field(default_factory=dict)  # overrides of default_model_config
     features: dict[str, Any] = Field(default_factory=dict)  # overrides of the FeatureSpec
-    normalisation: Literal["robust", "zscore"] = "robust"  # see ethoforge.training.normalise
+    # see ethoforge.training.normalise; None: "none" for gbdt (trees ignore rescaling), else "robust"
+    normalisation: Literal["robust", "zscore", "none"] | None = None
     window: int = 31  # frames of context per training sample (odd: the centre frame is labelled)
     batch_size: int = Field(256, ge=1)
     lr: float = 2e-3
@@ -118,6 +119,12 @@ class TrainConfig(BaseModel):
         from ethoforge.training.augment import parse_augment
 
         parse_augment(self.augment)  # raises ConfigError on bad syntax
+        return self
+
+    @model_validator(mode="after")
+    def _resolve_normalisation(self) -> "TrainConfig":
+        if self.normalisation is None:
+            self.normalisation = "none" if self.family == "gbdt" else "robust"
         return self
 
 

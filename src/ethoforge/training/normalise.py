@@ -4,7 +4,8 @@
 z-score — non-negative features (distances, speeds) become ``log1p(x / median)`` and signed
 ones ``asinh(x / (1.4826 · MAD))``. Pose features have tracking glitches (speeds of 10⁴ px/s,
 distances across the image) that would otherwise compress the useful range near contact to
-a sliver of the z-scored axis. Non-finite values become 0 (the mean).
+a sliver of the z-scored axis. ``none`` (default of the tree family, whose splits do not
+care about monotonic rescaling) leaves values as they are. Non-finite values become 0.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Literal, Sequence
 
 import numpy as np
 
-NormalisationKind = Literal["zscore", "robust"]
+NormalisationKind = Literal["zscore", "robust", "none"]
 
 
 @dataclass
@@ -30,6 +31,8 @@ class Normalisation:
     def apply(self, values: np.ndarray) -> np.ndarray:
         """Normalised ``(T, F)`` float32, finite."""
         x = np.asarray(values, dtype=np.float32)
+        if self.kind == "none":
+            return np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
         if self.kind == "robust":
             x = _squash(x, self.scale, self.log)
         out = (x - self.mean) / self.std
@@ -63,6 +66,9 @@ def _squash(x: np.ndarray, scale: np.ndarray, log: np.ndarray) -> np.ndarray:
 
 def fit_normalisation(matrices: Sequence[np.ndarray], kind: NormalisationKind = "robust") -> Normalisation:
     """Fit a `Normalisation` on the finite values of ``matrices`` (each ``(T, F)``)."""
+    if kind == "none":
+        n_features = int(np.asarray(matrices[0]).shape[1]) if len(matrices) else 0
+        return Normalisation(np.zeros(n_features, np.float32), np.ones(n_features, np.float32), "none")
     stacked = np.concatenate([np.asarray(m, dtype=np.float64) for m in matrices], axis=0)
     stacked = np.where(np.isfinite(stacked), stacked, np.nan)
     scale = log = None
