@@ -32,29 +32,63 @@ def _ethome5():
     return [r for r, _ in samples], {r.name: b for r, b in samples}, ["interact"]
 
 
+STURMAN_FPS = 25.0
+
+
+def _sturman_bouts(labels, video: str, annotator: str, n_frames: int) -> list:
+    """``Supported`` rearing bouts of one annotator inside the first ``n_frames`` frames."""
+    from ethoforge.labels import Bout
+
+    rows = labels[(labels["DLCFile"].astype(str).str.contains(video)) & (labels["type"] == "Supported")
+                  & (labels["Experimenter"] == annotator)]
+    return [
+        Bout(video, "Supported", int(round(a * STURMAN_FPS)), min(int(round(b * STURMAN_FPS)), n_frames))
+        for a, b in zip(rows["from"], rows["to"]) if int(round(a * STURMAN_FPS)) < n_frames
+    ]
+
+
 def _sturman():
     import pandas as pd
 
     from ethoforge.io.poses import load_poses
-    from ethoforge.labels import Bout
 
     root = SHARED / "sturman_oft"
     recordings, bouts = [], {}
     labels = pd.read_csv(root / "AllLabDataOFT_final.csv", sep=";")
+    annotators = sorted(labels["Experimenter"].unique())
     for pose_file in sorted(root.glob("*DeepCut*.csv")):
         video = pose_file.name.split("DeepCut")[0]
-        recording = load_poses(pose_file, fps=25.0, name=video)
+        recording = load_poses(pose_file, fps=STURMAN_FPS, name=video)
         body = [k for k in recording.keypoints if k not in ("tl", "tr", "bl", "br", "centre")]
         recording.poses = recording.poses.sel(keypoint=body)
-        rows = labels[(labels["DLCFile"].astype(str).str.contains(video)) & (labels["type"] == "Supported")]
-        annotator = sorted(rows["Experimenter"].unique())[0]
-        rows = rows[rows["Experimenter"] == annotator]
-        bouts[video] = [
-            Bout(video, "Supported", int(round(a * 25)), min(int(round(b * 25)), recording.n_frames))
-            for a, b in zip(rows["from"], rows["to"]) if int(round(a * 25)) < recording.n_frames
-        ]
+        bouts[video] = _sturman_bouts(labels, video, annotators[0], recording.n_frames)
         recordings.append(recording)
     return recordings, bouts, ["Supported"]
+
+
+def sturman_agreement() -> dict[str, float]:
+    """Pooled frame F1 of ``Supported`` between annotators on the frames with pose.
+
+    The first annotator (alphabetically) gives the labels the models learn; each other
+    annotator scored against them is the human reference, and the other two against each other.
+    """
+    import pandas as pd
+
+    from ethoforge.evaluation.agreement import annotator_agreement
+    from ethoforge.training.data import frame_targets
+
+    recordings, _, behaviors = _sturman()
+    labels = pd.read_csv(SHARED / "sturman_oft" / "AllLabDataOFT_final.csv", sep=";")
+    annotators = sorted(labels["Experimenter"].unique())
+
+    def frames(annotator: str) -> list:
+        return [frame_targets(_sturman_bouts(labels, r.name, annotator, r.n_frames), behaviors, r.n_frames)
+                for r in recordings]
+
+    reference, others = annotators[0], annotators[1:]
+    pairs = [(reference, other) for other in others] + [(others[0], other) for other in others[1:]]
+    return {f"{b} vs {a}": annotator_agreement(frames(a), frames(b), behaviors)["per_behavior"][behaviors[0]]["f1"]
+            for a, b in pairs}
 
 
 def run(dataset: str, families: list[str], overrides: dict, out: Path) -> dict:
@@ -93,6 +127,8 @@ def run(dataset: str, families: list[str], overrides: dict, out: Path) -> dict:
                            "seconds": round(time.monotonic() - tic, 1)}
         reference = HUMAN_REFERENCE.get(dataset)
         ref = f" (human reference {reference[1]})" if reference else ""
+        if dataset == "sturman":
+            ref = " (annotator agreement: " + ", ".join(f"{k} {v:.3f}" for k, v in sturman_agreement().items()) + ")"
         print(f"{dataset} {family}: pooled frame F1 {behaviors[0]} = {pooled:.3f}{ref}; "
               f"{results[family]['seconds']} s", flush=True)
     return results

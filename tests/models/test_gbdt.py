@@ -89,3 +89,18 @@ def test_bad_inputs() -> None:
         model.fit(np.zeros((4, 6), np.float32), np.array([0, 1, 2, 3]))
     with pytest.raises(InputError, match="LightGBM"):
         GbdtClassifier.load(Path(__file__))
+
+
+def test_two_classes_use_one_tree_per_round_and_round_trip(tmp_path: Path) -> None:
+    X, y = _tabular(2000, 0)
+    y = (y > 0).astype(np.int64)  # class 1 where x0 >= 0
+    X_test, y_test = _tabular(1000, 1)
+    model = build_model("gbdt", 6, 2, {"n_estimators": 40, "num_threads": 1}).fit(X, y, seed=0)
+    assert model.booster.num_model_per_iteration() == 1
+    prob = model.predict_proba(X_test)
+    assert prob.shape == (1000, 2) and prob.dtype == np.float32
+    np.testing.assert_allclose(prob.sum(axis=1), 1.0, atol=1e-6)
+    assert (prob.argmax(axis=1) == (y_test > 0)).mean() > 0.95
+    loaded = GbdtClassifier.load(model.save(tmp_path / "binary.lgb"))
+    assert (loaded.n_features, loaded.n_classes) == (6, 2)
+    np.testing.assert_array_equal(loaded.predict_proba(X_test), prob)

@@ -14,7 +14,7 @@ from ethoforge.models.config import GbdtConfig, resolve_config
 
 
 class GbdtClassifier:
-    """A LightGBM booster with the multiclass (softmax) objective, one row per frame.
+    """A LightGBM booster (softmax objective; binary for two classes), one row per frame.
 
     Rows whose target is negative (``-1``: not annotated) are ignored by `fit`.
 
@@ -57,7 +57,7 @@ class GbdtClassifier:
             Per-row weights (multiplied by the class weights).
         X_val, y_val
             Validation rows; with them, training stops after ``early_stopping_rounds``
-            rounds without improving the validation multi-logloss, keeping the best round.
+            rounds without improving the validation log-loss, keeping the best round.
         class_weight
             ``{class index: weight}``, ``"balanced"`` (inverse frequency), or None to use
             ``config.class_weight``.
@@ -69,9 +69,10 @@ class GbdtClassifier:
         X, y, weight = self._rows(X, y, sample_weight, "X")
         class_weight = self.config.class_weight if class_weight is None else class_weight
         weight = weight * self._class_weights(y, class_weight)[y]
+        objective = {"objective": "binary"} if self.n_classes == 2 else {"objective": "multiclass",
+                                                                        "num_class": self.n_classes}
         params = {
-            "objective": "multiclass",
-            "num_class": self.n_classes,
+            **objective,  # two classes: one tree per round instead of two (half the training and predict time)
             "learning_rate": self.config.learning_rate,
             "num_leaves": self.config.num_leaves,
             "max_depth": self.config.max_depth,
@@ -80,6 +81,7 @@ class GbdtClassifier:
             "bagging_freq": 1 if self.config.subsample < 1.0 else 0,
             "feature_fraction": self.config.colsample_bytree,
             "lambda_l2": self.config.reg_lambda,
+            "max_bin": self.config.max_bin,
             "num_threads": self.config.num_threads or os.cpu_count() or 1,
             "seed": seed,
             "deterministic": True,
@@ -143,7 +145,10 @@ class GbdtClassifier:
             return np.zeros((0, self.n_classes), np.float32)
         prob = self.booster.predict(X, num_iteration=self.best_iteration,
                                     num_threads=self.config.num_threads or os.cpu_count() or 1)
-        return np.asarray(prob, dtype=np.float32).reshape(len(X), self.n_classes)
+        prob = np.asarray(prob, dtype=np.float32)
+        if self.n_classes == 2 and prob.ndim == 1:  # binary objective: P(class 1)
+            return np.stack([1.0 - prob, prob], axis=1)
+        return prob.reshape(len(X), self.n_classes)
 
     def feature_importance(self, kind: str = "gain") -> np.ndarray:
         """Importance of each feature (``"gain"`` or ``"split"``), float64 ``(F,)``."""
@@ -173,7 +178,7 @@ class GbdtClassifier:
             booster = lgb.Booster(model_file=str(path))
         except lgb.basic.LightGBMError as error:
             raise InputError(f"not a LightGBM text model: {error}", path) from None
-        model = cls(booster.num_feature(), booster.num_model_per_iteration(), config)
+        model = cls(booster.num_feature(), max(2, booster.num_model_per_iteration()), config)  # 1: binary
         model.booster = booster
         model.best_iteration = booster.current_iteration()
         return model

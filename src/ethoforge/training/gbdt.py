@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
+from ethoforge.models.config import GbdtConfig
 from ethoforge.training.calibration import fit_temperature
 
 if TYPE_CHECKING:
@@ -25,9 +26,10 @@ if TYPE_CHECKING:
 MAX_TRAIN_ROWS = 400_000
 
 
-def _rows(records: list["RecordingData"]) -> tuple[np.ndarray, np.ndarray]:
-    X = np.concatenate([r.features[r.targets >= 0] for r in records])
-    y = np.concatenate([r.targets[r.targets >= 0] for r in records])
+def _rows(records: list["RecordingData"], step: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Annotated frames of ``records`` (every ``step``-th frame of each recording)."""
+    X = np.concatenate([r.features[::step][r.targets[::step] >= 0] for r in records])
+    y = np.concatenate([r.targets[::step][r.targets[::step] >= 0] for r in records])
     return X, y
 
 
@@ -51,7 +53,9 @@ def train_gbdt(
     )
 
     classes = data.classes
-    X, y = _rows(data.by_name(split["train"]))
+    train_records = data.by_name(split["train"])
+    model_config = model_config_for(config, int(sum((r.targets >= 0).sum() for r in train_records)))
+    X, y = _rows(train_records, GbdtConfig(**model_config).frame_step)
     rng = np.random.default_rng(config.seed)
     if len(y) > MAX_TRAIN_ROWS:
         keep = np.sort(rng.choice(len(y), MAX_TRAIN_ROWS, replace=False))
@@ -61,7 +65,6 @@ def train_gbdt(
         class_weight: dict | str | None = {i: config.class_weights.get(c, 1.0) for i, c in enumerate(classes)}
     else:
         class_weight = None if config.sampling == "uniform" else "balanced"
-    model_config = model_config_for(config, len(y))
     work = _work_dir(out_dir)
     work.mkdir(parents=True, exist_ok=True)
     tic = time.monotonic()
