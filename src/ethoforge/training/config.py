@@ -48,10 +48,10 @@ class TrainConfig(BaseModel):
     ``augment`` uses the syntax ``"perm_id:p=0.5,blk_perm_id:p=0.3:frac=0.2"`` (see
     `ethoforge.training.augment`).
 
-    The default family is ``gbdt``: on ethome5 leave-one-recording-out it had the best pooled
-    frame F1 for ``interact`` (0.76 vs about 0.70 for ``conv_bilstm``; human reference 0.798)
-    and trains the demo in under 2 min on 2 CPU cores; ``conv_bilstm`` infers about 5x faster
-    (benchmarks/bench_accuracy.py, benchmarks/bench_inference.py).
+    The default family is ``gbdt``. Measured on ethome5 leave-one-recording-out pooled frame
+    F1 for ``interact`` (benchmarks/bench_accuracy.py, 2 CPU cores): 0.762, 5 folds trained in
+    203 s; the human reference is 0.798 (not reached). Inference speeds per family: see
+    benchmarks/bench_inference.py.
     """
 
     model_config = ConfigDict(extra="forbid")
