@@ -191,7 +191,6 @@ def test_demo_fast_variant(tmp_path):
     assert Path(out["bundle"]).is_relative_to(tmp_path / "demo")
 
 
-@pytest.mark.slow
 def test_demo_default_model_reaches_the_table(tmp_path):
     result = cli("demo", "--out", tmp_path / "demo")
     assert result.exit_code == 0, result.output
