@@ -90,12 +90,7 @@ def test_each_animal_has_lanes_and_a_keyboard_bout_for_the_second_is_committed_a
     page.keyboard.press("a")
     page.keyboard.press("a")  # any → alpha → beta
     page.wait_for_function("() => document.querySelector('#agent-display').textContent === 'beta'")
-    for _ in range(10):
-        page.keyboard.press("ArrowRight")
-    page.keyboard.press("2")  # groom from frame 10 ...
-    for _ in range(9):
-        page.keyboard.press("ArrowRight")
-    page.keyboard.press("2")  # ... to frame 19: [10, 20)
+    _keyboard_bout(page, "2", 10, 19)  # groom [10, 20)
     page.wait_for_function("() => document.querySelector('#bout-display').textContent.includes('groom [10, 20) · beta')")
     page.keyboard.press("Control+s")
     page.wait_for_function("() => (document.querySelector('#save-status')?.textContent || '').includes('committed')")
@@ -145,13 +140,7 @@ def test_unsaved_bouts_survive_a_crashed_tab_locally_and_on_the_server(browser, 
     tab.set_default_timeout(15_000)
     _open_in(tab, base, rec, dataset)
     tab.wait_for_selector("#frame-display[data-frame='0']")
-    tab.focus("#editor")
-    for _ in range(30):
-        tab.keyboard.press("ArrowRight")
-    tab.keyboard.press("1")  # approach from frame 30 ...
-    for _ in range(9):
-        tab.keyboard.press("ArrowRight")
-    tab.keyboard.press("1")  # ... to frame 39: [30, 40)
+    _keyboard_bout(tab, "1", 30, 39)  # approach [30, 40)
     tab.wait_for_function("() => document.querySelector('#bout-display').textContent.includes('approach [30, 40)')")
 
     def on_server():

@@ -44,7 +44,6 @@ GBDT_WEIGHTS = "model.lgb"
 FORMAT_VERSION = 1
 MIN_FEATURE_MARGIN = 16
 GBDT_CHUNK_FRAMES = 1024  # window features of ~1k frames stay in cache; measured fastest
-NORMALISE_ROWS = 32
 
 
 # --------------------------------------------------------------------------- writing
@@ -298,12 +297,7 @@ class ModelBundle:
         margin = self.feature_margin()
         first, last = max(0, start - margin), min(int(poses.sizes["time"]), stop + margin)
         values = compute_features(poses.isel(time=slice(first, last)), self.spec).values[start - first : stop - first]
-        if self.normalisation.kind == "none":
-            return np.nan_to_num(values, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
-        out = np.empty_like(values)
-        for row in range(0, len(values), NORMALISE_ROWS):  # cache-sized blocks: ~2x faster than one call
-            out[row : row + NORMALISE_ROWS] = self.normalisation.apply(values[row : row + NORMALISE_ROWS])
-        return out
+        return self.normalisation.apply(values)
 
     def predict_logits(
         self,

@@ -28,9 +28,8 @@ MAX_TRAIN_ROWS = 400_000
 
 def _rows(records: list["RecordingData"], step: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Annotated frames of ``records`` (every ``step``-th frame of each recording)."""
-    X = np.concatenate([r.features[::step][r.targets[::step] >= 0] for r in records])
-    y = np.concatenate([r.targets[::step][r.targets[::step] >= 0] for r in records])
-    return X, y
+    kept = [(r.features[::step], r.targets[::step]) for r in records]
+    return np.concatenate([x[t >= 0] for x, t in kept]), np.concatenate([t[t >= 0] for _, t in kept])
 
 
 def train_gbdt(
