@@ -117,6 +117,23 @@ def test_two_animals_at_known_positions() -> None:
         np.testing.assert_allclose(_column(matrix, name), value, atol=1e-4, err_msg=name)
 
 
+def test_partner_keypoints_in_each_animals_body_frame() -> None:
+    # a heads +x from (0, 0); b heads +y from (100, 0). b's nose (100, 10) is 100 px ahead of a
+    # and 10 px along a's +y. b's frame has +x = image +y and +y = image -x, so a's nose
+    # (10, 0), 90 px to the image -x of b's centre, is at (0, 90) in it.
+    a = np.array([[10.0, 0.0], [-10.0, 0.0]])
+    b = np.array([[100.0, 10.0], [100.0, -10.0]])
+    poses = make_poses(np.repeat(np.stack([a, b])[None], 5, axis=0), ["nose", "tail"], ["a", "b"])
+    matrix = compute_features(poses, FeatureSpec.from_recording(poses, fps=FPS, groups=["partner_egocentric"]))
+    expected = {"a>b.nose.ego_x": 100.0, "a>b.nose.ego_y": 10.0, "a>b.tail.ego_x": 100.0, "a>b.tail.ego_y": -10.0,
+                "b>a.nose.ego_x": 0.0, "b>a.nose.ego_y": 90.0, "b>a.tail.ego_x": 0.0, "b>a.tail.ego_y": 110.0}
+    assert sorted(matrix.names) == sorted(expected)
+    for name, value in expected.items():
+        np.testing.assert_allclose(_column(matrix, name), value, atol=1e-4, err_msg=name)
+    one = make_poses(np.repeat(a[None, None], 5, axis=0), ["nose", "tail"], ["a"])
+    assert compute_features(one, FeatureSpec.from_recording(one, groups=["partner_egocentric"])).names == []
+
+
 def test_interacting_rate_of_approach() -> None:
     a = _walker(20, (0, 0), (0.0, 0.0))
     b = _walker(20, (200, 0), (-2.0, 0.0))  # b walks towards a at 2 px/frame

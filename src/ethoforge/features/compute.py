@@ -20,7 +20,7 @@ from ethoforge.features.egocentric import (
     rotate_into,
 )
 from ethoforge.features.motion import angular_rate, magnitude, time_derivative
-from ethoforge.features.social import pair_features
+from ethoforge.features.social import pair_features, partner_positions
 from ethoforge.features.spec import FeatureMatrix, FeatureSpec
 from ethoforge.features.windows import STATS, window_statistics
 
@@ -139,6 +139,9 @@ def frame_features(
         for block, count in zip(social_blocks, _block_sizes(social_blocks)):
             blocks.append(block.astype(np.float32, copy=False).reshape(n_frames, count))
         names += social_names
+    if "partner_egocentric" in groups and n_ind > 1:
+        block, block_names = partner_positions(clean, centre, unit, spec.individuals, spec.keypoints)
+        add(block, block_names)
     if "visibility" in groups:
         visible = observed[:, :, 0].astype(np.float32)
         for k in range(1, n_kp):

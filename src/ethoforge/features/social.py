@@ -11,6 +11,7 @@ from itertools import combinations
 
 import numpy as np
 
+from ethoforge.features.egocentric import rotate_into
 from ethoforge.features.motion import angular_rate, magnitude, time_derivative
 
 
@@ -73,3 +74,28 @@ def pair_features(
         names += [f"{n}.rate" for n in dist_names]
         names += [f"{n}.rate" for n in angle_names]
     return blocks, names
+
+
+def partner_positions(
+    position: np.ndarray, centre: np.ndarray, unit: np.ndarray, individuals: Sequence[str], keypoints: Sequence[str]
+) -> tuple[np.ndarray, list[str]]:
+    """Every other animal's keypoints in each animal's body frame: ``(T, I·(I-1)·K·2)`` and names.
+
+    For each ordered pair ``a>b``, b's keypoints relative to a's centre, rotated so that +x
+    is a's heading (px): where the partner's nose, ears and tail are as seen by ``a``. On
+    ethome5 (gbdt, leave-one-recording-out, ``benchmarks/bench_accuracy.py``) they lifted
+    pooled F1 of ``interact`` from 0.762 to 0.770 (0.775-0.781 in direct LightGBM runs
+    with other seeds; folds vary by about ±0.01).
+    """
+    n_frames, n_ind = position.shape[:2]
+    blocks, names = [], []
+    for a in range(n_ind):
+        for b in range(n_ind):
+            if a == b:
+                continue
+            seen = rotate_into((position[:, b] - centre[:, a, None, :])[:, None], unit[:, a : a + 1])[:, 0]
+            blocks.append(seen.reshape(n_frames, -1))
+            names += [f"{individuals[a]}>{individuals[b]}.{k}.ego_{axis}" for k in keypoints for axis in "xy"]
+    if not blocks:
+        return np.zeros((n_frames, 0), np.float32), names
+    return np.concatenate(blocks, axis=1).astype(np.float32, copy=False), names

@@ -23,10 +23,12 @@ if TYPE_CHECKING:
     from ethoforge.recording import Recording
 
 FeatureGroup = Literal[
-    "position_egocentric", "velocity", "speed", "acceleration", "body", "social", "visibility"
+    "position_egocentric", "velocity", "speed", "acceleration", "body", "social", "partner_egocentric",
+    "visibility",
 ]
 FEATURE_GROUPS: tuple[str, ...] = (
-    "position_egocentric", "velocity", "speed", "acceleration", "body", "social", "visibility"
+    "position_egocentric", "velocity", "speed", "acceleration", "body", "social", "partner_egocentric",
+    "visibility",
 )
 WindowStat = Literal["mean", "std", "min", "max"]
 GBDT_WINDOW_SIZES: tuple[int, ...] = (5, 11, 31)
