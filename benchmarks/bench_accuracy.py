@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 HUMAN_REFERENCE = {"ethome5": ("interact", 0.798)}
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -91,7 +93,7 @@ def sturman_agreement() -> dict[str, float]:
             for a, b in pairs}
 
 
-def run(dataset: str, families: list[str], overrides: dict, out: Path) -> dict:
+def run(dataset: str, families: list[str], overrides: dict, out: Path, save_probs: Path | None = None) -> dict:
     from ethoforge.inference.bundle import load_bundle
     from ethoforge.pipeline import train_from_recordings
     from ethoforge.training.data import frame_targets
@@ -114,7 +116,11 @@ def run(dataset: str, families: list[str], overrides: dict, out: Path) -> dict:
             chosen = [r for r in recordings if r.name in train_names + val]
             result = train_from_recordings(chosen, bouts, behaviors, config, out / f"{family}_{k}")
             bundle = load_bundle(result.bundle_dir)
-            predicted = bundle.predict_proba(test, device="cpu").argmax(axis=1)
+            proba = bundle.predict_proba(test, device="cpu")
+            if save_probs is not None:  # held-out probabilities, e.g. to try averaging families
+                save_probs.mkdir(parents=True, exist_ok=True)
+                np.save(save_probs / f"{family}_{test.name}.npy", proba)
+            predicted = proba.argmax(axis=1)
             target = frame_targets(bouts.get(test.name, []), behaviors, test.n_frames)
             t, p = target == 1, predicted == 1
             tp, fp, fn = tp + int((t & p).sum()), fp + int((~t & p).sum()), fn + int((t & ~p).sum())
@@ -140,12 +146,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--families", default="gbdt,conv_bilstm,transformer")
     parser.add_argument("--config", default="{}", help="JSON of TrainConfig overrides")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--save-probs", type=Path, default=None, help="folder for each held-out recording's probabilities (.npy)")
     args = parser.parse_args(argv)
     import torch
 
     torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory() as tmp:
-        results = run(args.dataset, args.families.split(","), json.loads(args.config), Path(tmp))
+        results = run(args.dataset, args.families.split(","), json.loads(args.config), Path(tmp), args.save_probs)
     json.dump(results, sys.stdout, indent=1)
     print()
 

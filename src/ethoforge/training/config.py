@@ -49,8 +49,8 @@ class TrainConfig(BaseModel):
     `ethoforge.training.augment`).
 
     The default family is ``gbdt``. Measured on ethome5 leave-one-recording-out pooled frame
-    F1 for ``interact`` (benchmarks/bench_accuracy.py, 2 CPU cores): 0.762, 5 folds trained in
-    203 s; the human reference is 0.798 (not reached). Inference speeds per family: see
+    F1 for ``interact`` (benchmarks/bench_accuracy.py, 2 CPU cores): 0.770, 5 folds trained in
+    107 s; the human reference is 0.798 (not reached). Inference speeds per family: see
     benchmarks/bench_inference.py.
     """
 
