@@ -11,7 +11,7 @@ from itertools import combinations
 
 import numpy as np
 
-from ethoforge.features.egocentric import rotate_into
+from ethoforge.features.egocentric import egocentric_positions
 from ethoforge.features.motion import angular_rate, magnitude, time_derivative
 
 
@@ -93,7 +93,7 @@ def partner_positions(
         for b in range(n_ind):
             if a == b:
                 continue
-            seen = rotate_into((position[:, b] - centre[:, a, None, :])[:, None], unit[:, a : a + 1])[:, 0]
+            seen = egocentric_positions(position[:, b : b + 1], centre[:, a : a + 1], unit[:, a : a + 1])
             blocks.append(seen.reshape(n_frames, -1))
             names += [f"{individuals[a]}>{individuals[b]}.{k}.ego_{axis}" for k in keypoints for axis in "xy"]
     if not blocks:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
 from pydantic import (
@@ -26,10 +26,7 @@ FeatureGroup = Literal[
     "position_egocentric", "velocity", "speed", "acceleration", "body", "social", "partner_egocentric",
     "visibility",
 ]
-FEATURE_GROUPS: tuple[str, ...] = (
-    "position_egocentric", "velocity", "speed", "acceleration", "body", "social", "partner_egocentric",
-    "visibility",
-)
+FEATURE_GROUPS: tuple[str, ...] = get_args(FeatureGroup)
 WindowStat = Literal["mean", "std", "min", "max"]
 GBDT_WINDOW_SIZES: tuple[int, ...] = (5, 11, 31)
 
