@@ -8,7 +8,9 @@ annotator's 0.798. ``--dataset sturman``: 2-fold across the two ``sturman_oft`` 
 not possible by recording, so the held-out one also validates — an optimistic upper bound,
 said so in the output), behavior ``Supported`` rearing.
 
-Run: ``python benchmarks/bench_accuracy.py [--families gbdt,conv_bilstm] [--config '{"epochs": 20}']``.
+Run: ``python benchmarks/bench_accuracy.py [--families gbdt,conv_bilstm] [--config '{"epochs": 20}']
+[--rotations 4]``. ``--rotations`` repeats the five folds once per choice of validation recording
+and prints the spread: a change smaller than it is not shown to help.
 Prints figures; it is not a timed test.
 """
 
@@ -93,43 +95,59 @@ def sturman_agreement() -> dict[str, float]:
             for a, b in pairs}
 
 
-def run(dataset: str, families: list[str], overrides: dict, out: Path, save_probs: Path | None = None) -> dict:
+def _fold_split(names: list[str], k: int, rotation: int) -> tuple[list[str], list[str]]:
+    """Train and validation recordings when recording ``k`` is held out (``rotation`` picks the validating one)."""
+    rest = [n for i, n in enumerate(names) if i != k]
+    if len(rest) < 2:
+        return rest, [names[k]]
+    val = [rest[(k + rotation) % len(rest)]]
+    return [n for n in rest if n not in val], val
+
+
+def _f1(tp: int, fp: int, fn: int) -> float:
+    return 2 * tp / max(1, 2 * tp + fp + fn)
+
+
+def run(dataset: str, families: list[str], overrides: dict, out: Path, save_probs: Path | None = None,
+        rotations: int = 1) -> dict:
+    """Pooled held-out F1 per family; with ``rotations`` > 1, once per choice of validation recording.
+
+    Rotation ``r`` validates on recording ``(k + r) mod 4`` of the four left when ``k`` is held out
+    (rotation 0 is the single run's split), so the spread over rotations shows how much of a
+    difference between two configurations the validation choice alone can make.
+    """
     from ethoforge.inference.bundle import load_bundle
     from ethoforge.pipeline import train_from_recordings
     from ethoforge.training.data import frame_targets
 
     recordings, bouts, behaviors = _ethome5() if dataset == "ethome5" else _sturman()
     names = [r.name for r in recordings]
+    rotations = max(1, min(rotations, len(names) - 1))
     results = {}
     for family in families:
-        tp = fp = fn = 0
-        per_recording, tic = {}, time.monotonic()
-        for k, test in enumerate(recordings):
-            rest = [n for n in names if n != test.name]
-            if len(rest) >= 2:
-                val = [rest[k % len(rest)]]
-                train_names = [n for n in rest if n not in val]
-            else:
-                val, train_names = [test.name], rest
-            config = {"family": family, **overrides,
-                      "split": {"train": train_names, "val": val, "test": []}}
-            chosen = [r for r in recordings if r.name in train_names + val]
-            result = train_from_recordings(chosen, bouts, behaviors, config, out / f"{family}_{k}")
-            bundle = load_bundle(result.bundle_dir)
-            proba = bundle.predict_proba(test, device="cpu")
-            if save_probs is not None:  # held-out probabilities, e.g. to try averaging families
-                save_probs.mkdir(parents=True, exist_ok=True)
-                np.save(save_probs / f"{family}_{test.name}.npy", proba)
-            predicted = proba.argmax(axis=1)
-            target = frame_targets(bouts.get(test.name, []), behaviors, test.n_frames)
-            t, p = target == 1, predicted == 1
-            tp, fp, fn = tp + int((t & p).sum()), fp + int((~t & p).sum()), fn + int((t & ~p).sum())
-            rec_f1 = 2 * (t & p).sum() / max(1, 2 * (t & p).sum() + (~t & p).sum() + (t & ~p).sum())
-            per_recording[test.name] = round(float(rec_f1), 3)
-            print(f"  {family:12s} held out {test.name}: F1 {rec_f1:.3f} "
-                  f"(val {result.metrics['val']['macro_f1']:.3f}, {len(result.history)} epochs)", flush=True)
-        pooled = 2 * tp / max(1, 2 * tp + fp + fn)
-        results[family] = {"pooled_f1": round(pooled, 4), "per_recording": per_recording,
+        pooled_by_rotation, per_recording, tic = [], {}, time.monotonic()
+        for rotation in range(rotations):
+            tp = fp = fn = 0
+            for k, test in enumerate(recordings):
+                train_names, val = _fold_split(names, k, rotation)
+                config = {"family": family, **overrides, "split": {"train": train_names, "val": val, "test": []}}
+                chosen = [r for r in recordings if r.name in train_names + val]
+                result = train_from_recordings(chosen, bouts, behaviors, config, out / f"{family}_{rotation}_{k}")
+                proba = load_bundle(result.bundle_dir).predict_proba(test, device="cpu")
+                if save_probs is not None:  # held-out probabilities, e.g. to try averaging families
+                    save_probs.mkdir(parents=True, exist_ok=True)
+                    suffix = f"_rot{rotation}" if rotation else ""
+                    np.save(save_probs / f"{family}_{test.name}{suffix}.npy", proba)
+                target = frame_targets(bouts.get(test.name, []), behaviors, test.n_frames)
+                t, p = target == 1, proba.argmax(axis=1) == 1
+                counts = int((t & p).sum()), int((~t & p).sum()), int((t & ~p).sum())
+                tp, fp, fn = tp + counts[0], fp + counts[1], fn + counts[2]
+                per_recording.setdefault(test.name, []).append(round(_f1(*counts), 3))
+                print(f"  {family:12s} rotation {rotation} held out {test.name} (val {val[0]}): F1 {_f1(*counts):.3f} "
+                      f"(val {result.metrics['val']['macro_f1']:.3f}, {len(result.history)} epochs)", flush=True)
+            pooled_by_rotation.append(round(_f1(tp, fp, fn), 4))
+        pooled = pooled_by_rotation[0]
+        results[family] = {"pooled_f1": pooled, "per_recording": {n: v[0] for n, v in per_recording.items()},
                            "seconds": round(time.monotonic() - tic, 1)}
         reference = HUMAN_REFERENCE.get(dataset)
         ref = f" (human reference {reference[1]})" if reference else ""
@@ -137,6 +155,15 @@ def run(dataset: str, families: list[str], overrides: dict, out: Path, save_prob
             ref = " (annotator agreement: " + ", ".join(f"{k} {v:.3f}" for k, v in sturman_agreement().items()) + ")"
         print(f"{dataset} {family}: pooled frame F1 {behaviors[0]} = {pooled:.3f}{ref}; "
               f"{results[family]['seconds']} s", flush=True)
+        if rotations > 1:
+            spread = np.asarray(pooled_by_rotation)
+            results[family].update(pooled_f1_by_rotation=pooled_by_rotation,
+                                   per_recording_by_rotation=per_recording,
+                                   rotation_mean=round(float(spread.mean()), 4),
+                                   rotation_sd=round(float(spread.std(ddof=1)), 4))
+            print(f"{dataset} {family}: over {rotations} validation choices pooled F1 "
+                  f"{', '.join(f'{v:.3f}' for v in pooled_by_rotation)}; mean {spread.mean():.3f} "
+                  f"± {spread.std(ddof=1):.3f} (sd), range {spread.min():.3f}–{spread.max():.3f}", flush=True)
     return results
 
 
@@ -147,12 +174,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--config", default="{}", help="JSON of TrainConfig overrides")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--save-probs", type=Path, default=None, help="folder for each held-out recording's probabilities (.npy)")
+    parser.add_argument("--rotations", type=int, default=1,
+                        help="train each fold once per choice of validation recording (up to 3 more), print the spread")
     args = parser.parse_args(argv)
     import torch
 
     torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory() as tmp:
-        results = run(args.dataset, args.families.split(","), json.loads(args.config), Path(tmp), args.save_probs)
+        results = run(args.dataset, args.families.split(","), json.loads(args.config), Path(tmp), args.save_probs,
+                      args.rotations)
     json.dump(results, sys.stdout, indent=1)
     print()
 
