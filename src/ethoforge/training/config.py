@@ -50,8 +50,9 @@ class TrainConfig(BaseModel):
 
     The default family is ``gbdt``. Measured on ethome5 leave-one-recording-out pooled frame
     F1 for ``interact`` (benchmarks/bench_accuracy.py, 2 CPU cores): 0.770, 5 folds trained in
-    107 s; the human reference is 0.798 (not reached). Inference speeds per family: see
-    benchmarks/bench_inference.py.
+    107 s; 0.736 averaged over the four choices of validation recording (``--rotations 4``); the
+    human reference is 0.798 (not reached; attempts in docs/accuracy.md). Inference speeds per
+    family: see benchmarks/bench_inference.py.
     """
 
     model_config = ConfigDict(extra="forbid")
