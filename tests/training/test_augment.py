@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ethoforge.errors import ConfigError
-from ethoforge.training.augment import Augmentation, augment_arrays, parse_augment
+from ethoforge.training.augment import Augmentation, augment_arrays, augment_poses, mirror_pairs, parse_augment
 
 
 def _poses(n_frames: int = 100):
@@ -69,6 +69,49 @@ def test_block_permutation_swaps_a_block_of_frac_of_the_segment():
 def test_axis_permutation_swaps_x_and_y():
     position, _, new, _ = _apply("perm_ax:p=1")
     assert np.array_equal(new[:, 0], position[:, 1]) and np.array_equal(new[:, 1], position[:, 0])
+
+
+def test_mirror_pairs_match_left_and_right_by_name():
+    ethome = ["nose", "leftear", "rightear", "neck", "lefthip", "righthip", "tail"]
+    assert mirror_pairs(ethome) == [(1, 2), (4, 5)]
+    sturman = ["nose", "headcentre", "neck", "earl", "earr", "bodycentre", "bcl", "bcr", "hipl", "hipr",
+               "tailbase", "tailcentre", "tailtip"]
+    assert mirror_pairs(sturman) == [(3, 4), (6, 7), (8, 9)]  # "tail" has no "tair"
+    assert mirror_pairs(["l_hip", "R_HIP", "Ear_Left", "ear_right"]) == [(0, 1), (2, 3)]
+    assert mirror_pairs(["nose", "tail"]) == []
+
+
+def _side_of_left_ear(position: np.ndarray) -> np.ndarray:
+    """Sign of the cross product heading x (left ear - tail): which side of the body the left ear is on."""
+    tail, nose, left = position[:, :, 0], position[:, :, 1], position[:, :, 2]
+    heading, ear = nose - tail, left - tail
+    return np.sign(heading[:, 0] * ear[:, 1] - heading[:, 1] * ear[:, 0])
+
+
+def test_axis_permutation_keeps_left_keypoints_on_the_left():
+    import xarray as xr
+
+    n = 50
+    rng = np.random.default_rng(2)
+    tail = rng.uniform(0, 100, (n, 2))
+    angle = rng.uniform(-np.pi, np.pi, n)
+    forward = np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    side = np.stack([-forward[:, 1], forward[:, 0]], axis=1)  # forward rotated +90 degrees
+    keypoints = [tail, tail + 10 * forward, tail + 5 * forward + 3 * side, tail + 5 * forward - 3 * side]
+    position = np.stack(keypoints, axis=2)[..., None]  # (time, space, keypoint, individual)
+    poses = xr.Dataset(
+        {"position": (("time", "space", "keypoint", "individual"), position),
+         "confidence": (("time", "keypoint", "individual"), np.tile([[1.0], [0.9], [0.8], [0.7]], (n, 1, 1)))},
+        coords={"time": np.arange(n), "space": ["x", "y"], "keypoint": ["tail", "nose", "leftear", "rightear"],
+                "individual": ["a"]},
+    )
+    mirrored = augment_poses(poses, parse_augment("perm_ax:p=1"), segment=n, rng=np.random.default_rng(0))
+    new = mirrored["position"].values
+    assert np.all(_side_of_left_ear(position) == 1)
+    assert np.all(_side_of_left_ear(new) == 1)  # a plain x/y swap would put the left ear on the right
+    np.testing.assert_array_equal(new[:, :, 2], position[:, ::-1, 3])  # left ear = the mirrored right ear
+    np.testing.assert_array_equal(new[:, :, 1], position[:, ::-1, 1])  # unpaired keypoints: x and y swapped
+    np.testing.assert_array_equal(mirrored["confidence"].values[:, 2], poses["confidence"].values[:, 3])
 
 
 def test_jitter_has_the_given_sigma():

@@ -8,7 +8,7 @@ segment (see below) gets the augmentation.
 |---|---|---|
 | ``perm_id`` | permutes the individuals over the whole segment | ``p`` |
 | ``blk_perm_id`` | permutes the individuals over a contiguous block, ``frac`` of the segment | ``p``, ``frac`` (0.2) |
-| ``perm_ax`` | swaps x and y (a mirror; top-down views only) | ``p`` |
+| ``perm_ax`` | swaps x and y (a mirror; top-down views only); left/right keypoints swap names too | ``p`` |
 | ``jitter`` | adds Gaussian noise of ``sigma`` pixels to every coordinate | ``p``, ``sigma`` (2.0) |
 | ``kp_drop`` | sets a ``rate`` fraction of keypoint positions to NaN | ``p``, ``rate`` (0.1) |
 | ``rotate`` | rotates positions about the segment's centroid by an angle in ±``max_deg`` | ``p``, ``max_deg`` (180) |
@@ -19,10 +19,14 @@ training loop augments **whole recordings once per epoch**, cut into consecutive
 features of the augmented recording. Every window sampled in that epoch thus sees augmented
 poses, and features such as velocities stay consistent with the augmented positions. Targets
 are not changed: identity permutations assume the behaviors are not tied to one individual.
+A mirror turns an animal's left side into its right, so ``perm_ax`` also swaps the keypoints
+paired by name (`mirror_pairs`: ``leftear``/``rightear``, ``earl``/``earr``, ``l_hip``/``r_hip``):
+the mirrored animal keeps its anatomy instead of having its left ear on its right.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -94,17 +98,44 @@ def parse_augment(text: str | None) -> list[Augmentation]:
     return parsed
 
 
+def mirror_pairs(keypoints: Sequence[str]) -> list[tuple[int, int]]:
+    """Index pairs of left/right keypoints, matched by name (case-insensitive).
+
+    ``left``/``right`` anywhere in the name (``leftear``, ``ear_right``), else a final or
+    leading ``l``/``r`` whose counterpart exists (``earl``/``earr``, ``l_hip``/``r_hip``).
+    """
+    lower = [str(k).lower() for k in keypoints]
+    index = {name: i for i, name in enumerate(lower)}
+    pairs: list[tuple[int, int]] = []
+    for i, name in enumerate(lower):
+        if "left" in name:
+            candidates = [name.replace("left", "right")]
+        elif "right" in name:
+            continue  # found from its left partner
+        else:
+            candidates = [name[:-1] + "r"] if name.endswith("l") and len(name) > 1 else []
+            if name.startswith("l") and len(name) > 1:
+                candidates.append("r" + name[1:])
+        partner = next((index[c] for c in candidates if c in index and index[c] != i), None)
+        if partner is not None:
+            pairs.append((i, partner))
+    return pairs
+
+
 def augment_arrays(
     position: np.ndarray,
     confidence: np.ndarray | None,
     augmentations: list[Augmentation],
     segment: int,
     rng: np.random.Generator,
+    left_right: Sequence[tuple[int, int]] = (),
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Augment positions ``(T, space, keypoint, individual)`` (and confidences ``(T, keypoint, individual)``).
 
     The time axis is cut into segments of ``segment`` frames (random offset); each segment
-    gets each augmentation with its chance ``p``. Returns new arrays; the inputs are unchanged.
+    gets each augmentation with its chance ``p``. ``left_right`` are the keypoint index pairs
+    (`mirror_pairs`) that ``perm_ax`` swaps along with x and y. Returns new arrays; the inputs
+    are unchanged.
     """
     position = np.array(position, dtype=np.float64, copy=True)
     confidence = None if confidence is None else np.array(confidence, copy=True)
@@ -120,6 +151,8 @@ def augment_arrays(
         for aug in augmentations:
             if rng.random() < aug.p:
                 _APPLY[aug.name](position, confidence, start, stop, aug.params, rng)
+                if aug.name == "perm_ax":
+                    _swap_keypoints(position, confidence, start, stop, left_right)
     return position, confidence
 
 
@@ -128,7 +161,8 @@ def augment_poses(
 ) -> "xr.Dataset":
     """`augment_arrays` on a pose dataset (singular dims); returns a new dataset."""
     confidence = poses["confidence"].values if "confidence" in poses else None
-    position, confidence = augment_arrays(poses["position"].values, confidence, augmentations, segment, rng)
+    position, confidence = augment_arrays(poses["position"].values, confidence, augmentations, segment, rng,
+                                          mirror_pairs([str(k) for k in poses["keypoint"].values]))
     out = poses.copy()
     out["position"] = (poses["position"].dims, position)
     if confidence is not None:
@@ -161,6 +195,13 @@ def _blk_perm_id(position, confidence, start, stop, params, rng) -> None:
 def _perm_ax(position, confidence, start, stop, params, rng) -> None:
     if position.shape[1] >= 2:
         position[start:stop, [0, 1]] = position[start:stop, [1, 0]]
+
+
+def _swap_keypoints(position, confidence, start, stop, pairs: Sequence[tuple[int, int]]) -> None:
+    for a, b in pairs:
+        position[start:stop, :, [a, b]] = position[start:stop, :, [b, a]]
+        if confidence is not None:
+            confidence[start:stop, [a, b]] = confidence[start:stop, [b, a]]
 
 
 def _jitter(position, confidence, start, stop, params, rng) -> None:
