@@ -104,10 +104,6 @@ def _fold_split(names: list[str], k: int, rotation: int) -> tuple[list[str], lis
     return [n for n in rest if n not in val], val
 
 
-def _f1(tp: int, fp: int, fn: int) -> float:
-    return 2 * tp / max(1, 2 * tp + fp + fn)
-
-
 def run(dataset: str, families: list[str], overrides: dict, out: Path, save_probs: Path | None = None,
         rotations: int = 1) -> dict:
     """Pooled held-out F1 per family; with ``rotations`` > 1, once per choice of validation recording.
@@ -116,6 +112,7 @@ def run(dataset: str, families: list[str], overrides: dict, out: Path, save_prob
     (rotation 0 is the single run's split), so the spread over rotations shows how much of a
     difference between two configurations the validation choice alone can make.
     """
+    from ethoforge.evaluation.metrics import binary_f1
     from ethoforge.inference.bundle import load_bundle
     from ethoforge.pipeline import train_from_recordings
     from ethoforge.training.data import frame_targets
@@ -127,7 +124,7 @@ def run(dataset: str, families: list[str], overrides: dict, out: Path, save_prob
     for family in families:
         pooled_by_rotation, per_recording, tic = [], {}, time.monotonic()
         for rotation in range(rotations):
-            tp = fp = fn = 0
+            truths, predictions = [], []
             for k, test in enumerate(recordings):
                 train_names, val = _fold_split(names, k, rotation)
                 config = {"family": family, **overrides, "split": {"train": train_names, "val": val, "test": []}}
@@ -139,13 +136,13 @@ def run(dataset: str, families: list[str], overrides: dict, out: Path, save_prob
                     suffix = f"_rot{rotation}" if rotation else ""
                     np.save(save_probs / f"{family}_{test.name}{suffix}.npy", proba)
                 target = frame_targets(bouts.get(test.name, []), behaviors, test.n_frames)
-                t, p = target == 1, proba.argmax(axis=1) == 1
-                counts = int((t & p).sum()), int((~t & p).sum()), int((t & ~p).sum())
-                tp, fp, fn = tp + counts[0], fp + counts[1], fn + counts[2]
-                per_recording.setdefault(test.name, []).append(round(_f1(*counts), 3))
-                print(f"  {family:12s} rotation {rotation} held out {test.name} (val {val[0]}): F1 {_f1(*counts):.3f} "
+                truths.append(target == 1)
+                predictions.append(proba.argmax(axis=1) == 1)
+                f1 = binary_f1(truths[-1], predictions[-1])
+                per_recording.setdefault(test.name, []).append(round(f1, 3))
+                print(f"  {family:12s} rotation {rotation} held out {test.name} (val {val[0]}): F1 {f1:.3f} "
                       f"(val {result.metrics['val']['macro_f1']:.3f}, {len(result.history)} epochs)", flush=True)
-            pooled_by_rotation.append(round(_f1(tp, fp, fn), 4))
+            pooled_by_rotation.append(round(binary_f1(np.concatenate(truths), np.concatenate(predictions)), 4))
         pooled = pooled_by_rotation[0]
         results[family] = {"pooled_f1": pooled, "per_recording": {n: v[0] for n, v in per_recording.items()},
                            "seconds": round(time.monotonic() - tic, 1)}

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -141,6 +142,7 @@ def augment_arrays(
     confidence = None if confidence is None else np.array(confidence, copy=True)
     if not augmentations:
         return position, confidence
+    apply = {**_APPLY, "perm_ax": partial(_perm_ax, left_right=left_right)}
     n_frames = position.shape[0]
     segment = max(1, int(segment))
     offset = int(rng.integers(0, segment))
@@ -150,9 +152,7 @@ def augment_arrays(
             continue
         for aug in augmentations:
             if rng.random() < aug.p:
-                _APPLY[aug.name](position, confidence, start, stop, aug.params, rng)
-                if aug.name == "perm_ax":
-                    _swap_keypoints(position, confidence, start, stop, left_right)
+                apply[aug.name](position, confidence, start, stop, aug.params, rng)
     return position, confidence
 
 
@@ -192,13 +192,11 @@ def _blk_perm_id(position, confidence, start, stop, params, rng) -> None:
     _permute_individuals(position, confidence, first, first + length, rng)
 
 
-def _perm_ax(position, confidence, start, stop, params, rng) -> None:
+def _perm_ax(position, confidence, start, stop, params, rng, left_right: Sequence[tuple[int, int]] = ()) -> None:
+    """Swap x and y (a mirror), and the ``left_right`` keypoint pairs so each side keeps its name."""
     if position.shape[1] >= 2:
         position[start:stop, [0, 1]] = position[start:stop, [1, 0]]
-
-
-def _swap_keypoints(position, confidence, start, stop, pairs: Sequence[tuple[int, int]]) -> None:
-    for a, b in pairs:
+    for a, b in left_right:
         position[start:stop, :, [a, b]] = position[start:stop, :, [b, a]]
         if confidence is not None:
             confidence[start:stop, [a, b]] = confidence[start:stop, [b, a]]
