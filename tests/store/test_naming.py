@@ -12,6 +12,7 @@ from ethoforge.store.naming import match_recording_name, recording_name_from_pat
     ("e3v813a-20210610T122332-122642DLC_dlcrnetms5_pilot_studySep24shuffle1_100000_el_filtered.csv",
      "e3v813a-20210610T122332-122642"),
     ("e3v813a-20210610T120637-121213_DERIVED_maDLC.csv", "e3v813a-20210610T120637-121213"),
+    ("12_01_A_190507144429DeepCut_resnet50_Blockcourse1May9shuffle1_1030000.csv", "12_01_A_190507144429"),
     ("mouse1.predictions.slp", "mouse1"),
     ("plain.h5", "plain"),
     ("DLC_only.csv", "DLC_only.csv"[:-4]),  # nothing left after stripping: keep the stem

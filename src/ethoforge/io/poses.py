@@ -189,7 +189,7 @@ def load_poses(
         )
     dataset, file_fps = _movement_reader(fmt)(path)
     return _make_recording(
-        dataset, path=path, fmt=fmt, file_fps=file_fps, fps=fps, name=name or _stem(path),
+        dataset, path=path, fmt=fmt, file_fps=file_fps, fps=fps, name=name or recording_name_from_path(path),
         individuals=individuals, keypoints=keypoints, rename=rename, metadata={},
     )
 
@@ -222,21 +222,30 @@ def load_pose_collection(
     ]
 
 
-_DLC_SCORER = re.compile(r"(DLC|DeepCut)_.*$")
+# Suffixes trackers and conversions append to the video name in a pose file's stem:
+# DeepLabCut "<video>DLC_<net>_<project>shuffle1_100000[_el][_filtered]" and, before DeepLabCut 2.1,
+# "<video>DeepCut_resnet50_<project>shuffle1_1030000"; SLEAP "<video>.predictions" / ".analysis";
+# files marked DERIVED in the shared data.
+_POSE_SUFFIXES = (
+    re.compile(r"(DLC|DeepCut)_[A-Za-z0-9]+.*$"),
+    re.compile(r"_DERIVED(_.*)?$"),
+    re.compile(r"\.(predictions|analysis)$"),
+)
 
 
-def _stem(path: Path) -> str:
-    """Default recording name: the file stem, less ``.analysis``/``.predictions`` and a DeepLabCut
-    scorer suffix (``videoDLC_resnet50_...`` → ``video``)."""
-    name = path.name
-    for suffix in (".analysis.h5", ".predictions.csv"):
-        if name.lower().endswith(suffix):
-            name = name[: -len(suffix)]
-            break
-    else:
-        name = path.stem
-    stripped = _DLC_SCORER.sub("", name)
-    return stripped or name
+def recording_name_from_path(path: str | Path) -> str:
+    """The recording name for a pose file: its stem without tracker suffixes.
+
+    ``e3v813a-...T122332-122642DLC_dlcrnetms5_..._filtered.csv`` → ``e3v813a-...T122332-122642``;
+    ``12_01_A_190507144429DeepCut_resnet50_...csv`` → ``12_01_A_190507144429``. A stem that
+    would be left empty is kept whole.
+    """
+    stem = Path(path).stem
+    for pattern in _POSE_SUFFIXES:
+        cleaned = pattern.sub("", stem)
+        if cleaned:
+            stem = cleaned
+    return stem
 
 
 def _make_recording(

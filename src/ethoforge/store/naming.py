@@ -2,33 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Iterable
 
 from ethoforge.errors import InputError
+from ethoforge.io.poses import recording_name_from_path
 
-# Suffixes trackers and conversions append to the video name in a pose file's stem:
-# DeepLabCut "<video>DLC_<net>_<project>shuffle1_100000[_el][_filtered]", SLEAP
-# "<video>.predictions" / ".analysis", and files marked DERIVED in the shared data.
-_POSE_SUFFIXES = (
-    re.compile(r"DLC_[A-Za-z0-9]+.*$"),
-    re.compile(r"_DERIVED(_.*)?$"),
-    re.compile(r"\.(predictions|analysis)$"),
-)
-
-
-def recording_name_from_path(path: str | Path) -> str:
-    """The recording name for a pose file: its stem without tracker suffixes.
-
-    ``e3v813a-...T122332-122642DLC_dlcrnetms5_..._filtered.csv`` → ``e3v813a-...T122332-122642``.
-    """
-    stem = Path(path).stem
-    for pattern in _POSE_SUFFIXES:
-        cleaned = pattern.sub("", stem)
-        if cleaned:
-            stem = cleaned
-    return stem
+__all__ = ["match_recording_name", "recording_name_from_path"]
 
 
 def match_recording_name(stem: str, names: Iterable[str], source: str | Path | None = None) -> str | None:
