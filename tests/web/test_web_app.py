@@ -292,6 +292,77 @@ def test_review_and_correct_stores_only_touched_bouts(page, server, stems, shot)
     api("datasets/1", "PATCH", {"behaviors": ["interact"]})
 
 
+def _editor_bouts(page) -> list[tuple[str, int, int, bool]]:
+    """``(behavior, start, stop, pending)`` of every bout in the editor, sorted."""
+    return sorted(map(tuple, page.evaluate(
+        "() => document.querySelector('#editor-host').editorApi.model.bouts"
+        ".map(b => [b.behavior, b.start, b.stop, b.origin === 'predicted' && !b.changed && !b.confirmed])")))
+
+
+def test_review_undo_redo_any_edit_and_deleted_predictions_stay_deleted(page, server, stems):
+    base, api = server
+    rec = _recording(api, stems[1])
+    labels = api(f"recordings/{rec['id']}/labels")
+    api(f"recordings/{rec['id']}/labels", "PUT", {"bouts": [], "version": labels["version"]})
+    [model] = api("models")["models"]
+    api("datasets/1", "PATCH", {"behaviors": ["interact", "other"]})
+    page.goto(f"{base}/#/review?dataset=1&recording={rec['id']}&model={model['id']}")
+    _wait_ready(page)
+    page.click("#prelabel")
+    page.wait_for_selector("#editor", timeout=90_000)
+    predicted = sorted((b for b in api(f"recordings/{rec['id']}/labels")["bouts"] if b["source"] == "predicted"),
+                       key=lambda b: b["start"])
+    assert len(predicted) >= 4, predicted
+    p = [(b["start"], b["stop"]) for b in predicted]
+    assert p[3][0] >= 3 and p[3][1] - p[3][0] >= 3 and p[3][0] - 3 >= p[2][1]
+    page.focus("#editor")
+    page.keyboard.press("Tab")
+    page.wait_for_selector(f"#frame-display[data-frame='{p[0][0]}']")
+    page.keyboard.press("Delete")  # edit 1: delete the first prediction
+    _text(page, "#bout-display", "no bout under the playhead")
+    _tab_to(page, p[1][0])
+    page.keyboard.press("Enter")  # edit 2: confirm the second
+    _text(page, "#bout-display", "prediction you confirmed")
+    _tab_to(page, p[2][0])
+    page.keyboard.press("Delete")  # edit 3: delete the third
+    after_three = _editor_bouts(page)
+    page.keyboard.press("Control+z")  # undoes edit 3 (the third is back), not an older one
+    _text(page, "#bout-display", f"interact [{p[2][0]}, {p[2][1]})")
+    assert ("interact", *p[2], True) in _editor_bouts(page) and ("interact", *p[0], True) not in _editor_bouts(page)
+    page.keyboard.press("Backspace")  # undoes edit 2: the second is pending again
+    assert ("interact", *p[1], True) in _editor_bouts(page)
+    page.keyboard.press("Control+Shift+z")  # redo edit 2
+    assert ("interact", *p[1], False) in _editor_bouts(page)
+    page.keyboard.press("Control+Shift+z")  # redo edit 3
+    assert _editor_bouts(page) == after_three
+    # edit 4: draw an `other` bout over the start of the fourth prediction: the page says what it cut
+    _tab_to(page, p[3][0])
+    _step_by(page, -2)
+    page.keyboard.press("2")
+    _step_by(page, 3)
+    page.keyboard.press("2")
+    _text(page, "#cut-display", f"interact [{p[3][0]}, {p[3][1]}) → [{p[3][0] + 2}, {p[3][1]})")
+    page.keyboard.press("Control+z")  # the drawn bout goes and the fourth is whole again
+    assert ("interact", *p[3], True) in _editor_bouts(page)
+    assert all(b[0] != "other" for b in _editor_bouts(page))
+    page.click("#commit")
+    page.wait_for_function("() => (document.querySelector('#save-status')?.textContent || '').includes('committed')")
+    stored = api(f"recordings/{rec['id']}/labels")["bouts"]
+    kept = sorted((b["source"], b["start"], b["stop"]) for b in stored)
+    assert ("confirmed", *p[1]) in kept
+    assert ("predicted", *p[0]) not in kept and ("predicted", *p[2]) not in kept  # deleted stays deleted
+    assert ("predicted", *p[3]) in kept  # untouched predictions stay predictions
+    assert [b for b in stored if b["source"] in ("manual", "confirmed")] == [b for b in stored if b["source"] == "confirmed"]
+    assert next(r for r in api("recordings")["recordings"] if r["id"] == rec["id"])["n_bouts"] == 1  # human bouts only
+    page.reload()
+    _wait_ready(page)
+    page.click("#open-predictions")
+    page.wait_for_selector("#editor")
+    assert all((b[1], b[2]) not in (p[0], p[2]) for b in _editor_bouts(page))
+    api("datasets/1", "PATCH", {"behaviors": ["interact"]})
+    assert page.console_errors == []
+
+
 def test_models_and_inference(page, server, stems, shot):
     base, api = server
     val = _recording(api, stems[1])

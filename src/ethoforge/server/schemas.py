@@ -72,6 +72,9 @@ class LabelsCommit(_Strict):
                                 "(or send it as If-Match); '*' overwrites whatever is stored")
     annotator: str | None = Field(None, max_length=64, description="default annotator of the bouts")
     mark_annotated: bool = Field(False, description="mark the whole recording as looked at by a person")
+    rejected_predictions: list[BoutIn] = Field(
+        default_factory=list, max_length=200_000,
+        description="stored predictions a person deleted (matched on behavior, agent, start, stop): removed for good")
 
 
 class TrainingJobCreate(_Strict):

@@ -31,7 +31,7 @@ class RecordingInfo:
     content_hash: str
     poses_path: str
     created_at: datetime
-    n_bouts: int = 0
+    n_bouts: int = 0  # human (manual/confirmed) bouts; predictions are not labels
     warnings: list[str] = field(default_factory=list)
     """Things to tell the user about this import (e.g. an assumed fps); not stored."""
 

@@ -271,10 +271,11 @@ class Project:
         )
 
     def recordings(self) -> list[RecordingInfo]:
-        """Every recording, in import order, with its number of bouts."""
+        """Every recording, in import order, with its number of human (manual/confirmed) bouts."""
         with self._sessions() as session:
             counts = dict(session.execute(
-                select(BoutRow.recording_id, func.count()).group_by(BoutRow.recording_id)
+                select(BoutRow.recording_id, func.count()).where(BoutRow.source.in_(HUMAN_SOURCES))
+                .group_by(BoutRow.recording_id)
             ).all())
             rows = session.scalars(select(RecordingRow).order_by(RecordingRow.id)).all()
             return [_recording_info(row, counts.get(row.id, 0)) for row in rows]
@@ -283,7 +284,8 @@ class Project:
         """A recording by name (first) or id; `NotFoundError` lists the known names."""
         with self._sessions() as session:
             row = self._recording_row(session, ref)
-            count = session.scalar(select(func.count()).where(BoutRow.recording_id == row.id))
+            count = session.scalar(select(func.count()).where(
+                BoutRow.recording_id == row.id, BoutRow.source.in_(HUMAN_SOURCES)))
             return _recording_info(row, count or 0)
 
     def load_recording(self, ref: RecordingRef) -> Recording:
@@ -534,6 +536,7 @@ class Project:
         expected_version: str,
         annotator: str | None = None,
         mark_annotated: bool = False,
+        rejected: Sequence[Bout] = (),
     ) -> LabelCommit:
         """Replace the recording's human bouts by ``bouts`` if its labels are still at ``expected_version``.
 
@@ -541,8 +544,9 @@ class Project:
         crash leaves the old labels or the new ones. Only ``manual`` and ``confirmed`` bouts
         may be given (their ``recording`` field is ignored); ``annotator`` fills in bouts
         without one. Stored predictions that overlap a committed bout are removed (a person
-        decided those frames); other predictions stay. ``mark_annotated`` marks the whole
-        recording as annotated.
+        decided those frames); other predictions stay, except the ``rejected`` ones: stored
+        predictions a person deleted (matched on behavior, agent, start and stop), which are
+        removed in the same transaction. ``mark_annotated`` marks the whole recording as annotated.
 
         Raises
         ------
@@ -578,6 +582,7 @@ class Project:
             covered = FrameCoverage(bouts)
             superseded = [r.id for r in session.execute(select(BoutRow.id, BoutRow.start, BoutRow.stop).where(
                 BoutRow.recording_id == row.id, BoutRow.source == "predicted")) if covered.overlaps(r.start, r.stop)]
+            superseded += self._rejected_prediction_ids(session, row.id, rejected, exclude=set(superseded))
             session.execute(delete(BoutRow).where(BoutRow.recording_id == row.id, BoutRow.source.in_(HUMAN_SOURCES)))
             for start in range(0, len(superseded), 500):
                 session.execute(delete(BoutRow).where(BoutRow.id.in_(superseded[start:start + 500])))
@@ -585,6 +590,17 @@ class Project:
             if mark_annotated:
                 self._mark_scope(session, row, annotator)
         return LabelCommit(stored=len(bouts), superseded=len(superseded), version=labels_version(bouts))
+
+    @staticmethod
+    def _rejected_prediction_ids(session: Session, recording_id: int, rejected: Sequence[Bout],
+                                 exclude: set[int]) -> list[int]:
+        """Ids of the stored predictions equal to a ``rejected`` bout (behavior, agent, start, stop)."""
+        if not rejected:
+            return []
+        wanted = {(b.behavior, b.agent, b.start, b.stop) for b in rejected}
+        rows = session.execute(select(BoutRow.id, BoutRow.behavior, BoutRow.agent, BoutRow.start, BoutRow.stop).where(
+            BoutRow.recording_id == recording_id, BoutRow.source == "predicted")).all()
+        return [r.id for r in rows if r.id not in exclude and (r.behavior, r.agent, r.start, r.stop) in wanted]
 
     def replace_predicted_bouts(
         self, recording: RecordingRef, bouts: Sequence[Bout], *, behaviors: Sequence[str] | None = None

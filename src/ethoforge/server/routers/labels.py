@@ -55,8 +55,10 @@ def _commit(recording_id: Id, body: LabelsCommit, if_match: str | None, response
         source = "manual" if bout.source == "predicted" or (bout.modified and bout.source == "confirmed") else bout.source
         kept.append(Bout("", bout.behavior, bout.start, bout.stop, agent=bout.agent, target=bout.target,
                          source=source, annotator=bout.annotator, score=bout.score))  # type: ignore[arg-type]
-    result = settings.project.commit_labels(recording_id, kept, expected_version=expected,
-                                            annotator=body.annotator, mark_annotated=body.mark_annotated)
+    rejected = [Bout("", b.behavior, b.start, b.stop, agent=b.agent, source="predicted")
+                for b in body.rejected_predictions]
+    result = settings.project.commit_labels(recording_id, kept, expected_version=expected, annotator=body.annotator,
+                                            mark_annotated=body.mark_annotated, rejected=rejected)
     response.headers["ETag"] = _etag(result.version)
     return {"recording_id": recording_id, "version": result.version, "stored": result.stored,
             "dropped": dropped, "superseded_predictions": result.superseded}

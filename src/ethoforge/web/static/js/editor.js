@@ -2,7 +2,8 @@
 //
 // Each bout has an origin: "human" (stored manual/confirmed), "predicted" (stored by a model)
 // or "new" (added here), plus flags `changed` and `confirmed`. On commit only human, new,
-// changed and confirmed bouts are sent; untouched predictions are dropped.
+// changed and confirmed bouts are sent; untouched predictions are dropped, and the stored
+// predictions a person deleted are sent as rejected so they do not come back.
 
 let nextKey = 1;
 
@@ -27,10 +28,14 @@ export class LabelModel {
     this.nFrames = nFrames;
     this.review = review;
     this.bouts = bouts.map((b) => makeBout(b));
-    this.added = []; // undo stack of {key, snapshot, mutation}
+    // the predictions as stored: a stored prediction no longer here untouched was rejected or taken over
+    this.storedPredictions = this.bouts.filter((b) => b.origin === "predicted" && isPending(b)).map((b) => ({ ...b }));
+    this.history = []; // undo stack: snapshots of the bouts before each edit, with what the edit was
+    this.future = []; // redo stack
     this.mutations = 0;
     this.dirty = false;
     this.threshold = 1; // predictions scored above this are hidden
+    this.lastCut = []; // bouts the last drawn or moved bout cut: [{behavior, agent, before: [start, stop], after: [[start, stop]…]}]
   }
 
   // ---------------------------------------------------------------- queries
@@ -60,61 +65,93 @@ export class LabelModel {
       }));
   }
 
+  // Stored predictions a person deleted (or replaced by a changed or confirmed copy): the commit
+  // sends them so the server removes them for good instead of showing them again as pending.
+  rejectedPredictions() {
+    const pendingNow = new Set(this.bouts.filter(isPending).map(_identity));
+    return this.storedPredictions.filter((b) => !pendingNow.has(_identity(b)))
+      .map((b) => ({ behavior: b.behavior, start: b.start, stop: b.stop, agent: b.agent, source: "predicted" }));
+  }
+
   snapshot() {
     return this.bouts.map((b) => ({ ...b }));
   }
 
   // ---------------------------------------------------------------- edits
-  _touch() {
+  // Every edit goes through _edit: it keeps the bouts as they were for undo (Ctrl+Z / Backspace)
+  // and clears the redo stack (Ctrl+Shift+Z), so undo always reverts the last edit, whatever kind.
+  _edit(what, change) {
+    const before = this.snapshot();
+    const result = change();
+    if (!result) return result;
+    this.history.push({ what, bouts: before });
+    if (this.history.length > 500) this.history.shift();
+    this.future = [];
     this.mutations += 1;
     this.dirty = true;
+    return result;
+  }
+
+  undo() {
+    const entry = this.history.pop();
+    if (!entry) return null;
+    this.future.push({ what: entry.what, bouts: this.snapshot() });
+    this.bouts = entry.bouts;
+    this.mutations += 1;
+    this.dirty = true;
+    return entry.what;
+  }
+
+  redo() {
+    const entry = this.future.pop();
+    if (!entry) return null;
+    this.history.push({ what: entry.what, bouts: this.snapshot() });
+    this.bouts = entry.bouts;
+    this.mutations += 1;
+    this.dirty = true;
+    return entry.what;
   }
 
   add(behavior, first, last, agent = null) {
     const start = Math.max(0, Math.min(first, last));
     const stop = Math.min(this.nFrames, Math.max(first, last) + 1);
-    const snapshot = this.snapshot();
-    const bout = makeBout({ behavior, start, stop, agent, source: "manual", origin: "new" });
-    this._giveWay(bout);
-    this.bouts.push(bout);
-    this._touch();
-    this.added.push({ key: bout.key, snapshot, mutation: this.mutations });
-    return bout;
-  }
-
-  // Backspace: undo the last bout added (with the neighbours it trimmed, if nothing else changed since).
-  undoAdd() {
-    while (this.added.length) {
-      const entry = this.added.pop();
-      if (!this.bouts.some((b) => b.key === entry.key)) continue;
-      if (entry.mutation === this.mutations) this.bouts = entry.snapshot;
-      else this.bouts = this.bouts.filter((b) => b.key !== entry.key);
-      this._touch();
-      return true;
-    }
-    return false;
+    return this._edit(`add ${behavior} [${start}, ${stop})`, () => {
+      const bout = makeBout({ behavior, start, stop, agent, source: "manual", origin: "new" });
+      this._giveWay(bout);
+      this.bouts.push(bout);
+      return bout;
+    });
   }
 
   remove(bout) {
     if (!bout) return false;
-    this.bouts = this.bouts.filter((b) => b.key !== bout.key);
-    this._touch();
-    return true;
+    return this._edit(`delete ${bout.behavior} [${bout.start}, ${bout.stop})`, () => {
+      this.bouts = this.bouts.filter((b) => b.key !== bout.key);
+      return true;
+    });
   }
 
   relabel(bout, behavior) {
     if (!bout || bout.behavior === behavior) return false;
-    bout.behavior = behavior;
-    bout.changed = true;
-    this._touch();
-    return true;
+    return this._edit(`relabel ${bout.behavior} as ${behavior}`, () => {
+      this._replace(bout, { behavior, changed: true });
+      return true;
+    });
   }
 
   confirm(bout) {
     if (!bout) return false;
-    bout.confirmed = true;
-    this._touch();
-    return true;
+    return this._edit(`confirm ${bout.behavior} [${bout.start}, ${bout.stop})`, () => {
+      this._replace(bout, { confirmed: true });
+      return true;
+    });
+  }
+
+  // Edits replace a bout by a changed copy (same key), so undo snapshots stay as they were.
+  _replace(bout, fields) {
+    const copy = { ...bout, ...fields };
+    this.bouts = this.bouts.map((b) => (b.key === bout.key ? copy : b));
+    return copy;
   }
 
   // `[`: the selected bout (if `frame` is before its end), else the bout under the playhead,
@@ -125,11 +162,11 @@ export class LabelModel {
       || this.visible().filter((b) => b.start > frame && (agent === undefined || b.agent === agent))
         .sort((a, b) => a.start - b.start)[0];
     if (!bout || bout.start === frame) return null;
-    bout.start = frame;
-    bout.changed = true;
-    this._giveWay(bout);
-    this._touch();
-    return bout;
+    return this._edit(`move the start of ${bout.behavior} to ${frame}`, () => {
+      const moved = this._replace(bout, { start: frame, changed: true });
+      this._giveWay(moved);
+      return moved;
+    });
   }
 
   // `]`: the selected bout (if `frame` is not before its start), else the bout under the playhead,
@@ -140,26 +177,33 @@ export class LabelModel {
       || this.visible().filter((b) => b.stop <= frame && (agent === undefined || b.agent === agent))
         .sort((a, b) => b.stop - a.stop)[0];
     if (!bout || bout.stop === frame + 1) return null;
-    bout.stop = frame + 1;
-    bout.changed = true;
-    this._giveWay(bout);
-    this._touch();
-    return bout;
+    return this._edit(`move the end of ${bout.behavior} to ${frame}`, () => {
+      const moved = this._replace(bout, { stop: frame + 1, changed: true });
+      this._giveWay(moved);
+      return moved;
+    });
   }
 
-  // Neighbours of the same animal overlapping `bout` shrink, split or go.
+  // Neighbours of the same animal overlapping `bout` shrink, split or go; `lastCut` says which.
   _giveWay(bout) {
     const kept = [];
+    this.lastCut = [];
     for (const other of this.bouts) {
       if (other.key === bout.key || other.agent !== bout.agent || other.stop <= bout.start || other.start >= bout.stop) {
         kept.push(other);
-      } else if (other.start < bout.start && other.stop > bout.stop) {
-        kept.push({ ...other, stop: bout.start }, makeBout({ ...other, start: bout.stop }));
+        continue;
+      }
+      let parts = [];
+      if (other.start < bout.start && other.stop > bout.stop) {
+        parts = [{ ...other, stop: bout.start }, makeBout({ ...other, start: bout.stop })];
       } else if (other.start < bout.start) {
-        kept.push({ ...other, stop: bout.start });
+        parts = [{ ...other, stop: bout.start }];
       } else if (other.stop > bout.stop) {
-        kept.push({ ...other, start: bout.stop });
+        parts = [{ ...other, start: bout.stop }];
       } // else fully covered: dropped
+      kept.push(...parts);
+      this.lastCut.push({ behavior: other.behavior, agent: other.agent, before: [other.start, other.stop],
+        after: parts.map((p) => [p.start, p.stop]) });
     }
     this.bouts = kept;
   }
@@ -189,9 +233,20 @@ export class LabelModel {
 
   loadDraft(bouts) {
     this.bouts = bouts.map((b) => makeBout(b));
-    this.added = [];
+    this.history = [];
+    this.future = [];
     this.dirty = true;
   }
+}
+
+function _identity(bout) {
+  return `${bout.behavior}|${bout.agent ?? ""}|${bout.start}|${bout.stop}`;
+}
+
+// "groom [100, 140) → [100, 120)" for each bout an edit cut; "" when it cut none.
+export function describeCuts(cuts) {
+  return cuts.map((c) => `${c.behavior}${c.agent ? ` (${c.agent})` : ""} [${c.before[0]}, ${c.before[1]}) → ` +
+    (c.after.length ? c.after.map(([a, b]) => `[${a}, ${b})`).join(" + ") : "removed")).join("; ");
 }
 
 export function commitSource(bout) {

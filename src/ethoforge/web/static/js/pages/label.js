@@ -1,7 +1,7 @@
 // Label and Review & Correct: the frame-exact labeling editor.
 
 import { api, items } from "../api.js";
-import { LabelModel, isPending } from "../editor.js";
+import { LabelModel, describeCuts, isPending } from "../editor.js";
 import { clearDraft, draftSlot, flushServer, loadDraft, otherDrafts, saveLocal, saveServer } from "../drafts.js";
 import { PoseSource } from "../poses.js";
 import { Timeline } from "../timeline.js";
@@ -14,7 +14,8 @@ const KEY_HELP = [
   ["1–9, 0", "behavior key at the start frame, again at the end frame: makes a bout"],
   ["Esc", "cancel a started bout; unselect"],
   ["Delete", "remove the bout under the playhead"],
-  ["Backspace", "undo the last bout added"],
+  ["Backspace / Ctrl+Z", "undo the last edit (add, delete, relabel, confirm, move, cut)"],
+  ["Ctrl+Shift+Z", "redo"],
   ["+ / −", "zoom the timeline in / out"],
   ["A", "next animal (its lanes): new bouts are that animal's; “any” names none"],
   ["Ctrl+S", "commit"],
@@ -104,6 +105,7 @@ export async function openEditor(host, { dataset, recording, review, labels }) {
   const pendingOut = h("span", { id: "pending-display" });
   const boutOut = h("div", { id: "bout-display", class: "muted" });
   const status = h("span", { id: "save-status", class: "muted" });
+  const cutOut = h("div", { id: "cut-display", class: "muted", role: "status" });
   const commitButton = h("button", { id: "commit", class: "primary", onclick: () => commit() }, "Commit");
   const timelineCanvas = h("canvas", { id: "timeline", tabindex: "-1", "aria-label": "timeline" });
   const legend = h("div", { class: "legend" }, dataset.behaviors.map((b, i) =>
@@ -114,7 +116,7 @@ export async function openEditor(host, { dataset, recording, review, labels }) {
     h("div", { class: "editor-top" },
       h("div", { class: "viewer" }, poseCanvas,
         h("div", { class: "frame-line" }, frameOut, " · step ", stepOut, " · animal ", agentOut, " ", pendingOut)),
-      h("aside", { class: "side" }, legend, boutOut, h("div", { class: "commit-line" }, commitButton, status), help)),
+      h("aside", { class: "side" }, legend, boutOut, cutOut, h("div", { class: "commit-line" }, commitButton, status), help)),
     timelineCanvas);
   host.append(editor);
 
@@ -190,6 +192,11 @@ export async function openEditor(host, { dataset, recording, review, labels }) {
       commit();
       return;
     }
+    if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "z") {
+      event.preventDefault();
+      if (event.shiftKey) redo(); else undo();
+      return;
+    }
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     const behavior = behaviorOf(event);
     let handled = true;
@@ -202,6 +209,7 @@ export async function openEditor(host, { dataset, recording, review, labels }) {
       } else if (state.pending && state.pending.behavior === behavior) {
         model.add(behavior, state.pending.frame, state.playhead, state.agent);
         state.pending = null;
+        showCuts();
         changed();
       } else {
         state.pending = { behavior, frame: state.playhead };
@@ -214,7 +222,7 @@ export async function openEditor(host, { dataset, recording, review, labels }) {
         case "ArrowDown": state.step = Math.max(1, Math.floor(state.step / 2)); break;
         case "Escape": state.pending = null; state.selected = null; break;
         case "Delete": if (model.remove(model.at(state.playhead, state.agent))) changed(); break;
-        case "Backspace": if (model.undoAdd()) changed(); else notify("no bout left to undo"); break;
+        case "Backspace": undo(); break;
         case "+": case "=": timeline.zoom(0.5, state.playhead); break;
         case "-": case "_": timeline.zoom(2, state.playhead); break;
         case "a": case "A": state.agent = agents[(agents.indexOf(state.agent) + 1) % agents.length]; break;
@@ -228,7 +236,7 @@ export async function openEditor(host, { dataset, recording, review, labels }) {
         case "[": case "]": {
           const moved = event.key === "[" ? model.setStart(state.playhead, state.agent, model.byKey(state.selected))
             : model.setStop(state.playhead, state.agent, model.byKey(state.selected));
-          if (moved) { state.selected = moved.key; changed(); }
+          if (moved) { state.selected = moved.key; showCuts(); changed(); }
           break;
         }
         case "Enter": {
@@ -244,6 +252,25 @@ export async function openEditor(host, { dataset, recording, review, labels }) {
       schedule();
     }
   }
+  function undo() {
+    const what = model.undo();
+    cutOut.textContent = "";
+    if (what) { notify(`undone: ${what}`); changed(); } else notify("nothing left to undo");
+  }
+
+  function redo() {
+    const what = model.redo();
+    cutOut.textContent = "";
+    if (what) { notify(`redone: ${what}`); changed(); } else notify("nothing to redo");
+  }
+
+  // an edit that cut other bouts says which, and how (Ctrl+Z puts them back)
+  function showCuts() {
+    const text = describeCuts(model.lastCut);
+    cutOut.textContent = text ? `cut: ${text} (Ctrl+Z undoes)` : "";
+    if (text) notify(`cut ${text}`);
+  }
+
   document.onkeydown = onKey;
   window.onbeforeunload = () => {
     if (!model.dirty) return undefined;
@@ -265,7 +292,8 @@ export async function openEditor(host, { dataset, recording, review, labels }) {
       }
       const bouts = model.toCommit();
       const headers = state.etag ? { "If-Match": state.etag } : {};
-      const answer = await api(`recordings/${recording.id}/labels`, { method: "PUT", body: { bouts: [...bouts, ...foreign] }, headers });
+      const body = { bouts: [...bouts, ...foreign], rejected_predictions: model.rejectedPredictions() };
+      const answer = await api(`recordings/${recording.id}/labels`, { method: "PUT", body, headers });
       await clearDraft(recording.id, slot).catch((error) => showError(error));
       notify(`committed ${bouts.length} bouts`);
       const fresh = await fetchLabels(recording);
