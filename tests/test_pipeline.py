@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pandas as pd
 import pytest
+import yaml
 
 from ethoforge.errors import ConfigError
 from ethoforge.pipeline import HUMAN_REFERENCE_F1, evaluate_bundle, run_demo, train_from_recordings
@@ -43,6 +47,12 @@ def test_demo_trains_evaluates_and_reports_beside_the_human_reference(short_samp
         (r.name, b) for r, b in short_samples))
     assert scores["per_class"]["interact"]["f1"] == pytest.approx(result["f1_interact"])
     assert scores["n_frames"] == 3000 and set(scores["per_recording"]) == {short_samples[4][0].name}
+    report = yaml.safe_load((Path(result["bundle"]) / "performance_report.yaml").read_text())
+    assert report["extra"]["reported_on"] == "test" and report["split"]["test"] == result["test"]
+    assert report["frame"]["per_class"]["interact"]["f1"] == pytest.approx(result["f1_interact"])
+    assert report["frame"]["n_frames"] == 3000
+    matrix = pd.read_csv(Path(result["bundle"]) / "confusion_matrix_BEST.csv", index_col=0)
+    assert matrix.to_numpy().sum() == 3000 and matrix.to_numpy().tolist() == report["frame"]["confusion_matrix"]
 
 
 def test_full_demo_reaches_near_human_agreement(tmp_path):

@@ -316,6 +316,13 @@ def _remove_if_empty(run_dir: Path) -> None:
 
 # --------------------------------------------------------------------------- models
 
+AVERAGES = {
+    "macro_f1": "mean F1 over the behaviors, background 'none' excluded",
+    "macro_f1_with_background": "mean F1 over every class, background 'none' included",
+    "weighted_f1": "F1 of every class, background included, weighted by its annotated frames",
+}
+"""What each averaged F1 of `ethoforge.evaluation.frame_metrics` covers (shown by ``evaluate``)."""
+
 
 def resolve_model(project: Project | None, model: str | int | Path) -> tuple[Path, ModelInfo | None]:
     """A model's bundle folder: ``model`` is a bundle path, or a registry id or name.
@@ -337,6 +344,22 @@ def resolve_model(project: Project | None, model: str | int | Path) -> tuple[Pat
     return project.root / info.path, info
 
 
+def seen_in_training(split: Mapping[str, Sequence[str]] | None, names: Sequence[str]) -> list[str]:
+    """Warnings for the ``names`` the model was trained or validated on (its scores there flatter it).
+
+    ``split`` is the bundle's ``{"train": [...], "val": [...], "test": [...]}``; one message
+    per recording found in ``train`` or ``val``.
+    """
+    sides = {"train": "trained", "val": "validated (early stopping, calibration)"}
+    warnings = []
+    for name in dict.fromkeys(names):
+        used = [sides[side] for side in sides if name in (split or {}).get(side, [])]
+        if used:
+            warnings.append(f"the model was {' and '.join(used)} on {name}; its scores there are optimistic, "
+                            "not a measure of how it does on new recordings")
+    return warnings
+
+
 def evaluate_in_project(
     project: Project,
     model: str | int,
@@ -348,8 +371,9 @@ def evaluate_in_project(
 
     ``recordings`` default to the model's test split. The returned dict is
     `ethoforge.pipeline.evaluate_bundle`'s (``macro_f1``, ``per_class`` with precision,
-    recall, f1 and support, ``per_recording``, ``n_frames``) plus ``model``, ``bundle`` and
-    ``recordings``.
+    recall, f1 and support, ``per_recording``, ``n_frames``) plus ``model``, ``bundle``,
+    ``recordings``, ``averages`` (what each average covers) and ``warnings`` (recordings the
+    model was trained or validated on; see `seen_in_training`).
 
     Raises
     ------
@@ -369,7 +393,8 @@ def evaluate_in_project(
     training = _load_labelled(project, names, bundle.behaviors)
     scores = evaluate_bundle(bundle_path, training.recordings, training.bouts, scopes=training.scopes, device=device)
     return _plain({"model": info.name if info else str(bundle_path), "model_id": info.id if info else None,
-                   "bundle": str(bundle_path), "recordings": names, **scores})
+                   "bundle": str(bundle_path), "recordings": names, **scores, "averages": AVERAGES,
+                   "warnings": seen_in_training(bundle.meta.get("split"), names)})
 
 
 # --------------------------------------------------------------------------- inference
@@ -383,17 +408,19 @@ class InferenceRun:
     outputs: dict[str, dict[str, Path]] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
     bouts: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    """E.g. recordings the model was trained or validated on (`seen_in_training`)."""
     predicted: dict[str, list[Bout]] = field(default_factory=dict, repr=False)
     """The bouts written for each recording (not in `to_dict`)."""
     behaviors: list[str] = field(default_factory=list)
     """The model's behaviors (not in `to_dict`)."""
 
     def to_dict(self) -> dict:
-        """JSON-ready: ``out_dir``, ``outputs``, ``failed``, ``bouts`` (count per recording)."""
+        """JSON-ready: ``out_dir``, ``outputs``, ``failed``, ``bouts`` (count per recording), ``warnings``."""
         return {"out_dir": str(self.out_dir),
                 "outputs": {name: {kind: str(path) for kind, path in files.items()}
                             for name, files in self.outputs.items()},
-                "failed": dict(self.failed), "bouts": dict(self.bouts)}
+                "failed": dict(self.failed), "bouts": dict(self.bouts), "warnings": list(self.warnings)}
 
 
 def _load_source(source: str | Path | Recording, project: Project | None, fps: float | None) -> Recording:
@@ -508,6 +535,7 @@ def infer_many(
                                                         bouts, formats=formats, labels=labels)
             run.bouts[name] = len(bouts)
             run.predicted[name] = bouts
+            run.warnings += seen_in_training(bundle.meta.get("split"), [recording.name])
         except Cancelled:
             raise
         except Exception as error:  # noqa: BLE001 - one bad file must not stop the others

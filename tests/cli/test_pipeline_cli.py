@@ -98,6 +98,21 @@ def test_evaluate_by_id_and_by_bundle_path_agree(trained, project_root):
     assert by_path["macro_f1"] == pytest.approx(scores["macro_f1"])
     table = cli("evaluate", trained["model_id"], "--recordings", REC_B, "--project", project_root)
     assert table.exit_code == 0 and "macro F1" in table.stdout and "interact" in table.stdout
+    assert "background 'none' excluded" in table.stdout and "weighted by its annotated frames" in table.stdout
+    assert scores["warnings"] == [] and "warning" not in table.stderr
+    none = scores["per_class"]["none"]
+    weighted = (none["f1"] * none["support"] + interact["f1"] * interact["support"]) / 9_330
+    assert scores["weighted_f1"] == pytest.approx(weighted)  # background counts, by its frames
+
+
+def test_evaluate_on_a_training_or_validation_recording_warns(trained, project_root):
+    result = cli("evaluate", trained["model_id"], "--recordings", REC_A, REC_C, "--project", project_root, "--json")
+    assert result.exit_code == 0, result.output
+    warnings = json.loads(result.stdout)["warnings"]
+    assert len(warnings) == 2 and REC_A in warnings[0] and "trained" in warnings[0]
+    assert REC_C in warnings[1] and "validated" in warnings[1]
+    stderr = " ".join(result.stderr.split())
+    assert f"warning: the model was trained on {REC_A}" in stderr and "optimistic" in stderr
 
 
 def test_infer_writes_every_output_and_skips_a_corrupt_file(trained, project_root, ethome5_dir, tmp_path):
@@ -111,6 +126,8 @@ def test_infer_writes_every_output_and_skips_a_corrupt_file(trained, project_roo
     out = json.loads(result.stdout)
     assert list(out["failed"]) == [str(corrupt)] and out["failed"][str(corrupt)]
     assert "broken_DLC.csv" in result.stderr and "Traceback" not in result.output
+    assert f"warning: the model was trained on {REC_A}" in " ".join(result.stderr.split())
+    assert len(out["warnings"]) == 1  # REC_D was never seen in training: no warning for it
     assert set(out["outputs"]) == {REC_A, pose_file(ethome5_dir, REC_D).stem}
     files = out["outputs"][REC_A]
     assert set(files) == {"parquet", "csv", "bouts", "boris", "ethogram"}

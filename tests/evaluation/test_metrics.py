@@ -31,12 +31,22 @@ def test_frame_metrics_hand_counted():
     # macro over behaviors only (not "none")
     assert scores["macro_f1"] == pytest.approx((2 * 3 / 9 + 2 / 3) / 2)
     assert scores["macro_recall"] == pytest.approx((0.75 + 0.5) / 2)
-    assert scores["weighted_f1"] == pytest.approx((4 * 2 * 3 / 9 + 2 * 2 / 3) / 6)
+    # weighted by support over every class, background included: none 3 frames (F1 2/3), attack 4, groom 2
+    assert scores["weighted_f1"] == pytest.approx((3 * 2 / 3 + 4 * 2 * 3 / 9 + 2 * 2 / 3) / 9)
     assert scores["accuracy"] == pytest.approx(6 / 9)
     share = scores["share"]["attack"]
     assert share["true_share"] == pytest.approx(4 / 9)
     assert share["predicted_share"] == pytest.approx(5 / 9)
     assert share["ratio"] == pytest.approx(5 / 4)
+
+
+def test_one_behavior_macro_excludes_background_and_weighted_weighs_by_frames():
+    # none: 4 true, 4 predicted, 3 right -> F1 3/4; act: 2 true, 2 predicted, 1 right -> F1 1/2
+    scores = frame_metrics([0, 0, 0, 0, 1, 1], [0, 0, 0, 1, 1, 0], ["none", "act"])
+    assert scores["macro_f1"] == pytest.approx(0.5)  # the behavior alone
+    assert scores["macro_f1_with_background"] == pytest.approx((0.75 + 0.5) / 2)
+    assert scores["weighted_f1"] == pytest.approx((4 * 0.75 + 2 * 0.5) / 6)
+    assert scores["weighted_f1"] != pytest.approx(scores["macro_f1"])
 
 
 def test_never_predicted_class_and_absent_class():

@@ -40,7 +40,7 @@ def demo(
                   f"in {result['train_seconds']:.0f} s")
     console.print(f"model: {result['bundle']}")
     if result.get("report"):
-        console.print(f"report: {result['report']}")
+        console.print(f"report (held-out recording {', '.join(result['test'])}): {result['report']}")
     if result.get("ethogram"):
         console.print(f"ethogram: {result['ethogram']}")
 

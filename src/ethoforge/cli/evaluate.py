@@ -12,6 +12,7 @@ from ethoforge.cli._common import (
     emit_json,
     greedy,
     open_project,
+    print_warning,
     stdout,
 )
 
@@ -29,6 +30,8 @@ def evaluate(
 
     with open_project(project) as opened:
         scores = evaluate_in_project(opened, model, recordings, device=device)
+    for message in scores["warnings"]:
+        print_warning(message)
     if json:
         emit_json(scores)
         return
@@ -41,10 +44,12 @@ def evaluate(
         table.add_row(name, f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}",
                       f"{row['support']:,}")
     console.print(table)
-    console.print(f"macro F1: {scores['macro_f1']:.3f}")
+    for key, label in (("macro_f1", "macro F1"), ("macro_f1_with_background", "macro F1 with background"),
+                       ("weighted_f1", "weighted F1")):
+        console.print(f"{label}: {scores[key]:.3f}  ({scores['averages'][key]})")
     if len(scores.get("per_recording", {})) > 1:
         for name, value in scores["per_recording"].items():
-            console.print(f"  {name}: macro F1 {value:.3f}")
+            console.print(f"  {name}: macro F1 {value:.3f} (behaviors only)")
 
 
 def register(app: typer.Typer) -> None:

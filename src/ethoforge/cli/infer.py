@@ -13,6 +13,7 @@ from ethoforge.cli._common import (
     emit_json,
     greedy,
     open_project,
+    print_warning,
     progress_bar,
     stderr,
     stdout,
@@ -64,6 +65,8 @@ def infer(
             opened.close()
     from rich.text import Text
 
+    for message in run.warnings:
+        print_warning(message)
     for source, message in run.failed.items():
         stderr().print(Text(f"failed: {source}: {message}", style="red"))
     if json:

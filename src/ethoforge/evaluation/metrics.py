@@ -2,9 +2,12 @@
 
 Conventions: ``classes = ["none", *behaviors]`` (index 0 is the background class) and
 per-frame targets are int class indices where ``ignore_index`` (default ``-1``) marks frames
-nobody annotated; those frames are left out of every score. Macro and weighted averages run
-over the **behaviors only** (classes 1..C-1), so a model that predicts background everywhere
-does not look good because background is common.
+nobody annotated; those frames are left out of every score. ``macro_*`` averages run over
+the **behaviors only** (classes 1..C-1, background excluded), so a model that predicts
+background everywhere does not look good because background is common;
+``macro_f1_with_background`` is the plain mean over every class. ``weighted_*`` averages
+weigh every class, background included, by its annotated frames (scikit-learn's
+``average="weighted"``), so they differ from the macro ones even with a single behavior.
 
 Every number returned is a plain Python ``int``/``float`` (ready for JSON and YAML).
 """
@@ -60,9 +63,10 @@ def frame_metrics(y_true, y_pred, classes: Sequence[str], *, ignore_index: int =
     -------
     dict
         ``per_class`` {name: {precision, recall, f1, support}} for every class;
-        ``macro_f1``, ``macro_precision``, ``macro_recall`` (unweighted mean over behaviors);
-        ``weighted_f1``, ``weighted_precision``, ``weighted_recall`` (support-weighted mean
-        over behaviors; 0 when no behavior frame is annotated); ``accuracy`` (all classes);
+        ``macro_f1``, ``macro_precision``, ``macro_recall`` (unweighted mean over behaviors,
+        background excluded); ``macro_f1_with_background`` (unweighted mean over all classes);
+        ``weighted_f1``, ``weighted_precision``, ``weighted_recall`` (mean over all classes,
+        background included, weighted by support; 0 when nothing is annotated); ``accuracy``;
         ``n_frames`` (annotated frames scored); ``confusion_matrix`` (list of lists, rows =
         true class, columns = predicted, in ``classes`` order); ``share`` {name:
         {true_share, predicted_share, ratio}}: the fraction of annotated frames truly of /
@@ -91,11 +95,11 @@ def frame_metrics(y_true, y_pred, classes: Sequence[str], *, ignore_index: int =
         }
         for i, name in enumerate(classes)
     }
-    behavior_support = support[1:].astype(float)
-    total_behavior = behavior_support.sum()
+    weights = support.astype(float)
+    total = weights.sum()
 
     def weighted(values: np.ndarray) -> float:
-        return float((values[1:] * behavior_support).sum() / total_behavior) if total_behavior else 0.0
+        return float((values * weights).sum() / total) if total else 0.0
 
     n = int(true.size)
     true_counts = np.bincount(true, minlength=len(classes))
@@ -113,6 +117,7 @@ def frame_metrics(y_true, y_pred, classes: Sequence[str], *, ignore_index: int =
         "macro_f1": float(np.mean(f1[1:])),
         "macro_precision": float(np.mean(precision[1:])),
         "macro_recall": float(np.mean(recall[1:])),
+        "macro_f1_with_background": float(np.mean(f1)),
         "weighted_f1": weighted(f1),
         "weighted_precision": weighted(precision),
         "weighted_recall": weighted(recall),

@@ -203,8 +203,11 @@ def write_training_report(
     write_text_atomic(directory / HISTORY_FILE, json.dumps(to_plain(list(history)), indent=1))
     write_text_atomic(directory / CONFUSION_CSV, _confusion_csv(frame["confusion_matrix"], classes))
     write_text_atomic(directory / SHARE_CSV, _share_csv(frame["share"], classes))
+    side = {"test": "test", "val": "validation"}.get(str((extra or {}).get("reported_on", "val")), "validation")
+    recordings = split.get(str((extra or {}).get("reported_on", "val")), []) if isinstance(split, dict) else []
     plot_confusion_matrix(frame["confusion_matrix"], classes, directory / CONFUSION_PNG,
-                          title="confusion matrix, best model (validation frames)")
+                          title=f"confusion matrix, best model ({side} frames"
+                                + (f": {', '.join(recordings)})" if recordings else ")"))
     plots = plot_history(history, directory / PLOTS_DIR, behaviors)
     plots["class_share"] = plot_class_share(frame["share"], behaviors, directory / PLOTS_DIR / "class_share.png")
     files = [HISTORY_FILE, CONFUSION_CSV, SHARE_CSV, CONFUSION_PNG]
