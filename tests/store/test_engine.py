@@ -120,3 +120,61 @@ def test_a_read_then_write_transaction_waits_for_another_writer_instead_of_faili
         assert not waiting.is_alive() and errors == []
         kinds = [row.kind for row in jobs_repo.select_jobs(project)]
         assert before == 1 and kinds == ["train", "infer", "train"]  # newest first: the other came after us
+
+
+_REBUILD_PARENTS = '''"""Test migration: rebuild the parent tables the way SQLite batch ALTERs do."""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002_test_rebuild"
+down_revision = "{down}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    for table in ("recordings", "datasets"):
+        with op.batch_alter_table(table, recreate="always") as batch_op:
+            batch_op.add_column(sa.Column("note", sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    pass
+'''
+
+
+def test_a_batch_migration_rebuilding_parent_tables_keeps_every_child_row(tmp_path):
+    """Batch mode copies a table, drops the old one and renames the copy; with foreign keys on,
+    the drop of ``recordings`` would cascade to every bout, scope and dataset membership."""
+    import shutil
+
+    from ethoforge.store.engine import MIGRATIONS_DIR, dump_database, upgrade_to_head
+
+    chain = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS_DIR, chain, ignore=shutil.ignore_patterns("__pycache__"))
+    (chain / "versions" / "0002_test_rebuild.py").write_text(_REBUILD_PARENTS.format(down=head_revision()))
+    with Project.create(tmp_path / "p") as project, project.engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO recordings (id, name, content_hash, fps, n_frames, individuals, keypoints, "
+            "source_format, poses_path) VALUES (1, 'r1', 'h1', 30, 100, '[]', '[]', 'dlc', 'a'), "
+            "(2, 'r2', 'h2', 30, 100, '[]', '[]', 'dlc', 'b')"))
+        connection.execute(text("INSERT INTO datasets (id, name, behaviors) VALUES (1, 'd', '[\"a\"]')"))
+        connection.execute(text("INSERT INTO dataset_recordings VALUES (1, 1), (1, 2)"))
+        connection.execute(text("INSERT INTO dataset_folders VALUES (1, '/data')"))
+        connection.execute(text(
+            "INSERT INTO bouts (recording_id, behavior, start, stop) VALUES (1, 'a', 0, 5), (2, 'a', 3, 9)"))
+        connection.execute(text("INSERT INTO annotated_scopes (recording_id, start, stop) VALUES (1, 0, 100)"))
+        connection.execute(text(
+            "INSERT INTO models (dataset_id, name, family, path, metrics, config) VALUES (1, 'm', 'gbdt', 'm', '{}', '{}')"))
+        connection.execute(text("INSERT INTO jobs (kind, dataset_id, params, progress) VALUES ('train', 1, '{}', '{}')"))
+    with Project.open(tmp_path / "p") as project:
+        before = dump_database(project.engine)
+        assert upgrade_to_head(project.engine, chain) == "0002_test_rebuild"
+        after = dump_database(project.engine)
+        with project.engine.connect() as connection:
+            columns = [row[1] for row in connection.execute(text("PRAGMA table_info(recordings)"))]
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1  # on again afterwards
+    assert "note" in columns  # the table really was rebuilt
+    for table in ("bouts", "annotated_scopes", "dataset_recordings", "dataset_folders", "models", "jobs"):
+        assert after[table] == before[table], table
+    assert len(after["bouts"]) == 2 and after["models"][0][1] == 1  # the model still names its dataset

@@ -70,20 +70,20 @@ def write_transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
-def _alembic_config(connection):
+def _alembic_config(connection, migrations_dir: Path = MIGRATIONS_DIR):
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("script_location", str(migrations_dir))
     config.attributes["connection"] = connection
     return config
 
 
-def head_revision() -> str:
-    """The newest revision of the migration chain shipped with this package."""
+def head_revision(migrations_dir: Path = MIGRATIONS_DIR) -> str:
+    """The newest revision of the migration chain in ``migrations_dir`` (the package's)."""
     from alembic.script import ScriptDirectory
 
-    config = _alembic_config(None)
+    config = _alembic_config(None, migrations_dir)
     head = ScriptDirectory.from_config(config).get_current_head()
     assert head is not None
     return head
@@ -97,16 +97,59 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade_to_head(engine: Engine) -> str:
-    """Apply every pending migration in one transaction; return the revision now current."""
+def upgrade_to_head(engine: Engine, migrations_dir: Path = MIGRATIONS_DIR) -> str:
+    """Apply every pending migration in one transaction; return the revision now current.
+
+    On SQLite, foreign keys are off while the migrations run: a batch migration rebuilds a
+    table by copying it and dropping the old one, and with foreign keys on, that drop would
+    cascade to every child row (all bouts of all recordings). ``PRAGMA foreign_keys`` cannot
+    change inside a transaction, so it is switched off on the connection before ``BEGIN``;
+    ``PRAGMA foreign_key_check`` must find nothing before the commit, and foreign keys are
+    on again afterwards. ``migrations_dir`` is the package's chain unless a test or tool
+    passes another.
+    """
     from alembic import command
 
-    head = head_revision()
+    head = head_revision(migrations_dir)
     if current_revision(engine) == head:
         return head
-    with engine.execution_options(**{WRITE_LOCK: True}).begin() as connection:  # two openers queue
-        command.upgrade(_alembic_config(connection), "head")
+    with migration_connection(engine) as connection:
+        command.upgrade(_alembic_config(connection, migrations_dir), "head")
     return head
+
+
+@contextmanager
+def migration_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection in a write-locked transaction for migrations, SQLite foreign keys off.
+
+    See `upgrade_to_head`; commits on success (after `PRAGMA foreign_key_check`), rolls back
+    on an exception, and turns foreign keys back on either way.
+    """
+    with engine.connect() as connection:
+        is_sqlite = connection.dialect.name == "sqlite"
+        raw = connection.connection.driver_connection  # not in a transaction yet (autobegin is lazy)
+        if is_sqlite:
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            connection.execution_options(**{WRITE_LOCK: True})  # two openers queue
+            with connection.begin():
+                yield connection
+                if is_sqlite:
+                    _check_foreign_keys(connection)
+        finally:
+            if is_sqlite:
+                raw.execute("PRAGMA foreign_keys=ON")
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    """Raise (rolling the migration back) when a row points at a parent that is not there."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        table, rowid, parent, _ = broken[0]
+        raise RuntimeError(
+            f"migration left {len(broken)} row(s) pointing at missing parents "
+            f"(first: {table} row {rowid} -> {parent}); nothing was changed"
+        )
 
 
 def table_names(engine: Engine) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from ethoforge.store.engine import make_engine
+from ethoforge.store.engine import make_engine, migration_connection
 from ethoforge.store.models import Base
 
 target_metadata = Base.metadata
@@ -34,8 +34,7 @@ def run_migrations_online() -> None:
     url = context.get_x_argument(as_dictionary=True).get("url") or context.config.get_main_option("sqlalchemy.url")
     if not url:
         raise SystemExit("pass the database: alembic -x url=sqlite:///path/to/ethoforge.db ...")
-    engine = make_engine(url)
-    with engine.begin() as connection:
+    with migration_connection(make_engine(url)) as connection:  # foreign keys off: see upgrade_to_head
         _run(connection)
 
 
