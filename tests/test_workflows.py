@@ -172,3 +172,11 @@ def test_infer_many_checks_options_before_reading(project, trained, tmp_path):
     with pytest.raises(ConfigError, match="no recordings"):
         infer_many(trained.bundle, [], tmp_path)
     assert not list(Path(tmp_path).iterdir())
+
+
+def test_infer_many_takes_names_as_recordings_and_never_opens_the_project_own_files(project, trained, names,
+                                                                                    tmp_path, monkeypatch):
+    monkeypatch.chdir(project.root)  # where "ethoforge.db" names the live database
+    run = infer_many(trained.model.id, ["ethoforge.db", names[0]], tmp_path / "own", project=project, device="cpu")
+    assert "one of the project's own files" in run.failed["ethoforge.db"]
+    assert set(run.outputs) == {names[0]}

@@ -428,17 +428,21 @@ def _load_source(source: str | Path | Recording, project: Project | None, fps: f
 
     if isinstance(source, Recording):
         return source
+    if project is not None and not isinstance(source, Path):
+        try:  # a recording's name first: never a file of that name in the current folder
+            return project.load_recording(source)
+        except NotFoundError:
+            pass
     path = Path(source).expanduser()
+    if project is not None:
+        project.own_files.check(path, given_as="--recordings")
     if path.is_file():
         from ethoforge.io.poses import load_poses
 
         return load_poses(path, fps=fps)
     if project is None:
         raise InputError("no such file (and no project to look a recording name up in)", path)
-    try:
-        return project.load_recording(str(source))
-    except NotFoundError as error:
-        raise NotFoundError(f"not a file, and {error}") from None
+    raise NotFoundError(f"{str(source)!r} is neither a file nor a recording of the project")
 
 
 def infer_many(

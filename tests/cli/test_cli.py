@@ -114,6 +114,21 @@ def test_export_labels_round_trip(ethome_project, tmp_path, ethome5_dir):
         assert project.get_bouts(REC_A) == stored
 
 
+def test_the_project_own_files_are_refused_as_input_and_output(ethome_project):
+    before = snapshot(ethome_project)
+    for args in (("import", "poses", ethome_project / "ethoforge.db", "--format", "dlc"),
+                 ("import", "poses", ethome_project / "poses"),
+                 ("import", "labels", ethome_project / "ethoforge.db-wal", "--format", "boris", "--recording", REC_A),
+                 ("export", "labels", "--recording", REC_A, "--format", "boris", "--out", ethome_project / "ethoforge.db")):
+        result = cli(*args, "--project", ethome_project)
+        assert result.exit_code == 1, (args, result.output)
+        assert "one of the project's own files" in result.output, result.output
+    assert snapshot(ethome_project) == before
+    # the project folder itself is a folder like any other: its own files are passed over unopened
+    result = cli("import", "poses", ethome_project, "--project", ethome_project)
+    assert result.exit_code == 1 and "no pose file found in this folder" in result.output, result.output
+
+
 def test_subprocess_import_and_error_without_traceback(tmp_path, ethome5_dir):
     exe = [str(Path(sys.executable).parent / "ethoforge")]  # the installed console script
     root = tmp_path / "p"

@@ -13,7 +13,8 @@ import secrets
 from pathlib import Path
 from urllib.parse import parse_qs
 
-TOKEN_FILE = "server_token"
+from ethoforge.store.own_files import TOKEN_FILE
+
 PUBLIC_PATHS = ("/api/v1/openapi.json", "/api/v1/docs", "/api/v1/health")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 

@@ -57,17 +57,18 @@ def to_json_lists(values: np.ndarray, decimals: int = 2) -> list:
 
 def video_path(settings: ServerState, info: RecordingInfo) -> Path | None:
     """The recording's video: a file named like the recording (or its pose file) beside the pose
-    file, inside the allowed roots; None if there is none."""
+    file, inside the allowed roots and not one of the project's own files; None if there is none."""
     from ethoforge.server.paths import inside
 
     if not info.source_path:
         return None
     source = Path(info.source_path)
     stems = {info.name, source.stem}
+    own = settings.project.own_files
     for stem in sorted(stems):
         for suffix in VIDEO_SUFFIXES:
             candidate = source.with_name(stem + suffix)
-            if candidate.is_file() and inside(candidate.resolve(), settings.roots):
+            if candidate.is_file() and inside(candidate.resolve(), settings.roots) and own.why(candidate) is None:
                 return candidate.resolve()
     return None
 

@@ -6,6 +6,7 @@ DIR/
   ethoforge.db     # SQLite (WAL) metadata, labels, datasets, models, jobs
   poses/<id>.nc    # each recording's poses (netCDF, h5netcdf engine)
 ```
+These and the other files the project writes are never taken as input: `ethoforge.store.own_files`.
 """
 
 from __future__ import annotations

@@ -50,6 +50,7 @@ from ethoforge.store.models import (
     utcnow,
 )
 from ethoforge.store.naming import match_recording_name, recording_name_from_path
+from ethoforge.store.own_files import OwnFiles
 from ethoforge.store.poses_file import read_poses, write_poses
 
 if TYPE_CHECKING:
@@ -134,6 +135,11 @@ class Project:
     def poses_dir(self) -> Path:
         return self.root / layout.POSES_DIR
 
+    @property
+    def own_files(self) -> OwnFiles:
+        """The project's own files, which imports and exports refuse (`ethoforge.store.own_files`)."""
+        return OwnFiles.of(self.root, self.engine.url)
+
     @contextmanager
     def _transaction(self) -> Iterator[Session]:
         """A session in a write transaction (write lock taken first); read-only work uses ``_sessions()``."""
@@ -168,6 +174,7 @@ class Project:
         from ethoforge.io.poses import load_poses
 
         path = Path(path)
+        self.own_files.check(path)  # before anything opens it
         if not path.is_file():
             raise InputError("no such file", path)
         name = name or recording_name_from_path(path)
@@ -199,7 +206,7 @@ class Project:
         Stops at the first failing file (the files before it stay imported). With
         ``skip_existing``, files already imported (same content) are skipped.
         """
-        files = find_pose_files(paths, format=format)
+        files = find_pose_files(paths, format=format, own=self.own_files)
         known = {r.content_hash for r in self.recordings()} if skip_existing else set()
         imported = []
         for done, path in enumerate(files, start=1):
@@ -349,6 +356,7 @@ class Project:
         path = Path(path)
         if format not in LABEL_FORMATS:
             raise ConfigError(f"unknown label format {format!r}; expected one of {list(LABEL_FORMATS)}")
+        self.own_files.check(path)  # before anything opens it
         if not path.is_file():
             raise InputError("no such file", path)
         recordings = {r.name: r for r in self.recordings()}
@@ -656,6 +664,7 @@ class Project:
             bouts = self.get_bouts(info.id, behaviors)
             names = list(behaviors) if behaviors else self._behaviors_for(info.id, bouts)
             target = path if single else path / f"{info.name}{_EXPORT_SUFFIX.get(format, '.csv')}"
+            self.own_files.check(target)  # never written over
             with atomic_path(target) as temporary:
                 save_labels(bouts, temporary, format, fps=info.fps, n_frames=info.n_frames, behaviors=names)
             written.append(target)
@@ -834,25 +843,30 @@ class Project:
 _EXPORT_SUFFIX = {"calms21": ".json", "mabe": ".parquet", "nwb": ".nwb"}
 
 
-def find_pose_files(paths: Iterable[str | Path], *, format: str = "auto") -> list[Path]:
+def find_pose_files(paths: Iterable[str | Path], *, format: str = "auto", own: OwnFiles | None = None) -> list[Path]:
     """Expand files and folders into pose files (folders: every file, recursively, whose
     format `ethoforge.io.poses.detect_pose_format` recognises), in a stable order.
+
+    With ``own`` (`Project.own_files`), the project's own files are refused when named and
+    passed over unopened when a folder holds them (or when a folder is the project folder).
 
     Raises
     ------
     InputError
-        A path that does not exist, or a folder without any pose file.
+        A path that does not exist, one of the project's own files, or a folder without any pose file.
     """
     from ethoforge.io.poses import detect_pose_format
 
     files: list[Path] = []
     for entry in paths:
         entry = Path(entry)
+        if own is not None:
+            own.check(entry)
         if entry.is_file():
             files.append(entry)
         elif entry.is_dir():
             found = []
-            for candidate in sorted(p for p in entry.rglob("*") if p.is_file() and not p.name.startswith(".")):
+            for candidate in _files_below(entry, own):
                 try:
                     detect_pose_format(candidate)
                 except InputError:
@@ -865,6 +879,20 @@ def find_pose_files(paths: Iterable[str | Path], *, format: str = "auto") -> lis
         else:
             raise InputError("no such file or folder", entry)
     return files
+
+
+def _files_below(folder: Path, own: OwnFiles | None) -> list[Path]:
+    """Every file below ``folder`` (symlinked folders not followed, hidden files and the
+    project's own files left out), sorted."""
+    import os
+
+    found = []
+    for top, folders, names in os.walk(folder):
+        here = Path(top)
+        folders[:] = [f for f in folders if own is None or own.why(here / f) is None]
+        found += [here / n for n in names if not n.startswith(".") and (here / n).is_file()
+                  and (own is None or own.why(here / n) is None)]
+    return sorted(found)
 
 
 def _check_fps_agrees(fps: float | None, recording: RecordingInfo, path: Path) -> None:

@@ -124,7 +124,7 @@ def _folder_recordings(settings: ServerState, folder: str) -> list[str]:
     path = resolve_inside(folder, settings.root, settings.roots)
     if not path.is_dir():
         raise InputError("not a folder", path)
-    files = find_pose_files([path])  # an InputError (422) when it holds none
+    files = find_pose_files([path], own=settings.project.own_files)  # an InputError (422) when it holds none
     if any(not inside(f.resolve(), settings.roots) for f in files):
         raise PathNotAllowed("a pose file of this folder links outside the allowed folders", path)
     settings.project.import_recordings(files, skip_existing=True)

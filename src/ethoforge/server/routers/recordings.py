@@ -25,6 +25,7 @@ def import_recordings(settings: Settings, body: ImportRecordings) -> dict:
 
     project = settings.project
     path = resolve_inside(body.path, project.root, settings.roots)
+    project.own_files.check(path, given_as="field 'path'")
     if not path.exists():
         raise InputError("no such file or folder", path)
     if body.name is not None:
@@ -32,7 +33,7 @@ def import_recordings(settings: Settings, body: ImportRecordings) -> dict:
             raise InputError("'name' names one recording; give a file, not a folder", path)
         info = project.import_recording(path, format=body.format, name=body.name, fps=body.fps)
         return {"imported": [_public(info.to_dict())], "skipped": 0}
-    files = find_pose_files([path], format=body.format)
+    files = find_pose_files([path], format=body.format, own=project.own_files)
     outside = [f for f in files if not inside(f.resolve(), settings.roots)]
     if outside:
         raise PathNotAllowed(f"{outside[0]} links outside the allowed folders; it was not imported", location="path")
