@@ -136,10 +136,14 @@ class TemporalTransformer(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits ``(B, T, C)`` of every frame of ``x`` ``(B, T, F)``."""
+        return self.head(self.encode(x))
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """Per-frame representations ``(B, T, embed_dim)`` before the head (what embedders output)."""
         h = self.embed(x)
         if self.config.positional == "sinusoidal":
             h = h + sinusoidal_positions(x.shape[1], h.shape[-1], x.device).to(h.dtype)
         h = self.drop(h)
         for layer in self.layers:
             h = layer(h)
-        return self.head(self.norm(h))
+        return self.norm(h)
