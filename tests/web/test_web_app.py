@@ -401,3 +401,18 @@ def test_models_and_inference(page, server, stems, shot):
     page.wait_for_function("() => !document.querySelector('#models-table button.delete')")
     assert api("models")["models"] == []
     assert page.console_errors == []
+
+
+def test_monitor_draws_each_trial_apart_and_names_trial_and_epoch(page, server, stems, testkit):
+    base, api = server
+    names = [_recording(api, stems[1])["name"], _recording(api, stems[0])["name"]]
+    params = testkit.tiny_train_params(names, epochs=2, trials=2, activate=False)
+    job = api("training/jobs", "POST", {"dataset": 1, "params": params})
+    job_id = job.get("id", job.get("job_id"))
+    page.goto(f"{base}/#/jobs/{job_id}")
+    page.wait_for_function("() => document.querySelector('#job-status')?.textContent === 'completed'", timeout=120_000)
+    page.wait_for_function("() => document.querySelector('#job-chart')?.dataset.trials === '2'")
+    # two trials of two epochs: two separate lines over epochs 0, 1 (not one line of four points)
+    assert page.get_attribute("#job-chart", "data-lines") == "[[0,1],[0,1]]"
+    assert page.inner_text("#job-step") == "trial 2/2 · epoch 2/2"
+    assert page.console_errors == []

@@ -71,50 +71,76 @@ def _series(history: Sequence[dict], key: str) -> np.ndarray | None:
     return np.array([np.nan if v is None else float(v) for v in values])
 
 
-def _line_plot(x: np.ndarray, lines: dict[str, np.ndarray], *, ylabel: str, title: str, path: Path, ylim=None) -> Path:
+def trial_rows(history: Sequence[dict]) -> dict[int, np.ndarray]:
+    """``{trial: indices of its history entries}`` in order of first appearance (entries
+    without ``trial`` belong to trial 0), so each trial is drawn on its own."""
+    trials = np.array([int(entry.get("trial", 0) or 0) for entry in history])
+    return {int(t): np.flatnonzero(trials == t) for t in dict.fromkeys(trials.tolist())}
+
+
+def history_figure(x: np.ndarray, lines: dict[str, np.ndarray], trials: dict[int, np.ndarray], *,
+                   ylabel: str, title: str, ylim=None):
+    """A matplotlib Figure with one panel per trial (shared y axis); within a panel one line per
+    entry of ``lines``. No line joins the end of one trial to the start of the next."""
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    figure = Figure(figsize=(7, 4))
-    axes = figure.add_subplot()
-    for label, y in lines.items():
-        # markers keep a one-entry history (gbdt) visible as points; the macro mean is dashed black
-        macro = label.startswith("macro")
-        axes.plot(x, y, marker="o", markersize=3 if len(x) > 30 else 5, label=label,
-                  color="black" if macro else None, linestyle="--" if macro else "-")
-    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-    if len(x) == 1:  # one entry (gbdt): a single tick, not a ±0.05 axis
-        axes.set_xlim(x[0] - 1, x[0] + 1)
-        axes.set_xticks([x[0]])
-    axes.set_xlabel("epoch")
-    axes.set_ylabel(ylabel)
-    axes.set_title(title)
-    if ylim is not None:
-        axes.set_ylim(*ylim)
-    axes.grid(alpha=0.3)
-    if len(lines) > 1 or len(x) == 1:
-        axes.legend(fontsize=8)
+    n_panels = len(trials)
+    columns = min(n_panels, 4)
+    rows = -(-n_panels // columns)
+    figure = Figure(figsize=(7 if n_panels == 1 else 3.4 * columns, 4 if rows == 1 else 3.2 * rows))
+    axes_grid = figure.subplots(rows, columns, sharey=True, squeeze=False)
+    for panel, (trial, index) in enumerate(trials.items()):
+        axes = axes_grid[panel // columns][panel % columns]
+        tx = x[index]
+        for label, y in lines.items():
+            # markers keep a one-entry history (gbdt) visible as points; the macro mean is dashed black
+            macro = label.startswith("macro")
+            axes.plot(tx, y[index], marker="o", markersize=3 if len(tx) > 30 else 5, label=label,
+                      color="black" if macro else None, linestyle="--" if macro else "-")
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if len(tx) == 1:  # one entry (gbdt): a single tick, not a ±0.05 axis
+            axes.set_xlim(tx[0] - 1, tx[0] + 1)
+            axes.set_xticks([tx[0]])
+        axes.set_xlabel("epoch")
+        axes.set_title(title if n_panels == 1 else f"trial {trial + 1}", fontsize=None if n_panels == 1 else 9)
+        if ylim is not None:
+            axes.set_ylim(*ylim)
+        axes.grid(alpha=0.3)
+        if panel == 0:
+            axes.set_ylabel(ylabel)
+            if len(lines) > 1 or len(tx) == 1:
+                axes.legend(fontsize=8)
+    for panel in range(n_panels, rows * columns):
+        axes_grid[panel // columns][panel % columns].set_visible(False)
+    if n_panels > 1:
+        figure.suptitle(title)
     figure.tight_layout()
-    return _save(figure, path)
+    return figure
 
 
 def plot_history(history: Sequence[dict], plots_dir: str | Path, behaviors: Sequence[str]) -> dict[str, Path]:
     """Per-epoch curves from training history entries; returns ``{plot name: path}``.
 
-    Entries look like ``{"epoch", "train_loss", "val_loss", "val_macro_f1", "lr",
+    Entries look like ``{"trial", "epoch", "train_loss", "val_loss", "val_macro_f1", "lr",
     "per_class": {name: {"precision", "recall", "f1"}}}``; missing keys are skipped, and a
-    one-entry history (gbdt) gives one point per line. Writes ``loss.png`` (train/val),
-    ``f1.png``, ``precision.png``, ``recall.png`` (one line per behavior plus the macro
-    mean) and ``lr.png`` when the learning rate is logged.
+    one-entry history (gbdt) gives one point per line. Several trials get one panel each.
+    Writes ``loss.png`` (train/val), ``f1.png``, ``precision.png``, ``recall.png`` (one line
+    per behavior plus the macro mean) and ``lr.png`` when the learning rate is logged.
     """
     directory = Path(plots_dir)
     written: dict[str, Path] = {}
     if not history:
         return written
     x = _epochs(history)
+    trials = trial_rows(history)
+
+    def plot(lines: dict[str, np.ndarray], name: str, **labels) -> None:
+        written[name] = _save(history_figure(x, lines, trials, **labels), directory / f"{name}.png")
+
     losses = {k.replace("_", " "): s for k in ("train_loss", "val_loss") if (s := _series(history, k)) is not None}
     if losses:
-        written["loss"] = _line_plot(x, losses, ylabel="loss", title="loss per epoch", path=directory / "loss.png")
+        plot(losses, "loss", ylabel="loss", title="loss per epoch")
     for metric in ("f1", "precision", "recall"):
         lines: dict[str, np.ndarray] = {}
         for name in behaviors:
@@ -126,12 +152,9 @@ def plot_history(history: Sequence[dict], plots_dir: str | Path, behaviors: Sequ
         elif metric == "f1" and (macro := _series(history, "val_macro_f1")) is not None:
             lines["macro f1"] = macro
         if lines:
-            written[metric] = _line_plot(
-                x, lines, ylabel=f"validation {metric}", title=f"validation {metric} per behavior",
-                path=directory / f"{metric}.png", ylim=(0.0, 1.02),
-            )
+            plot(lines, metric, ylabel=f"validation {metric}", title=f"validation {metric} per behavior", ylim=(0.0, 1.02))
     if (lr := _series(history, "lr")) is not None:
-        written["lr"] = _line_plot(x, {"lr": lr}, ylabel="learning rate", title="learning rate", path=directory / "lr.png")
+        plot({"lr": lr}, "lr", ylabel="learning rate", title="learning rate")
     return written
 
 

@@ -35,6 +35,7 @@ export async function renderMonitor(root, jobId) {
     h("section", { class: "panel" }, h("h3", {}, "Log"), log),
     report);
 
+  const trials = Number((job.params || {}).trials) || 1;
   const history = [];
   const seen = new Set();
   let reported = false;
@@ -57,7 +58,7 @@ export async function renderMonitor(root, jobId) {
     const progress = current.progress || {};
     if (typeof progress.fraction === "number") bar.value = progress.fraction;
     if (progress.eta_s !== undefined) eta.textContent = `ETA ${fmtDuration(progress.eta_s)}`;
-    if (progress.epoch !== undefined) stepText.textContent = `epoch ${progress.epoch}${progress.epochs ? ` / ${progress.epochs}` : ""}`;
+    if (progress.epoch !== undefined) stepText.textContent = stepLabel(progress, trials);
     for (const row of progress.history || []) addEpoch(row);
     if (current.log !== undefined) { log.textContent = current.log; log.scrollTop = log.scrollHeight; }
     if (current.error) errorBox.textContent = current.error;
@@ -102,7 +103,15 @@ export async function renderMonitor(root, jobId) {
   return () => { stop(); clearTimeout(logTimer); };
 }
 
-// Loss (left axis) and validation macro-F1 (right axis, 0–1) per epoch.
+// "trial 2/3 · epoch 4/20" (the trial only when there are several)
+export function stepLabel(progress, trials = 1) {
+  const epoch = `epoch ${progress.epoch}${progress.epochs ? `/${progress.epochs}` : ""}`;
+  const n = Math.max(trials, (progress.trial ?? 0) + 1);
+  return n > 1 ? `trial ${(progress.trial ?? 0) + 1}/${n} · ${epoch}` : epoch;
+}
+
+// Loss (left axis) and validation macro-F1 (right axis, 0–1) per epoch; each trial is its own set
+// of lines over the same epoch axis (solid, dashed, dotted…), never joined to the next trial's.
 export function drawChart(canvas, history) {
   const ctx = canvas.getContext("2d");
   const W = canvas.width;
@@ -110,11 +119,13 @@ export function drawChart(canvas, history) {
   const pad = { l: 46, r: 46, t: 14, b: 26 };
   ctx.fillStyle = "#15181d";
   ctx.fillRect(0, 0, W, H);
-  const rows = history.map((r, i) => ({ i, loss: r.train_loss ?? r.loss, val: r.val_loss, f1: r.val_macro_f1 ?? r.f1 }));
-  const n = Math.max(rows.length, 2);
+  const rows = history.map((r, i) => ({ i, trial: r.trial ?? 0, epoch: Number.isFinite(r.epoch) ? r.epoch : i,
+    loss: r.train_loss ?? r.loss, val: r.val_loss, f1: r.val_macro_f1 ?? r.f1 }));
+  const trialIds = [...new Set(rows.map((r) => r.trial))];
+  const n = Math.max(...rows.map((r) => r.epoch + 1), 2);
   const losses = rows.flatMap((r) => [r.loss, r.val]).filter(Number.isFinite);
   const maxLoss = Math.max(...losses, 0.1) * 1.1;
-  const x = (i) => pad.l + (i / (n - 1)) * (W - pad.l - pad.r);
+  const x = (epoch) => pad.l + (epoch / (n - 1)) * (W - pad.l - pad.r);
   const yLoss = (v) => pad.t + (1 - v / maxLoss) * (H - pad.t - pad.b);
   const yF1 = (v) => pad.t + (1 - v) * (H - pad.t - pad.b);
   ctx.strokeStyle = "#2a303a";
@@ -124,26 +135,39 @@ export function drawChart(canvas, history) {
   ctx.fillText(`loss ${fmt(maxLoss, 2)}`, 2, pad.t + 8);
   ctx.fillText("F1 1.0", W - pad.r + 4, pad.t + 8);
   ctx.fillText("epoch", W / 2, H - 6);
-  const line = (key, y, color) => {
+  const dashes = [[], [6, 4], [2, 3], [8, 3, 2, 3]];
+  const line = (trialRows, key, y, color, dash) => {
     ctx.strokeStyle = color;
     ctx.fillStyle = color;
+    ctx.setLineDash(dash);
     ctx.beginPath();
     let started = false;
-    for (const r of rows) {
+    for (const r of trialRows) {
       if (!Number.isFinite(r[key])) continue;
-      if (started) ctx.lineTo(x(r.i), y(r[key])); else { ctx.moveTo(x(r.i), y(r[key])); started = true; }
+      if (started) ctx.lineTo(x(r.epoch), y(r[key])); else { ctx.moveTo(x(r.epoch), y(r[key])); started = true; }
     }
     ctx.stroke();
-    for (const r of rows) if (Number.isFinite(r[key])) ctx.fillRect(x(r.i) - 2, y(r[key]) - 2, 4, 4);
+    ctx.setLineDash([]);
+    for (const r of trialRows) if (Number.isFinite(r[key])) ctx.fillRect(x(r.epoch) - 2, y(r[key]) - 2, 4, 4);
   };
-  line("loss", yLoss, "#4f8cff");
-  line("val", yLoss, "#f58231");
-  line("f1", yF1, "#3cb44b");
+  trialIds.forEach((trial, k) => {
+    const trialRows = rows.filter((r) => r.trial === trial);
+    const dash = dashes[k % dashes.length];
+    line(trialRows, "loss", yLoss, "#4f8cff", dash);
+    line(trialRows, "val", yLoss, "#f58231", dash);
+    line(trialRows, "f1", yF1, "#3cb44b", dash);
+  });
   [["train loss", "#4f8cff"], ["val loss", "#f58231"], ["val macro F1", "#3cb44b"]].forEach(([label, color], k) => {
     ctx.fillStyle = color;
     ctx.fillText(label, pad.l + 8 + k * 100, pad.t + 14);
   });
+  if (trialIds.length > 1) {
+    ctx.fillStyle = "#9aa4b2";
+    ctx.fillText(trialIds.map((t, k) => `trial ${t + 1} ${["solid", "dashed", "dotted", "dash-dot"][k % 4]}`).join(" · "), pad.l + 8, pad.t + 28);
+  }
   canvas.dataset.epochs = String(rows.length);
+  canvas.dataset.trials = String(trialIds.length);
+  canvas.dataset.lines = JSON.stringify(trialIds.map((t) => rows.filter((r) => r.trial === t).map((r) => r.epoch)));
 }
 
 export { withToken };
