@@ -72,6 +72,17 @@ def array_hash(poses: "xr.Dataset") -> str:
     return hashlib.sha256(np.ascontiguousarray(poses["position"].values).tobytes()).hexdigest()
 
 
+def empty_poses(n_frames: int) -> "xr.Dataset":
+    """The poses of a video-only recording: ``n_frames`` frames, no keypoints, no individuals."""
+    import xarray as xr
+
+    return xr.Dataset(
+        {"position": (POSITION_DIMS, np.empty((n_frames, 2, 0, 0), dtype=np.float32)),
+         "confidence": (CONFIDENCE_DIMS, np.empty((n_frames, 0, 0), dtype=np.float32))},
+        coords={"time": np.arange(n_frames, dtype=np.int64), "space": ["x", "y"], "keypoint": [], "individual": []},
+    )
+
+
 @dataclass
 class Recording:
     """Poses of one recording, with where they came from.
@@ -89,7 +100,13 @@ class Recording:
     content_hash
         SHA-256 of the source file (or of the positions when there is no file).
     source_format
-        Name of the reader that produced it (``"dlc"``, ``"sleap"``, ``"calms21"``, ...).
+        Name of the reader that produced it (``"dlc"``, ``"sleap"``, ``"calms21"``, ...;
+        ``"video"`` for a video-only recording, whose poses are `empty_poses`).
+    video_path, video_hash
+        The recording's video, when it has one (frame ``i`` of the video is pose frame ``i``),
+        and the SHA-256 of its bytes.
+    feature_cache
+        The folder of cached video features (`ethoforge.video.encode`), when in a project.
     """
 
     name: str
@@ -99,6 +116,9 @@ class Recording:
     content_hash: str = ""
     source_format: str = "unknown"
     metadata: dict = field(default_factory=dict)
+    video_path: Path | None = None
+    video_hash: str | None = None
+    feature_cache: Path | None = None
 
     def __post_init__(self) -> None:
         if not (self.fps and np.isfinite(self.fps) and self.fps > 0):

@@ -86,3 +86,64 @@ def test_out_of_range_and_bad_files(video, tmp_path):
     bogus.write_bytes(b"not a video at all")
     with pytest.raises(InputError, match="cannot open as a video"):
         video_info(bogus)
+
+
+def test_probe_video_reads_the_container(video):
+    from ethoforge.io.video import probe_video
+
+    info = probe_video(video)
+    assert (info.n_frames, info.fps, info.width, info.height) == (N_FRAMES, 30.0, 64, 48)
+    assert info.duration_s == pytest.approx(2.0)
+
+
+def test_probe_refuses_variable_frame_rate(tmp_path):
+    import av
+
+    from ethoforge.io.video import probe_video
+
+    path = tmp_path / "vfr.mkv"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        stream.codec_context.time_base = Fraction(1, 1000)
+        pts = 0
+        for index in range(30):
+            frame = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24")
+            frame.pts, frame.time_base = pts, Fraction(1, 1000)
+            pts += 100 if index == 9 else 33  # frame 10 comes late
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    with pytest.raises(InputError, match=r"vfr.mkv, frame 10: variable frame rate: frame 10 comes 100.0 ms after frame 9"):
+        probe_video(path)
+
+
+def test_probe_refuses_a_truncated_file(tmp_path):
+    import av
+
+    from ethoforge.io.video import probe_video
+
+    path = tmp_path / "fast.mp4"
+    with av.open(str(path), "w", options={"movflags": "faststart"}) as container:  # header first
+        stream = container.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for index in range(N_FRAMES):
+            image = np.random.default_rng(index).integers(0, 255, (48, 64, 3), dtype=np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    assert probe_video(path).n_frames == N_FRAMES
+    data = path.read_bytes()
+    (tmp_path / "cut.mp4").write_bytes(data[: len(data) * 3 // 4])
+    with pytest.raises(InputError, match=r"cut.mp4, frame \d+: truncated: the header says 60 frames but only \d+"):
+        probe_video(tmp_path / "cut.mp4")
+
+
+def test_nice_rate():
+    from ethoforge.io.video import nice_rate
+
+    assert nice_rate(1000000 / 33333) == 30.0
+    assert nice_rate(30000 / 1001) == pytest.approx(29.97, abs=1e-3)
+    assert nice_rate(12.5) == 12.5

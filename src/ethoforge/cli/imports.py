@@ -1,4 +1,4 @@
-"""``ethoforge import poses|labels``."""
+"""``ethoforge import poses|videos|labels``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from ethoforge.cli._common import (
     stdout,
 )
 
-import_app = typer.Typer(help="Import pose files and label files into the project.", no_args_is_help=True)
+import_app = typer.Typer(help="Import pose files, videos and label files into the project.", no_args_is_help=True)
 
 
 @import_app.command("poses")
@@ -25,6 +25,7 @@ def poses(
     keypoints: Annotated[str | None, typer.Option(help="Keep these keypoints, comma-separated.")] = None,
     rename: Annotated[str | None, typer.Option(help="Rename individuals/keypoints: old:new,old2:new2.")] = None,
     skip_existing: Annotated[bool, typer.Option("--skip-existing", help="Skip files already imported.")] = False,
+    video: Annotated[Path | None, typer.Option(help="The video of these poses (one file only; frame count and fps must agree).")] = None,
     project: ProjectOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -34,10 +35,10 @@ def poses(
     options = dict(format=format, fps=fps, individuals=parse_list(individuals), keypoints=parse_list(keypoints),
                    rename=parse_rename(rename))
     with open_project(project) as opened:
-        if name is not None:
+        if name is not None or video is not None:
             if len(paths) != 1 or not paths[0].is_file():
-                raise ConfigError("--name applies to a single pose file")
-            imported = [opened.import_recording(paths[0], name=name, **options)]
+                raise ConfigError("--name and --video apply to a single pose file")
+            imported = [opened.import_recording(paths[0], name=name, video=video, **options)]
         else:
             with progress_bar("importing poses", enabled=not json) as update:
                 imported = opened.import_recordings(paths, skip_existing=skip_existing, progress=update, **options)
@@ -51,8 +52,41 @@ def poses(
     console = stdout()
     for info in imported:
         console.print(f"imported {info.name} (id {info.id}): {info.n_frames:,} frames at {info.fps:g} fps, "
-                      f"{len(info.individuals)} individuals, {len(info.keypoints)} keypoints")
+                      f"{len(info.individuals)} individuals, {len(info.keypoints)} keypoints"
+                      + (", with video" if info.has_video else ""))
     console.print(f"{len(imported)} recordings, {sum(r.n_frames for r in imported):,} frames")
+
+
+@import_app.command("videos")
+def videos(
+    paths: Annotated[list[Path], typer.Argument(help="Video files (mp4, avi, mov, mkv, webm) or folders of them.")],
+    name: Annotated[str | None, typer.Option(help="Recording name (one file only; default: the file stem).")] = None,
+    recording: Annotated[str | None, typer.Option(help="Link to this pose recording (name or id; one file only).")] = None,
+    skip_existing: Annotated[bool, typer.Option("--skip-existing", help="Skip videos already imported.")] = False,
+    project: ProjectOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Import videos: each links to the pose recording of its name, or becomes a video-only recording."""
+    from ethoforge.errors import ConfigError
+
+    with open_project(project) as opened:
+        if name is not None or recording is not None:
+            if len(paths) != 1 or not paths[0].is_file():
+                raise ConfigError("--name and --recording apply to a single video file")
+            imported = [opened.import_video(paths[0], name=name, recording=recording)]
+        else:
+            with progress_bar("importing videos", enabled=not json) as update:
+                imported = opened.import_videos(paths, skip_existing=skip_existing, progress=update)
+    if json:
+        emit_json({"imported": [r.to_dict() for r in imported], "frames": sum(r.n_frames for r in imported)})
+        return
+    console = stdout()
+    for info in imported:
+        meta = info.video_meta or {}
+        kind = "linked to its poses" if info.has_poses else "video only"
+        console.print(f"imported {info.name} (id {info.id}): {info.n_frames:,} frames at {info.fps:g} fps, "
+                      f"{meta.get('width')}x{meta.get('height')}, {info.duration_s:.1f} s, {kind}")
+    console.print(f"{len(imported)} videos, {sum(r.n_frames for r in imported):,} frames")
 
 
 @import_app.command("labels")

@@ -21,10 +21,10 @@ def list_(project: ProjectOption = None, json: JsonOption = False) -> None:
         return
     from rich.table import Table
 
-    table = Table("id", "name", "frames", "fps", "individuals", "keypoints", "bouts", "format")
+    table = Table("id", "name", "frames", "fps", "individuals", "keypoints", "video", "bouts", "format")
     for info in recordings:
         table.add_row(str(info.id), info.name, f"{info.n_frames:,}", f"{info.fps:g}", ", ".join(info.individuals),
-                      str(len(info.keypoints)), str(info.n_bouts), info.source_format)
+                      str(len(info.keypoints)), "yes" if info.has_video else "-", str(info.n_bouts), info.source_format)
     stdout().print(table)
 
 

@@ -8,9 +8,10 @@ and decodes forward without seeking when the next wanted frame is just ahead.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 
@@ -119,6 +120,39 @@ class VideoReader:
                 return frame.to_ndarray(format="rgb24")
         raise InputError(f"frame {index} could not be decoded", self.path, f"frame {index}")
 
+    def frames(self, start: int = 0, stop: int | None = None, *, size: tuple[int, int] | None = None,
+               format: str = "rgb24") -> "Iterator[np.ndarray]":
+        """Frames ``[start, stop)`` in order, each ``(H, W, 3)`` (``format="gray"``: ``(H, W)``)
+        uint8, resized to ``size = (width, height)`` by the decoder's scaler when given."""
+        stop = self.n_frames if stop is None else min(int(stop), self.n_frames)
+        if not 0 <= start <= stop:
+            raise InputError(f"frames [{start}, {stop}) are outside the video (0..{self.n_frames - 1})", self.path)
+        width, height = size if size is not None else (self.width, self.height)
+        index, restarted_at = start, -1
+        if index < stop:
+            self._seek(index, exact=index == 0)
+        while index < stop:
+            for frame in self._decoder:
+                if frame.pts is None:
+                    continue
+                current = self._index_of(frame.pts)
+                if current < index:
+                    continue
+                if current > index:  # the seek landed past it: decode from the start instead
+                    break
+                self._last_index = current
+                yield frame.reformat(width=width, height=height, format=format).to_ndarray()
+                index += 1
+                if index >= stop:
+                    return
+            else:
+                raise InputError(f"frame {index} could not be decoded (the video ends early)", self.path,
+                                 f"frame {index}")
+            if restarted_at == index:
+                raise InputError(f"frame {index} is missing from the video stream", self.path, f"frame {index}")
+            restarted_at = index
+            self._seek(0, exact=True)
+
     def _seek(self, index: int, exact: bool = False) -> None:
         target = self.start_pts if exact else self._pts_of(index)
         self._container.seek(target, stream=self._stream, backward=True, any_frame=False)
@@ -130,3 +164,98 @@ def read_frame(path: str | Path, index: int) -> np.ndarray:
     """Frame ``index`` (0-based, presentation order) of a video as ``(H, W, 3)`` uint8 RGB."""
     with VideoReader(path) as reader:
         return reader.read(index)
+
+
+VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm")
+_VFR_TOLERANCE = 0.25  # a frame step this far (relative) from the median step marks variable frame rate
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a video's container says about its first video stream (frames counted by demuxing)."""
+
+    path: Path
+    n_frames: int
+    fps: float
+    width: int
+    height: int
+    codec: str
+
+    @property
+    def duration_s(self) -> float:
+        return self.n_frames / self.fps
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict (the path as a string)."""
+        return {"path": str(self.path), "n_frames": self.n_frames, "fps": self.fps, "width": self.width,
+                "height": self.height, "codec": self.codec, "duration_s": round(self.duration_s, 3)}
+
+
+def probe_video(path: str | Path) -> VideoInfo:
+    """Frame count, constant frame rate, size and codec of a video, checked to be readable.
+
+    Every packet is demuxed (not decoded) to count frames and check that frames are evenly
+    spaced; the first frame is decoded.
+
+    Raises
+    ------
+    InputError
+        The file cannot be opened or decoded, has no video stream or frame rate, holds fewer
+        frames than its header says (truncated), or has a variable frame rate (names the frame).
+    """
+    import av
+
+    path = Path(path)
+    container = _open(path)
+    try:
+        stream = container.streams.video[0]
+        rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+        if not rate:
+            raise InputError("the video stream has no frame rate", path)
+        pts: list[int] = []
+        try:
+            for packet in container.demux(stream):
+                if packet.size and packet.pts is not None:
+                    pts.append(int(packet.pts))
+        except av.FFmpegError as error:
+            raise InputError(f"cannot read the video after frame {len(pts)}: {error}", path,
+                             f"frame {len(pts)}") from None
+        if not pts:
+            raise InputError("the video stream holds no frames", path)
+        if stream.frames and len(pts) < int(stream.frames):
+            raise InputError(f"truncated: the header says {int(stream.frames)} frames but only {len(pts)} "
+                             "are in the file", path, f"frame {len(pts)}")
+        _check_constant_rate(sorted(pts), stream.time_base, float(rate), path)
+        container.seek(0, stream=stream)
+        try:
+            next(container.decode(stream))
+        except (av.FFmpegError, StopIteration) as error:
+            raise InputError(f"the first frame cannot be decoded: {error}", path, "frame 0") from None
+        return VideoInfo(path=path, n_frames=len(pts), fps=nice_rate(float(rate)), width=int(stream.width),
+                         height=int(stream.height), codec=str(stream.codec_context.name))
+    finally:
+        container.close()
+
+
+def nice_rate(fps: float) -> float:
+    """``fps`` snapped to a whole number or an NTSC rate (n * 1000/1001) within 0.01 % (encoders
+    often write 1000000/33333 for 30), else unchanged."""
+    for candidate in (round(fps), round(fps * 1.001) / 1.001):
+        if candidate > 0 and abs(fps - candidate) <= 1e-4 * candidate:
+            return float(candidate)
+    return fps
+
+
+def _check_constant_rate(pts: list[int], time_base: Fraction, fps: float, path: Path) -> None:
+    """Raise `InputError` when presentation times are not evenly spaced at ``fps``."""
+    if len(pts) < 3:
+        return
+    steps = np.diff(np.asarray(pts, dtype=np.float64)) * float(time_base)
+    expected = 1.0 / fps
+    off = np.flatnonzero(np.abs(steps - expected) > _VFR_TOLERANCE * expected)
+    if len(off):
+        first = int(off[0])
+        raise InputError(
+            f"variable frame rate: frame {first + 1} comes {steps[first] * 1000:.1f} ms after frame {first}, "
+            f"expected {expected * 1000:.1f} ms at {fps:g} fps ({len(off)} uneven steps); re-encode at a constant "
+            "rate, e.g. ffmpeg -i IN -vsync cfr -r FPS OUT", path, f"frame {first + 1}")

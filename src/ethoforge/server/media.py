@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from ethoforge.server.deps import ServerState
     from ethoforge.store.info import RecordingInfo
 
-VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm")
+from ethoforge.io.video import VIDEO_SUFFIXES
 POSE_DIMS = ("time", "individual", "keypoint", "space")
 _CACHE_SIZE = 4
 _cache: OrderedDict[tuple[str, float], tuple[np.ndarray, np.ndarray]] = OrderedDict()
@@ -28,6 +28,8 @@ def pose_arrays(project_root: Path, info: RecordingInfo) -> tuple[np.ndarray, np
     of a stored recording (the last few are kept in memory; pose files never change)."""
     from ethoforge.store.poses_file import read_poses
 
+    if not info.has_poses:  # a video-only recording: frames without keypoints
+        return (np.empty((info.n_frames, 0, 0, 2), dtype=np.float32), np.empty((info.n_frames, 0, 0), dtype=np.float32))
     path = project_root / info.poses_path
     key = (str(path), path.stat().st_mtime)
     with _lock:
@@ -56,10 +58,14 @@ def to_json_lists(values: np.ndarray, decimals: int = 2) -> list:
 
 
 def video_path(settings: ServerState, info: RecordingInfo) -> Path | None:
-    """The recording's video: a file named like the recording (or its pose file) beside the pose
-    file, inside the allowed roots and not one of the project's own files; None if there is none."""
+    """The recording's video: the one imported with it (``ethoforge import videos`` / ``--video``),
+    else a file named like the recording (or its pose file) beside the pose file, inside the
+    allowed roots and not one of the project's own files; None if there is none."""
     from ethoforge.server.paths import inside
 
+    if info.video_path:  # stored by an import (the CLI, or REST inside the allowed roots)
+        stored = Path(info.video_path)
+        return stored if stored.is_file() else None
     if not info.source_path:
         return None
     source = Path(info.source_path)

@@ -23,7 +23,8 @@ class ImportRecordings(_Strict):
 
     path: str = Field(min_length=1, max_length=4096, description="file or folder; relative paths are "
                       "relative to the project folder")
-    format: str = Field("auto", max_length=32, description="pose format (see `ethoforge.io.poses.POSE_FORMATS`)")
+    format: str = Field("auto", max_length=32, description="pose format (see `ethoforge.io.poses.POSE_FORMATS`), or "
+                        "'video' to import videos (mp4, avi, mov, mkv, webm)")
     name: str | None = Field(None, min_length=1, max_length=255, description="recording name (one file only)")
     fps: float | None = Field(None, gt=0, le=10_000)
     skip_existing: bool = Field(True, description="skip files already imported (same content)")

@@ -4,6 +4,6 @@ Use `Project.create` / `Project.open`; see `ethoforge.store.project` for the lib
 """
 
 from ethoforge.store.info import DatasetInfo, RecordingInfo
-from ethoforge.store.project import Project, find_pose_files
+from ethoforge.store.project import Project, find_pose_files, find_video_files
 
-__all__ = ["DatasetInfo", "Project", "RecordingInfo", "find_pose_files"]
+__all__ = ["DatasetInfo", "Project", "RecordingInfo", "find_pose_files", "find_video_files"]

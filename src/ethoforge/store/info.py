@@ -18,7 +18,8 @@ def _jsonable(record) -> dict:
 
 @dataclass(frozen=True)
 class RecordingInfo:
-    """A stored recording's metadata; its poses are at ``poses_path`` (relative to the project)."""
+    """A stored recording's metadata; its poses are at ``poses_path`` (relative to the project;
+    ``""`` when it is video only) and its video, if any, at ``video_path`` (absolute)."""
 
     id: int
     name: str
@@ -32,6 +33,10 @@ class RecordingInfo:
     poses_path: str
     created_at: datetime
     n_bouts: int = 0  # human (manual/confirmed) bouts; predictions are not labels
+    video_path: str | None = None
+    video_hash: str | None = None
+    video_meta: dict | None = None
+    """`ethoforge.io.video.VideoInfo.to_dict` of the video: size, codec, duration."""
     warnings: list[str] = field(default_factory=list)
     """Things to tell the user about this import (e.g. an assumed fps); not stored."""
 
@@ -39,9 +44,19 @@ class RecordingInfo:
     def duration_s(self) -> float:
         return self.n_frames / self.fps
 
+    @property
+    def has_poses(self) -> bool:
+        return bool(self.poses_path)
+
+    @property
+    def has_video(self) -> bool:
+        return bool(self.video_path)
+
     def to_dict(self) -> dict:
-        """JSON-ready dict."""
-        return _jsonable(self)
+        """JSON-ready dict (with ``has_poses`` and ``has_video``)."""
+        data = _jsonable(self)
+        data["has_poses"], data["has_video"] = self.has_poses, self.has_video
+        return data
 
 
 @dataclass(frozen=True)

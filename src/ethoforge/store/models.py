@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy import func, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-JOB_KINDS: tuple[str, ...] = ("train", "infer", "prelabel")
+JOB_KINDS: tuple[str, ...] = ("train", "infer", "prelabel", "encode")
 JOB_STATUSES: tuple[str, ...] = ("pending", "preparing", "training", "completed", "failed", "cancelled")
 
 # Deterministic constraint names so Alembic migrations (batch mode on SQLite) can refer to them.
@@ -52,7 +52,9 @@ class Base(DeclarativeBase):
 
 
 class RecordingRow(Base):
-    """One imported recording; its poses are in ``poses_path`` (netCDF)."""
+    """One imported recording: poses in ``poses_path`` (netCDF; ``""`` for a video-only
+    recording) and/or a video at ``video_path`` (absolute, not copied), whose SHA-256 is
+    ``video_hash`` and whose `ethoforge.io.video.VideoInfo` is ``video_meta``."""
 
     __tablename__ = "recordings"
 
@@ -66,6 +68,9 @@ class RecordingRow(Base):
     keypoints: Mapped[list[str]] = mapped_column(JSON)
     source_format: Mapped[str] = mapped_column(String(32))
     poses_path: Mapped[str] = mapped_column(Text)
+    video_path: Mapped[str | None] = mapped_column(Text)
+    video_hash: Mapped[str | None] = mapped_column(String(64))
+    video_meta: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, server_default=func.current_timestamp())
 
     __table_args__ = (

@@ -28,9 +28,9 @@ MANAGED_FILES: dict[str, str] = {
     TOKEN_FILE: "access token file",
 }
 """Files at the top of the project folder → what they are (for the error message)."""
-MANAGED_DIRS: tuple[str, ...] = (layout.POSES_DIR, "models", "training", "jobs", "inference", "drafts")
+MANAGED_DIRS: tuple[str, ...] = (layout.POSES_DIR, "models", "training", "jobs", "inference", "drafts", "features")
 """Folders of the project that EthoForge writes (stored poses, model bundles, training runs,
-the job queue and job folders, inference outputs, label drafts)."""
+the job queue and job folders, inference outputs, label drafts, cached video features)."""
 SQLITE_SIDE_SUFFIXES: tuple[str, ...] = ("-wal", "-shm", "-journal")
 
 

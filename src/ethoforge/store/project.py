@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ethoforge.atomic import atomic_path
 from ethoforge.errors import ConfigError, ConflictError, InputError, NotFoundError
 from ethoforge.labels import HUMAN_SOURCES, Bout, parse_behaviors, validate_bouts
-from ethoforge.recording import Recording, content_hash, validate_poses
+from ethoforge.recording import Recording, content_hash, empty_poses, validate_poses
 from ethoforge.store import folder as layout
 from ethoforge.store.engine import (
     make_engine,
@@ -55,6 +55,8 @@ from ethoforge.store.poses_file import read_poses, write_poses
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+    from ethoforge.io.video import VideoInfo
 
 RecordingRef = str | int
 Progress = Callable[[int, int, str], object]
@@ -140,6 +142,11 @@ class Project:
         """The project's own files, which imports and exports refuse (`ethoforge.store.own_files`)."""
         return OwnFiles.of(self.root, self.engine.url)
 
+    @property
+    def feature_cache_dir(self) -> Path:
+        """Cached video features (`ethoforge.video.encode`): ``features/<encoder>/<video hash>.npy``."""
+        return self.root / "features"
+
     @contextmanager
     def _transaction(self) -> Iterator[Session]:
         """A session in a write transaction (write lock taken first); read-only work uses ``_sessions()``."""
@@ -158,11 +165,15 @@ class Project:
         individuals: Sequence[str] | None = None,
         keypoints: Sequence[str] | None = None,
         rename: dict[str, str] | None = None,
+        video: str | Path | None = None,
     ) -> RecordingInfo:
         """Import one pose file as a recording (poses copied to ``poses/<id>.nc``).
 
         ``name`` defaults to the file stem without tracker suffixes
         (`recording_name_from_path`); the other options go to `ethoforge.io.poses.load_poses`.
+        ``video`` links a video file whose frames are the pose frames (frame count and fps
+        must agree; checked before anything is stored). A video-only recording of the same
+        name gets these poses.
 
         Raises
         ------
@@ -172,6 +183,7 @@ class Project:
             The file does not fit its format (names the file and the row/frame).
         """
         from ethoforge.io.poses import load_poses
+        from ethoforge.io.video import probe_video
 
         path = Path(path)
         self.own_files.check(path)  # before anything opens it
@@ -179,11 +191,13 @@ class Project:
             raise InputError("no such file", path)
         name = name or recording_name_from_path(path)
         with self._sessions() as session:
-            self._check_new_recording(session, name, content_hash(path), path)
+            video_only = self._video_only_row(session, name) is not None
+            self._check_new_recording(session, None if video_only else name, content_hash(path), path)
+        video_info = probe_video(video) if video is not None else None
         recording = load_poses(
             path, format, fps=fps, name=name, individuals=individuals, keypoints=keypoints, rename=rename
         )
-        info = self.import_recording_object(recording)
+        info = self.import_recording_object(recording, video=video_info)
         if recording.metadata.get("fps_assumed"):
             note = f"{path.name}: the file does not say its fps; {recording.fps:g} assumed (set it with --fps)"
             info = dataclasses.replace(info, warnings=[note])
@@ -219,27 +233,51 @@ class Project:
         return imported
 
     def import_recording_object(
-        self, recording: Recording, bouts: Iterable[Bout] | None = None, *, annotator: str | None = None
+        self, recording: Recording, bouts: Iterable[Bout] | None = None, *, annotator: str | None = None,
+        video: "VideoInfo | None" = None,
     ) -> RecordingInfo:
         """Store a `Recording` built in memory, with its ``bouts`` if given (then the whole
-        recording is marked annotated); one transaction, poses to ``poses/<id>.nc``."""
+        recording is marked annotated) and ``video`` linked if given (see `import_video`);
+        one transaction, poses to ``poses/<id>.nc``. A stored video-only recording of the
+        same name gets these poses (frame count and fps must agree with its video)."""
         validate_poses(recording.poses, recording.source_path)
+        if video is not None:
+            check_video_fits(video, recording.n_frames, recording.fps, f"the poses of {recording.name!r}")
+        video_hash = content_hash(video.path) if video is not None else None
         written: Path | None = None
         try:
             with self._transaction() as session:
-                self._check_new_recording(session, recording.name, recording.content_hash, recording.source_path)
-                row = RecordingRow(
-                    name=recording.name,
-                    source_path=str(recording.source_path) if recording.source_path else None,
-                    content_hash=recording.content_hash,
-                    fps=float(recording.fps),
-                    n_frames=recording.n_frames,
-                    individuals=recording.individuals,
-                    keypoints=recording.keypoints,
-                    source_format=recording.source_format,
-                    poses_path="",
-                )
-                session.add(row)
+                row = self._video_only_row(session, recording.name)
+                if row is not None:
+                    if video is not None:
+                        raise ConflictError(f"recording {recording.name!r} already has the video {row.video_path}; "
+                                            "drop --video")
+                    check_video_fits(_video_of(row), recording.n_frames, recording.fps,
+                                     f"the poses {recording.source_path or recording.name}")
+                    self._check_new_recording(session, None, recording.content_hash,
+                                              recording.source_path)
+                    row.content_hash = recording.content_hash
+                    row.source_path = str(recording.source_path) if recording.source_path else None
+                    row.individuals, row.keypoints = recording.individuals, recording.keypoints
+                    row.source_format = recording.source_format
+                else:
+                    self._check_new_recording(session, recording.name, recording.content_hash,
+                                              recording.source_path)
+                    if video_hash is not None:
+                        self._check_new_video(session, video_hash, video.path)
+                    row = RecordingRow(
+                        name=recording.name,
+                        source_path=str(recording.source_path) if recording.source_path else None,
+                        content_hash=recording.content_hash,
+                        fps=float(recording.fps),
+                        n_frames=recording.n_frames,
+                        individuals=recording.individuals,
+                        keypoints=recording.keypoints,
+                        source_format=recording.source_format,
+                        poses_path="",
+                        **_video_columns(video, video_hash),
+                    )
+                    session.add(row)
                 session.flush()
                 row.poses_path = f"{layout.POSES_DIR}/{row.id}.nc"
                 written = self.root / row.poses_path
@@ -260,7 +298,8 @@ class Project:
             raise
         return info
 
-    def _check_new_recording(self, session: Session, name: str, digest: str, path) -> None:
+    def _check_new_recording(self, session: Session, name: str | None, digest: str, path) -> None:
+        """Raise `ConflictError` if ``digest`` (or ``name``, unless None) is already stored."""
         same = session.scalars(
             select(RecordingRow).where((RecordingRow.content_hash == digest) | (RecordingRow.name == name))
         ).first()
@@ -276,6 +315,83 @@ class Project:
             f"a recording named {name!r} already exists (id {same.id}, from {same.source_path}); "
             "pick another name with --name"
         )
+
+    def _check_new_video(self, session: Session, digest: str, path: Path) -> None:
+        same = session.scalars(select(RecordingRow).where(
+            (RecordingRow.video_hash == digest) | (RecordingRow.content_hash == digest))).first()
+        if same is not None:
+            raise ConflictError(f"the video {path} is already imported, in recording {same.name!r} (id {same.id}); "
+                                "nothing was changed")
+
+    def _video_only_row(self, session: Session, name: str) -> RecordingRow | None:
+        return session.scalars(select(RecordingRow).where(
+            RecordingRow.name == name, RecordingRow.poses_path == "")).first()
+
+    def import_video(
+        self, path: str | Path, *, name: str | None = None, recording: RecordingRef | None = None,
+    ) -> RecordingInfo:
+        """Import a video (not copied: its absolute path and SHA-256 are stored).
+
+        It is linked to the pose recording ``recording`` (name or id) when given, else to the
+        recording without a video whose name is ``name`` (default: the file stem without
+        tracker suffixes); otherwise it becomes a new video-only recording of that name.
+        A linked video must have the poses' frame count and fps. One transaction.
+
+        Raises
+        ------
+        InputError
+            Unreadable, truncated or variable-frame-rate video (names the file), or a video
+            whose frame count or fps disagrees with the poses it is linked to.
+        ConflictError
+            The same video is already imported, or the recording already has a video.
+        NotFoundError
+            ``recording`` names no recording.
+        """
+        from ethoforge.io.video import probe_video
+
+        path = Path(path).expanduser()
+        self.own_files.check(path)  # before anything opens it
+        path = path.resolve()
+        video = probe_video(path)
+        digest = content_hash(path)
+        name = name or recording_name_from_path(path)
+        with self._transaction() as session:
+            self._check_new_video(session, digest, path)
+            if recording is not None:
+                row = self._recording_row(session, recording)
+            else:
+                row = session.scalars(select(RecordingRow).where(RecordingRow.name == name)).first()
+            if row is not None:
+                if row.video_path:
+                    raise ConflictError(f"recording {row.name!r} already has the video {row.video_path}; "
+                                        f"import {path.name} under another name with --name")
+                check_video_fits(video, row.n_frames, row.fps, f"the poses of recording {row.name!r}")
+                for key, value in _video_columns(video, digest).items():
+                    setattr(row, key, value)
+            else:
+                row = RecordingRow(name=name, source_path=str(path), content_hash=digest, fps=video.fps,
+                                   n_frames=video.n_frames, individuals=[], keypoints=[], source_format="video",
+                                   poses_path="", **_video_columns(video, digest))
+                session.add(row)
+            session.flush()
+            count = session.scalar(select(func.count()).where(BoutRow.recording_id == row.id))
+            return _recording_info(row, count or 0)
+
+    def import_videos(
+        self, paths: Iterable[str | Path], *, skip_existing: bool = False, progress: Progress | None = None,
+    ) -> list[RecordingInfo]:
+        """Import video files and folders of them (see `find_video_files`), one transaction
+        each (see `import_video`); stops at the first failing file. With ``skip_existing``,
+        videos already imported (same content) are skipped."""
+        files = find_video_files(paths, own=self.own_files)
+        known = {r.video_hash for r in self.recordings()} if skip_existing else set()
+        imported = []
+        for done, path in enumerate(files, start=1):
+            if not (skip_existing and content_hash(path) in known):
+                imported.append(self.import_video(path))
+            if progress is not None:
+                progress(done, len(files), path.name)
+        return imported
 
     def recordings(self) -> list[RecordingInfo]:
         """Every recording, in import order, with its number of human (manual/confirmed) bouts."""
@@ -296,9 +412,12 @@ class Project:
             return _recording_info(row, count or 0)
 
     def load_recording(self, ref: RecordingRef) -> Recording:
-        """The stored `Recording` (poses read from its netCDF file)."""
+        """The stored `Recording` (poses read from its netCDF file; `empty_poses` when video only)."""
         info = self.get_recording(ref)
-        poses, metadata = read_poses(self.root / info.poses_path)
+        if info.has_poses:
+            poses, metadata = read_poses(self.root / info.poses_path)
+        else:
+            poses, metadata = empty_poses(info.n_frames), {}
         return Recording(
             name=info.name,
             poses=poses,
@@ -307,6 +426,9 @@ class Project:
             content_hash=info.content_hash,
             source_format=info.source_format,
             metadata=metadata,
+            video_path=Path(info.video_path) if info.video_path else None,
+            video_hash=info.video_hash,
+            feature_cache=self.feature_cache_dir,
         )
 
     def _recording_row(self, session: Session, ref: RecordingRef) -> RecordingRow:
@@ -895,6 +1017,67 @@ def _files_below(folder: Path, own: OwnFiles | None) -> list[Path]:
     return sorted(found)
 
 
+def find_video_files(paths: Iterable[str | Path], *, own: OwnFiles | None = None) -> list[Path]:
+    """Expand files and folders into video files (folders: every file, recursively, with a
+    suffix in `ethoforge.io.video.VIDEO_SUFFIXES`), in a stable order; ``own`` as in
+    `find_pose_files`.
+
+    Raises
+    ------
+    InputError
+        A path that does not exist, one of the project's own files, or a folder without any video.
+    """
+    from ethoforge.io.video import VIDEO_SUFFIXES
+
+    files: list[Path] = []
+    for entry in paths:
+        entry = Path(entry)
+        if own is not None:
+            own.check(entry)
+        if entry.is_file():
+            files.append(entry)
+        elif entry.is_dir():
+            found = [p for p in _files_below(entry, own) if p.suffix.lower() in VIDEO_SUFFIXES]
+            if not found:
+                raise InputError(f"no video found in this folder (looked for {', '.join(VIDEO_SUFFIXES)})", entry)
+            files.extend(found)
+        else:
+            raise InputError("no such file or folder", entry)
+    return files
+
+
+FPS_TOLERANCE = 1e-3
+"""Relative difference up to which a video's and poses' frame rates agree."""
+
+
+def check_video_fits(video: "VideoInfo", n_frames: int, fps: float, what: str) -> None:
+    """Raise `InputError` (naming the video) unless it has ``n_frames`` frames at ``fps``."""
+    if video.n_frames != n_frames:
+        raise InputError(
+            f"frame counts disagree: the video has {video.n_frames:,} frames but {what} have {n_frames:,}; "
+            "frame i of the video must be pose frame i (pick the right video with --video, or trim one of them)",
+            video.path)
+    if abs(video.fps - fps) > FPS_TOLERANCE * video.fps:
+        raise InputError(
+            f"frame rates disagree: the video has {video.fps:g} fps but {what} have {fps:g} fps; when the pose "
+            f"file's rate is wrong, import the poses again with --fps {video.fps:g}", video.path)
+
+
+def _video_columns(video: "VideoInfo | None", digest: str | None) -> dict:
+    if video is None:
+        return {}
+    meta = video.to_dict()
+    return {"video_path": meta.pop("path"), "video_hash": digest, "video_meta": meta}
+
+
+def _video_of(row: RecordingRow) -> "VideoInfo":
+    from ethoforge.io.video import VideoInfo
+
+    meta = row.video_meta or {}
+    return VideoInfo(path=Path(row.video_path or ""), n_frames=row.n_frames, fps=row.fps,
+                     width=int(meta.get("width", 0)), height=int(meta.get("height", 0)), codec=str(meta.get("codec", "")))
+
+
 def _check_fps_agrees(fps: float | None, recording: RecordingInfo, path: Path) -> None:
     if fps is not None and abs(fps - recording.fps) > 1e-6:
         raise InputError(
@@ -959,6 +1142,7 @@ def _recording_info(row: RecordingRow, n_bouts: int = 0) -> RecordingInfo:
         id=row.id, name=row.name, fps=row.fps, n_frames=row.n_frames, individuals=list(row.individuals),
         keypoints=list(row.keypoints), source_format=row.source_format, source_path=row.source_path,
         content_hash=row.content_hash, poses_path=row.poses_path, created_at=row.created_at, n_bouts=n_bouts,
+        video_path=row.video_path, video_hash=row.video_hash, video_meta=dict(row.video_meta) if row.video_meta else None,
     )
 
 

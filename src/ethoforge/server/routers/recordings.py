@@ -19,7 +19,8 @@ def list_recordings(settings: Settings) -> dict:
     return {"recordings": [_public(r.to_dict()) for r in settings.project.recordings()]}
 
 
-@router.post("/recordings", status_code=status.HTTP_201_CREATED, summary="Import a pose file or a folder of them")
+@router.post("/recordings", status_code=status.HTTP_201_CREATED,
+             summary="Import a pose file or a folder of them (format 'video': videos)")
 def import_recordings(settings: Settings, body: ImportRecordings) -> dict:
     from ethoforge.store import find_pose_files
 
@@ -28,6 +29,8 @@ def import_recordings(settings: Settings, body: ImportRecordings) -> dict:
     project.own_files.check(path, given_as="field 'path'")
     if not path.exists():
         raise InputError("no such file or folder", path)
+    if body.format == "video":
+        return _import_videos(settings, path, body)
     if body.name is not None:
         if not path.is_file():
             raise InputError("'name' names one recording; give a file, not a folder", path)
@@ -54,13 +57,34 @@ def get_recording(settings: Settings, recording_id: Id) -> dict:
     data["label_counts"] = project.label_counts(info.id)
     data["datasets"] = [d.name for d in project.datasets() if info.name in d.recordings]
     data["has_video"] = video_path(settings, info) is not None
+    data["video"] = info.video_meta
     return data
+
+
+def _import_videos(settings: Settings, path: Path, body: ImportRecordings) -> dict:
+    """Videos link to the pose recording of their name or become video-only recordings."""
+    from ethoforge.store import find_video_files
+
+    if body.fps is not None:
+        raise InputError("'fps' does not apply to videos: their container says it", location="fps")
+    if body.name is not None:
+        if not path.is_file():
+            raise InputError("'name' names one recording; give a file, not a folder", path)
+        return {"imported": [_public(settings.project.import_video(path, name=body.name).to_dict())], "skipped": 0}
+    files = find_video_files([path], own=settings.project.own_files)
+    outside = [f for f in files if not inside(f.resolve(), settings.roots)]
+    if outside:
+        raise PathNotAllowed(f"{outside[0]} links outside the allowed folders; it was not imported", location="path")
+    imported = settings.project.import_videos(files, skip_existing=body.skip_existing)
+    return {"imported": [_public(r.to_dict()) for r in imported], "skipped": len(files) - len(imported)}
 
 
 def _public(data: dict) -> dict:
     """A recording dict without server-side paths that mean nothing to a client."""
     data = dict(data)
     data.pop("poses_path", None)
+    if data.get("video_path"):
+        data["video_file"] = Path(data.pop("video_path")).name
     data.pop("warnings", None) if not data.get("warnings") else None
     if data.get("source_path"):
         data["source_file"] = Path(data["source_path"]).name
