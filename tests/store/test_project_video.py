@@ -133,7 +133,10 @@ def test_folder_import_and_skip_existing(project, tmp_path):
     (folder / "readme.txt").write_text("x")
     assert [r.name for r in project.import_videos([folder])] == ["a", "b"]
     assert project.import_videos([folder], skip_existing=True) == []
+    (tmp_path / "empty").mkdir()
     with pytest.raises(InputError, match="no video found in this folder"):
+        project.import_videos([tmp_path / "empty"])
+    with pytest.raises(InputError, match="project"):  # the project's own folders are never read
         project.import_videos([tmp_path / "project" / "poses"])
 
 
