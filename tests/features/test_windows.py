@@ -29,6 +29,39 @@ def test_matches_brute_force_for_any_block(block: int) -> None:
             column += 3
 
 
+def _zero_runs_and_offsets(n: int = 3000) -> np.ndarray:
+    """Columns as features really look: exact zeros for long stretches (a still animal's speed, a
+    missing partner), noise on a large offset (coordinates in pixels of a big frame), spikes."""
+    rng = np.random.default_rng(7)
+    still = np.zeros(n)
+    for start in range(0, n, 1000):
+        still[start : start + 400] = 5e4 + 300 * rng.standard_normal(400)  # moving, then exactly 0
+    offset = 1e6 + rng.standard_normal(n)
+    offset[1500:2600] = 1e6  # exactly constant on a large offset
+    spikes = np.zeros(n)
+    spikes[rng.choice(n, 12, replace=False)] = 1e5
+    return np.stack([still, offset, spikes], axis=1).astype(np.float32)
+
+
+def test_statistics_do_not_depend_on_block_size_on_zero_runs_and_large_offsets() -> None:
+    values = _zero_runs_and_offsets()
+    exact = values.astype(np.float64)
+    sizes = [5, 31, 61]
+    results = [window_statistics(values, ["a", "b", "c"], sizes, block=block)[0] for block in (7, 64, 512, 10_000)]
+    for other in results[1:]:
+        np.testing.assert_array_equal(other, results[0])
+    column = 0
+    for size in sizes:
+        constant = _brute(exact, size, "max") == _brute(exact, size, "min")
+        for stat in ("mean", "std", "min", "max"):
+            reference = _brute(exact, size, stat)
+            for j in range(3):  # float32 output: a few ulps of the column's largest value
+                atol = 1e-7 * float(np.abs(exact[:, j]).max())
+                np.testing.assert_allclose(results[0][:, column + j], reference[:, j], rtol=1e-6, atol=atol)
+            assert (results[0][:, column : column + 3][constant] == reference[constant]).all(), (size, stat)
+            column += 3
+
+
 def test_window_on_a_ramp() -> None:
     ramp = np.arange(20, dtype=np.float32)[:, None]
     matrix = compute_window_features(ramp, ["t"], [5], ["mean", "min", "max"])

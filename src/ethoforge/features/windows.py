@@ -1,8 +1,10 @@
 """Centred rolling statistics over time (mean, std, min, max), vectorised.
 
-Mean and std come from cumulative sums (float64, on values centred per column, so the
-variance does not cancel); min and max from a doubling table (log2(size) passes). Each is
-O(T · F) per window size. Windows are centred and shrink at the two ends (only real frames).
+Each comes from a doubling table (log2(size) passes, O(T · F) each): min and max of
+power-of-two pieces; mean and std from pairwise-merged ``(count, mean, M2)`` summaries in
+float64 (stable: no sums of squares to cancel, a constant window has std exactly 0). A
+window's value depends only on the frames in it, so processing in blocks changes nothing.
+Windows are centred and shrink at the two ends (only real frames).
 """
 
 from __future__ import annotations
@@ -34,34 +36,62 @@ def _mean_std_into(values: np.ndarray, sizes: Sequence[int], rows: slice,
                    outs: dict[int, tuple[np.ndarray | None, np.ndarray | None]]) -> None:
     """Rolling mean and std of ``values[rows]`` for several sizes, written into ``outs[size]``.
 
-    One pair of float64 cumulative sums over all of ``values`` (the rows around ``rows``
-    are the context); each result goes straight into its float32 output (either may be None).
+    A doubling table of ``(count, mean, M2)`` summaries (M2: sum of squared deviations from
+    the mean), merged pairwise (Chan et al.) in float64: ``levels[L][j]`` summarises
+    ``padded[j : j + L]``; a window of ``size`` frames merges the power-of-two pieces of its
+    binary decomposition, left to right from its first frame. Every number a window gets
+    depends only on the frames inside it, so the result does not depend on where ``rows``
+    starts (the block); a constant window has M2 exactly 0 and its mean exactly the constant,
+    whatever the offset (no cancellation, unlike sums of squares). The rows around ``rows``
+    are the context; padding beyond the recording counts 0 frames. Either output may be None.
     """
     n, f = values.shape
     half = max(sizes) // 2
-    offset = values.mean(axis=0, dtype=np.float64) if n else np.zeros(f)
-    padded = np.zeros((n + 2 * half + 1, f), np.float64)  # row 0 stays 0: cumsum starts there
-    np.subtract(values, offset, out=padded[half + 1 : half + 1 + n])
-    squares = np.cumsum(np.square(padded), axis=0)
-    sums = np.cumsum(padded, axis=0, out=padded)
-    frame = np.arange(rows.start, rows.stop)
-    k = len(frame)
-    mean, var, scratch = (np.empty((k, f), np.float64) for _ in range(3))
+    count = np.zeros((n + 2 * half, 1), np.float64)
+    count[half : half + n] = 1.0
+    mean = np.zeros((n + 2 * half, f), np.float64)
+    mean[half : half + n] = values
+    levels = {1: (count, mean, np.zeros_like(mean))}
+    length = 1
+    while 2 * length <= max(sizes):
+        a, b = (tuple(part[:-length] for part in levels[length]), tuple(part[length:] for part in levels[length]))
+        levels[2 * length] = _merge(a, b)
+        length *= 2
+    k = rows.stop - rows.start
     for size in sizes:
-        r = size // 2
-        lo = half - r + rows.start  # window of frame i = padded rows (lo + i', lo + i' + size], i' = i - rows.start
-        count = (np.minimum(frame + r + 1, n) - np.maximum(frame - r, 0)).astype(np.float64)[:, None]
-        np.subtract(sums[lo + size : lo + size + k], sums[lo : lo + k], out=mean)
-        np.divide(mean, count, out=mean)
-        np.subtract(squares[lo + size : lo + size + k], squares[lo : lo + k], out=var)
-        np.divide(var, count, out=var)
-        np.subtract(var, np.multiply(mean, mean, out=scratch), out=var)
-        np.maximum(var, 0.0, out=var)
+        at = half - size // 2 + rows.start  # window of row i' of rows: padded[at + i' : at + i' + size]
+        summary = None
+        for bit in reversed(range(size.bit_length())):
+            piece = 1 << bit
+            if size & piece:
+                part = tuple(p[at : at + k] for p in levels[piece])
+                summary = part if summary is None else _merge(summary, part)
+                at += piece
+        assert summary is not None
+        total, window_mean, m2 = summary
         mean_out, std_out = outs[size]
         if std_out is not None:
-            std_out[...] = np.sqrt(var, out=var)  # float64 → float32 on copy (a casting ufunc is slower)
+            std_out[...] = np.sqrt(m2 / total)  # every window holds its own frame: total >= 1
         if mean_out is not None:
-            mean_out[...] = np.add(mean, offset, out=mean)
+            mean_out[...] = window_mean
+
+
+def _merge(a: tuple[np.ndarray, np.ndarray, np.ndarray],
+           b: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(count, mean, M2)`` of two consecutive runs of frames from theirs (Chan et al.); an
+    empty run (count 0, mean 0) leaves the other's mean unchanged to the bit."""
+    count_a, mean_a, m2_a = a
+    count_b, mean_b, m2_b = b
+    count = count_a + count_b
+    share_b = np.divide(count_b, count, out=np.zeros_like(count), where=count > 0)
+    delta = np.subtract(mean_b, mean_a)
+    mean = np.multiply(delta, share_b)
+    mean += mean_a
+    np.multiply(delta, delta, out=delta)
+    delta *= count_a * share_b
+    delta += m2_a
+    delta += m2_b
+    return count, mean, delta
 
 
 def _extreme_into(values: np.ndarray, sizes: Sequence[int], kind: str, rows: slice,
