@@ -254,3 +254,19 @@ def test_drafts_are_kept_per_slot_and_listed(client):
     assert client.delete(f"/recordings/{rec}/draft", params={"slot": "label-d1"}).json() == {"deleted": True}
     assert [d["slot"] for d in client.get(f"/recordings/{rec}/drafts").json()["drafts"]] == ["review-d1"]
     client.delete(f"/recordings/{rec}/draft", params={"slot": "review-d1"})
+
+
+def test_models_list_filters_by_kind(client, live_server, tmp_path):
+    from ethoforge.store import Project, registry
+
+    folder = tmp_path / "embedder"
+    folder.mkdir()
+    (folder / "bundle.json").write_text('{"kind": "embedder"}')
+    with Project.open(live_server.project_dir) as project:
+        info = registry.register_model(project, None, folder, "transformer", kind="embedder")
+    embedders = client.get("/models", params={"kind": "embedder"}).json()["models"]
+    assert [m["id"] for m in embedders] == [info.id] and embedders[0]["kind"] == "embedder"
+    classifiers = client.get("/models", params={"kind": "classifier"}).json()["models"]
+    assert info.id not in [m["id"] for m in classifiers]
+    assert all(m["kind"] == "classifier" for m in classifiers)
+    assert client.get("/models", params={"kind": "ranker"}).status_code == 422

@@ -107,3 +107,24 @@ def test_registry_survives_reopening(project: Project, tmp_path: Path):
     with Project.open(project.root) as again:
         [stored] = registry.list_models(again)
         assert stored == registry.get_model(project, model.id) and stored.active
+
+
+def test_models_have_a_kind_to_filter_and_activate_by(project: Project, tmp_path: Path):
+    from ethoforge.errors import ConfigError
+
+    classifier = registry.register_model(project, "mice", _bundle(tmp_path / "c", "c"), "gbdt")
+    embedder = registry.register_model(project, "mice", _bundle(tmp_path / "e", "e"), "transformer", kind="embedder")
+    assert classifier.kind == "classifier" and embedder.kind == "embedder"
+    assert embedder.name == f"mice-embedder-{embedder.id}" and embedder.to_dict()["kind"] == "embedder"
+    assert [m.id for m in registry.list_models(project, kind="embedder")] == [embedder.id]
+    assert [m.id for m in registry.list_models(project, kind="classifier")] == [classifier.id]
+    registry.activate_model(project, classifier.id)
+    registry.activate_model(project, embedder.id)  # one active per dataset *and* kind
+    assert registry.get_model(project, classifier.id).active and registry.get_model(project, embedder.id).active
+    assert registry.active_model(project, "mice").id == classifier.id
+    assert registry.active_model(project, "mice", kind="embedder").id == embedder.id
+    with pytest.raises(ConfigError, match="unknown model kind 'ranker'"):
+        registry.list_models(project, kind="ranker")
+    with pytest.raises(ConfigError, match="unknown model kind"):
+        registry.register_model(project, "mice", _bundle(tmp_path / "x", "x"), "gbdt", kind="ranker")
+    assert (tmp_path / "x").exists()

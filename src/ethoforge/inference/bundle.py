@@ -175,6 +175,11 @@ def load_bundle(path: str | Path, *, model_factory: Callable[[int, int, dict], A
     if not meta_path.is_file():
         raise NotFoundError(f"{path} is not a model bundle (no {BUNDLE_FILE}); train one first")
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    if meta.get("kind", "classifier") != "classifier":
+        from ethoforge.errors import ConfigError
+
+        raise ConfigError(f"{path} is an {meta['kind']}, not a behavior classifier: it gives embeddings "
+                          "(`ethoforge embed`), not behaviors")
     return ModelBundle(path, meta, model_factory)
 
 

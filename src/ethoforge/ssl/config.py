@@ -44,7 +44,7 @@ class PretrainConfig(BaseModel):
             raise ConfigError(f"invalid pretraining config: {_describe(error)}") from None
 
     tasks: list[str] | None = None
-    window: int = Field(64, ge=8, le=4096)
+    window: int = Field(64, ge=8, le=1_000_000)
     preset: Literal["small", "lisbet"] = "small"
     emb_dim: int | None = Field(None, ge=4, le=1024)
     layers: int | None = Field(None, ge=4, le=8)

@@ -3,7 +3,8 @@
 A bundle enters the registry by one rename into ``models/<id>/`` inside the database
 transaction that adds its row, so a model is either fully registered (row and folder) or not
 at all. Deleting renames the folder aside first and removes the files once the row is gone.
-At most one model per dataset is active.
+At most one model per dataset and kind is active. Kinds (`MODEL_KINDS`): ``classifier``
+(behavior classifiers) and ``embedder`` (pretrained encoders, `ethoforge.ssl`).
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ethoforge.errors import InputError, NotFoundError
+from ethoforge.errors import ConfigError, InputError, NotFoundError
 from ethoforge.store.models import DatasetRow, ModelRow
 
 if TYPE_CHECKING:
     from ethoforge.store.project import Project
 
 MODELS_DIR = "models"
+MODEL_KINDS: tuple[str, ...] = ("classifier", "embedder")
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class ModelInfo:
     config: dict[str, Any]
     active: bool
     created_at: datetime
+    kind: str = "classifier"
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""
@@ -55,7 +58,7 @@ def _info(session: Session, row: ModelRow) -> ModelInfo:
     return ModelInfo(
         id=row.id, name=row.name, dataset_id=row.dataset_id, dataset=dataset.name if dataset else None,
         family=row.family, path=row.path, metrics=dict(row.metrics or {}), config=dict(row.config or {}),
-        active=bool(row.active), created_at=row.created_at,
+        active=bool(row.active), created_at=row.created_at, kind=row.kind or "classifier",
     )
 
 
@@ -95,6 +98,7 @@ def register_model(
     config: dict[str, Any] | None = None,
     *,
     name: str | None = None,
+    kind: str = "classifier",
 ) -> ModelInfo:
     """Move the bundle folder into ``PROJECT/models/<id>/`` and add its registry row.
 
@@ -108,15 +112,20 @@ def register_model(
     bundle_path
         A model bundle folder (holding ``bundle.json``); it is moved, not copied.
     name
-        A unique name; default ``<dataset>-<family>-<id>``.
+        A unique name; default ``<dataset>-<family>-<id>`` (``<dataset>-embedder-<id>`` for embedders).
+    kind
+        One of `MODEL_KINDS`.
 
     Raises
     ------
+    ConfigError
+        An unknown ``kind``.
     InputError
         ``bundle_path`` is not a folder.
     NotFoundError
         No such dataset.
     """
+    _check_kind(kind)
     source = Path(bundle_path).resolve()
     if not source.is_dir():
         raise InputError("not a model bundle folder", source)
@@ -128,7 +137,8 @@ def register_model(
             dataset_row = project._dataset_row(session, dataset) if dataset is not None else None
             row = ModelRow(
                 dataset_id=dataset_row.id if dataset_row else None, name=name or f"pending-{uuid.uuid4().hex}",
-                family=family, path="", metrics=dict(metrics or {}), config=dict(config or {}), active=False,
+                family=family, kind=kind, path="", metrics=dict(metrics or {}), config=dict(config or {}),
+                active=False,
             )
             session.add(row)
             session.flush()
@@ -137,7 +147,8 @@ def register_model(
                 shutil.rmtree(target)
             row.path = f"{MODELS_DIR}/{row.id}"
             if name is None:
-                row.name = f"{dataset_row.name if dataset_row else 'model'}-{family}-{row.id}"
+                label = family if kind == "classifier" else kind
+                row.name = f"{dataset_row.name if dataset_row else 'model'}-{label}-{row.id}"
             session.flush()
             _move_into(source, target)
             moved = target
@@ -149,10 +160,13 @@ def register_model(
     return info
 
 
-def list_models(project: Project, dataset: str | int | None = None, active: bool | None = None) -> list[ModelInfo]:
-    """Registered models, newest first, optionally of one dataset and/or active state."""
+def list_models(project: Project, dataset: str | int | None = None, active: bool | None = None,
+                kind: str | None = None) -> list[ModelInfo]:
+    """Registered models, newest first, optionally of one dataset, active state and/or kind."""
     with project._sessions() as session:
         query = select(ModelRow).order_by(ModelRow.id.desc())
+        if kind is not None:
+            query = query.where(ModelRow.kind == _check_kind(kind))
         if dataset is not None:
             query = query.where(ModelRow.dataset_id == project._dataset_row(session, dataset).id)
         if active is not None:
@@ -167,20 +181,20 @@ def get_model(project: Project, model_id: int | str) -> ModelInfo:
 
 
 def activate_model(project: Project, model_id: int | str) -> ModelInfo:
-    """Make a model the active one of its dataset (the others of that dataset become inactive)."""
+    """Make a model the active one of its dataset and kind (the others of both become inactive)."""
     with project._transaction() as session:
         row = _model_row(session, model_id)
         if row.dataset_id is not None:
-            session.execute(update(ModelRow).where(ModelRow.dataset_id == row.dataset_id, ModelRow.id != row.id)
-                            .values(active=False))
+            session.execute(update(ModelRow).where(ModelRow.dataset_id == row.dataset_id, ModelRow.kind == row.kind,
+                                                   ModelRow.id != row.id).values(active=False))
         row.active = True
         session.flush()
         return _info(session, row)
 
 
-def active_model(project: Project, dataset: str | int) -> ModelInfo | None:
-    """The active model of a dataset, or None."""
-    models = list_models(project, dataset=dataset, active=True)
+def active_model(project: Project, dataset: str | int, kind: str = "classifier") -> ModelInfo | None:
+    """The active model of a dataset (of ``kind``), or None."""
+    models = list_models(project, dataset=dataset, active=True, kind=kind)
     return models[0] if models else None
 
 
@@ -203,6 +217,12 @@ def delete_model(project: Project, model_id: int | str) -> None:
         raise
     if aside is not None:
         shutil.rmtree(aside, ignore_errors=True)
+
+
+def _check_kind(kind: str) -> str:
+    if kind not in MODEL_KINDS:
+        raise ConfigError(f"unknown model kind {kind!r}; expected one of {', '.join(MODEL_KINDS)}")
+    return kind
 
 
 def model_bundle_path(project: Project, model_id: int | str) -> Path:

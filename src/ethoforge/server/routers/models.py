@@ -4,6 +4,7 @@ delete, download the bundle as a zip; report files by model id and a whitelisted
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import FileResponse
@@ -55,10 +56,11 @@ def _details(settings: ServerState, model) -> dict:
 def list_models(
     settings: Settings, dataset: str | None = Query(None, max_length=64, description="dataset name or id"),
     active: bool | None = None,
+    kind: Literal["classifier", "embedder"] | None = Query(None, description="classifier or embedder"),
 ) -> dict:
     from ethoforge.store import registry
 
-    return {"models": [m.to_dict() for m in registry.list_models(settings.project, dataset, active)]}
+    return {"models": [m.to_dict() for m in registry.list_models(settings.project, dataset, active, kind)]}
 
 
 @router.get("/models/{model_id}", summary="A model: metrics, config and its report files")
