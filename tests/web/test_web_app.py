@@ -416,3 +416,26 @@ def test_monitor_draws_each_trial_apart_and_names_trial_and_epoch(page, server, 
     assert page.get_attribute("#job-chart", "data-lines") == "[[0,1],[0,1]]"
     assert page.inner_text("#job-step") == "trial 2/2 · epoch 2/2"
     assert page.console_errors == []
+
+
+def test_a_queued_job_says_what_it_waits_for_and_a_finished_one_shows_no_eta(page, server, stems, testkit):
+    base, api = server
+    names = [_recording(api, stems[1])["name"], _recording(api, stems[0])["name"]]
+    [model] = api("models")["models"]
+    long = api("training/jobs", "POST", {"dataset": 1, "params": testkit.tiny_train_params(names, epochs=500, activate=False)})
+    long_id = long.get("id", long.get("job_id"))
+    testkit.wait_for(lambda: api(f"jobs/{long_id}")["status"] == "training", 120, "the long job to train")
+    infer = api("inference/jobs", "POST", {"model_id": model["id"], "kind": "infer", "recordings": [names[0]]})
+    infer_id = infer.get("id", infer.get("job_id"))
+    page.goto(f"{base}/#/jobs/{infer_id}")
+    page.wait_for_function("() => document.querySelector('#job-status')?.textContent === 'queued'")
+    _text(page, "#job-queue", f"queued: 1st in line, waiting for job #{long_id} (training")
+    api(f"jobs/{long_id}/cancel", "POST")
+    page.wait_for_function("() => document.querySelector('#job-status')?.textContent === 'completed'", timeout=120_000)
+    assert page.get_attribute("#job-progress", "value") == "1"
+    assert page.inner_text("#job-eta") == "done" and page.inner_text("#job-queue") == ""
+    assert page.is_hidden("#cancel-job")
+    page.goto(f"{base}/#/jobs")
+    row = page.locator("#jobs-table tr", has=page.locator(f"a[href='#/jobs/{infer_id}']"))
+    assert "completed" in row.text_content() and "100 %" in row.text_content()
+    assert page.console_errors == []

@@ -5,19 +5,39 @@ import { FINAL, cancelJob, followJob, getJob } from "../jobs.js";
 import { fmt, fmtDuration, h, showError } from "../ui.js";
 import { renderReport } from "./report.js";
 
+// What a job is doing, in words of its kind: a pre-label job is never "training".
+const ACTIVE_WORDS = { train: "training", infer: "running inference", prelabel: "pre-labelling" };
+
+export function statusWords(kind, status) {
+  if (status === "training") return ACTIVE_WORDS[kind] || "running";
+  if (status === "pending") return "queued";
+  return status;
+}
+
+// "queued: 2nd in line, after job #4 (training, 40 %)" from the list of jobs (oldest first in the queue).
+export function queueNote(job, jobs) {
+  const active = jobs.filter((j) => ["preparing", "training"].includes(j.status));
+  const ahead = jobs.filter((j) => j.status === "pending" && j.id < job.id);
+  const running = active.map((j) => `job #${j.id} (${statusWords(j.kind, j.status)}${j.progress && typeof j.progress.fraction === "number" ? `, ${Math.round(j.progress.fraction * 100)} %` : ""})`);
+  const place = ahead.length + 1;
+  const waits = running.length ? `waiting for ${running.join(", ")}` : "waiting for a worker to pick it up";
+  return `queued: ${place}${["th", "st", "nd", "rd"][place % 10 < 4 && Math.floor(place / 10) !== 1 ? place % 10 : 0]} in line, ${waits}`;
+}
+
 export async function renderJobs(root) {
   const jobs = items(await api("jobs"), "jobs");
   const list = h("table", { id: "jobs-table" }, h("tr", {}, ["job", "kind", "status", "progress", "created"].map((t) => h("th", {}, t))),
     jobs.map((j) => h("tr", {}, h("td", {}, h("a", { href: `#/jobs/${j.id}` }, `#${j.id}`)), h("td", {}, j.kind),
-      h("td", {}, h("span", { class: `badge ${j.status}` }, j.status)),
-      h("td", {}, j.progress && j.progress.fraction !== undefined ? `${Math.round(j.progress.fraction * 100)} %` : "–"),
+      h("td", {}, h("span", { class: `badge ${j.status}` }, statusWords(j.kind, j.status))),
+      h("td", {}, j.status === "completed" ? "100 %" : j.progress && j.progress.fraction !== undefined ? `${Math.round(j.progress.fraction * 100)} %` : "–"),
       h("td", {}, j.created_at || ""))));
   root.append(h("div", { class: "toolbar" }, h("h2", {}, "Jobs")), h("section", { class: "panel" }, jobs.length ? list : "No jobs yet."));
 }
 
 export async function renderMonitor(root, jobId) {
   const job = await getJob(jobId);
-  const badge = h("span", { id: "job-status", class: `badge ${job.status}` }, job.status);
+  const badge = h("span", { id: "job-status", class: `badge ${job.status}`, dataset: { status: job.status } }, statusWords(job.kind, job.status));
+  const queue = h("span", { id: "job-queue", class: "muted" });
   const bar = h("progress", { id: "job-progress", max: 1, value: 0 });
   const eta = h("span", { id: "job-eta", class: "muted" });
   const stepText = h("span", { id: "job-step", class: "muted" });
@@ -31,11 +51,15 @@ export async function renderMonitor(root, jobId) {
   const report = h("section", { id: "job-report" });
   root.append(
     h("div", { class: "toolbar" }, h("h2", {}, `${job.kind === "train" ? "Training" : job.kind === "prelabel" ? "Pre-label" : "Inference"} job #${jobId}`), badge, cancel),
-    h("section", { class: "panel" }, h("div", { class: "toolbar" }, bar, stepText, eta), errorBox, chart),
+    h("section", { class: "panel" }, h("div", { class: "toolbar" }, bar, stepText, eta, queue), errorBox, chart),
     h("section", { class: "panel" }, h("h3", {}, "Log"), log),
     report);
 
   const trials = Number((job.params || {}).trials) || 1;
+  let status = job.status;
+  const showQueue = () => api("jobs").then((answer) => {
+    if (status === "pending") queue.textContent = queueNote(job, items(answer, "jobs"));
+  }).catch(() => {});
   const history = [];
   const seen = new Set();
   let reported = false;
@@ -51,13 +75,21 @@ export async function renderMonitor(root, jobId) {
 
   const apply = (current) => {
     if (current.status) {
-      badge.textContent = current.status;
+      status = current.status;
+      badge.textContent = statusWords(job.kind, current.status);
       badge.className = `badge ${current.status}`;
+      badge.dataset.status = current.status;
       cancel.disabled = FINAL.includes(current.status);
+      cancel.hidden = FINAL.includes(current.status);
+      if (current.status === "pending") showQueue(); else queue.textContent = "";
     }
     const progress = current.progress || {};
-    if (typeof progress.fraction === "number") bar.value = progress.fraction;
-    if (progress.eta_s !== undefined) eta.textContent = `ETA ${fmtDuration(progress.eta_s)}`;
+    const final = FINAL.includes(status);
+    if (status === "completed") bar.value = 1;
+    else if (typeof progress.fraction === "number") bar.value = progress.fraction;
+    // an ETA only while the job runs: a finished, failed or cancelled job has none
+    if (final) eta.textContent = status === "completed" ? "done" : "";
+    else if (progress.eta_s !== undefined && progress.eta_s !== null) eta.textContent = `ETA ${fmtDuration(progress.eta_s)}`;
     if (progress.epoch !== undefined) stepText.textContent = stepLabel(progress, trials);
     for (const row of progress.history || []) addEpoch(row);
     if (current.log !== undefined) { log.textContent = current.log; log.scrollTop = log.scrollHeight; }

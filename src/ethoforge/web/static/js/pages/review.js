@@ -3,6 +3,7 @@
 import { api, items } from "../api.js";
 import { FINAL, followJob, submitInference } from "../jobs.js";
 import { go, h, showError } from "../ui.js";
+import { statusWords } from "./monitor.js";
 
 export async function reviewControls(root, toolbar, { dataset, recording, params, open }) {
   const models = items(await api(`models?dataset=${encodeURIComponent(dataset.name)}`), "models");
@@ -52,7 +53,7 @@ export async function reviewControls(root, toolbar, { dataset, recording, params
       await new Promise((resolve, reject) => {
         const stop = followJob(jobId, (message) => {
           const current = message.job || message;
-          if (current.status) jobStatus.textContent = `job ${jobId}: ${current.status}`;
+          if (current.status) jobStatus.textContent = `job ${jobId}: ${statusWords("prelabel", current.status)}`;
           const fraction = (message.progress || (message.job && message.job.progress) || {}).fraction;
           if (typeof fraction === "number") progress.value = fraction;
           if (message.type === "job_complete" || FINAL.includes(current.status)) {
