@@ -139,7 +139,7 @@ def test_subprocess_import_and_error_without_traceback(tmp_path, ethome5_dir):
                           capture_output=True, text=True, cwd=root, env=env)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["frames"] == 5_700  # stdout is exactly one JSON object
-    assert "30 assumed" in done.stderr
+    assert "30 fps was ASSUMED" in " ".join(done.stderr.split()) and "recordings set-fps" in done.stderr
     before = snapshot(root)
     done = subprocess.run([*exe, "import", "poses", str(pose_file(ethome5_dir, REC_A))],
                           capture_output=True, text=True, cwd=root, env=env)

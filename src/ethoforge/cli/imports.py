@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -9,7 +10,7 @@ import typer
 
 from ethoforge.cli._common import (
     JsonOption, ProjectOption, emit_json, open_project, parse_list, parse_rename, print_warning, progress_bar,
-    stdout,
+    stderr, stdout,
 )
 
 import_app = typer.Typer(help="Import pose files, videos and label files into the project.", no_args_is_help=True)
@@ -24,37 +25,90 @@ def poses(
     individuals: Annotated[str | None, typer.Option(help="Keep these individuals, comma-separated: a,b.")] = None,
     keypoints: Annotated[str | None, typer.Option(help="Keep these keypoints, comma-separated.")] = None,
     rename: Annotated[str | None, typer.Option(help="Rename individuals/keypoints: old:new,old2:new2.")] = None,
-    skip_existing: Annotated[bool, typer.Option("--skip-existing", help="Skip files already imported.")] = False,
+    skip_existing: Annotated[bool, typer.Option(
+        "--skip-existing", help="Skip files already in the project (same content or same recording name).")] = False,
     video: Annotated[Path | None, typer.Option(help="The video of these poses (one file only; frame count and fps must agree).")] = None,
     project: ProjectOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Import pose files as recordings (each file one transaction)."""
-    from ethoforge.errors import ConfigError
+    """Import pose files as recordings (each file one transaction; a file that fails does not stop the others).
 
+    A file that does not say its frame rate: on a terminal you are asked for it (unless --fps
+    is given); otherwise the assumed rate is used and a warning says how to change it.
+    """
+    from ethoforge.errors import ConfigError
+    from ethoforge.store.project import ImportSummary
+
+    ask = None if (json or fps is not None or not sys.stdin.isatty()) else _ask_fps
     options = dict(format=format, fps=fps, individuals=parse_list(individuals), keypoints=parse_list(keypoints),
-                   rename=parse_rename(rename))
+                   rename=parse_rename(rename), ask_fps=ask)
     with open_project(project) as opened:
         if name is not None or video is not None:
             if len(paths) != 1 or not paths[0].is_file():
                 raise ConfigError("--name and --video apply to a single pose file")
-            imported = [opened.import_recording(paths[0], name=name, video=video, **options)]
+            summary = ImportSummary(imported=[opened.import_recording(paths[0], name=name, video=video, **options)])
         else:
             with progress_bar("importing poses", enabled=not json) as update:
-                imported = opened.import_recordings(paths, skip_existing=skip_existing, progress=update, **options)
+                summary = opened.import_recordings(paths, skip_existing=skip_existing, progress=update, **options)
+    if len(summary.failed) == 1 and not summary.imported and not summary.skipped:
+        raise next(iter(summary.failed.values()))  # a single file: its error, one red line
+    _report_poses(summary, json)
+    if summary.failed:
+        raise typer.Exit(1)
+
+
+def _ask_fps(path: Path, assumed: float) -> float | None:
+    """Ask on the terminal for the frame rate of a pose file that does not say it."""
+    answer = typer.prompt(f"{path.name} does not say its frame rate; frames per second (--fps)",
+                          default=f"{assumed:g}", err=True)
+    try:
+        return float(answer)
+    except ValueError:
+        from ethoforge.errors import InputError
+
+        raise InputError(f"--fps must be a number of frames per second, got {answer!r}", path) from None
+
+
+def _report_poses(summary, json: bool) -> None:
+    """Warnings, then one line per file, then the sums (failures in red on stderr)."""
+    from rich.text import Text
+
+    from ethoforge.errors import ConflictError
+
+    imported = summary.imported
+    assumed = [r for r in imported if r.warnings]
     for info in imported:
         for note in info.warnings:
             print_warning(note)
+    for path, error in summary.failed.items():
+        stderr().print(Text(f"failed: {error}" if str(path) in str(error) else f"failed: {path}: {error}",
+                            style="red"))
     if json:
-        emit_json({"imported": [r.to_dict() for r in imported],
-                   "frames": sum(r.n_frames for r in imported)})
+        emit_json(summary.to_dict())
         return
     console = stdout()
     for info in imported:
-        console.print(f"imported {info.name} (id {info.id}): {info.n_frames:,} frames at {info.fps:g} fps, "
-                      f"{len(info.individuals)} individuals, {len(info.keypoints)} keypoints"
+        console.print(f"imported {info.name} (id {info.id}): {info.n_frames:,} frames at {info.fps:g} fps"
+                      + (" (ASSUMED)" if info in assumed else "")
+                      + f", {len(info.individuals)} individuals, {len(info.keypoints)} keypoints"
                       + (", with video" if info.has_video else ""))
-    console.print(f"{len(imported)} recordings, {sum(r.n_frames for r in imported):,} frames")
+    for path, error in summary.skipped.items():
+        console.print(f"skipped {Path(path).name}: {_why_skipped(error)}")
+    parts = [f"{len(imported)} imported ({sum(r.n_frames for r in imported):,} frames)"]
+    if summary.skipped:
+        parts.append(f"{len(summary.skipped)} skipped (already in the project)")
+    if summary.failed:
+        exists = sum(isinstance(error, ConflictError) for error in summary.failed.values())
+        parts.append(f"{len(summary.failed)} failed" + (
+            f" ({exists} already in the project: --skip-existing skips them)" if exists else ""))
+    if assumed:
+        parts.append(f"{len(assumed)} with an ASSUMED frame rate")
+    console.print(", ".join(parts))
+
+
+def _why_skipped(error: Exception) -> str:
+    """The first clause of the conflict: which stored recording the file matches."""
+    return str(error).split("; ", 1)[0]
 
 
 @import_app.command("videos")

@@ -30,6 +30,15 @@ class ImportRecordings(_Strict):
     skip_existing: bool = Field(True, description="skip files already imported (same content)")
 
 
+class RecordingUpdate(_Strict):
+    """Rename a recording and/or change its frame rate (bouts keep their times in seconds)."""
+
+    name: str | None = Field(None, min_length=1, max_length=255, description="new recording name")
+    fps: float | None = Field(None, gt=0, le=10_000, description="new frame rate; bouts are moved to the "
+                              "frames of the same seconds")
+    confirm: bool = Field(False, description="allow dropping bouts that the new fps moves past the last frame")
+
+
 class DatasetCreate(_Strict):
     name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$")
     behaviors: list[str] = Field(min_length=1, max_length=20)

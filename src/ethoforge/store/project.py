@@ -61,6 +61,24 @@ if TYPE_CHECKING:
 RecordingRef = str | int
 Progress = Callable[[int, int, str], object]
 """``progress(done, total, item)``; called after each item of a multi-item operation."""
+AskFps = Callable[[Path, float], "float | None"]
+"""``ask_fps(path, assumed)``: the frame rate of a pose file that does not say it (None: keep ``assumed``)."""
+
+
+@dataclasses.dataclass
+class ImportSummary:
+    """What `Project.import_recordings` did: recordings imported, files skipped or failed (with why)."""
+
+    imported: list[RecordingInfo] = dataclasses.field(default_factory=list)
+    skipped: dict[str, Exception] = dataclasses.field(default_factory=dict)
+    failed: dict[str, Exception] = dataclasses.field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """JSON-ready: ``imported`` (recording dicts), ``skipped`` and ``failed`` ({file: message}), ``frames``."""
+        return {"imported": [r.to_dict() for r in self.imported],
+                "skipped": {path: str(error) for path, error in self.skipped.items()},
+                "failed": {path: str(error) for path, error in self.failed.items()},
+                "frames": sum(r.n_frames for r in self.imported)}
 
 _DATASET_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$")
 # label formats whose files name their recordings themselves (several per file)
@@ -166,6 +184,7 @@ class Project:
         keypoints: Sequence[str] | None = None,
         rename: dict[str, str] | None = None,
         video: str | Path | None = None,
+        ask_fps: AskFps | None = None,
     ) -> RecordingInfo:
         """Import one pose file as a recording (poses copied to ``poses/<id>.nc``).
 
@@ -174,6 +193,9 @@ class Project:
         ``video`` links a video file whose frames are the pose frames (frame count and fps
         must agree; checked before anything is stored). A video-only recording of the same
         name gets these poses.
+        When neither the file nor ``fps`` gives the frame rate, ``ask_fps(path, assumed)`` may
+        supply it (an interactive prompt); otherwise the assumed rate is kept and the returned
+        info's ``warnings`` say so.
 
         Raises
         ------
@@ -192,14 +214,23 @@ class Project:
         name = name or recording_name_from_path(path)
         with self._sessions() as session:
             video_only = self._video_only_row(session, name) is not None
-            self._check_new_recording(session, None if video_only else name, content_hash(path), path)
+            self._check_new_recording(session, None if video_only else name, content_hash(path), path, fps=fps)
         video_info = probe_video(video) if video is not None else None
         recording = load_poses(
             path, format, fps=fps, name=name, individuals=individuals, keypoints=keypoints, rename=rename
         )
+        if recording.metadata.get("fps_assumed") and ask_fps is not None:
+            answer = ask_fps(path, recording.fps)
+            if answer is not None:
+                if not answer > 0:
+                    raise InputError(f"fps must be a positive number, got {answer!r}", path)
+                recording.fps = float(answer)
+                recording.metadata["fps_assumed"] = False
         info = self.import_recording_object(recording, video=video_info)
         if recording.metadata.get("fps_assumed"):
-            note = f"{path.name}: the file does not say its fps; {recording.fps:g} assumed (set it with --fps)"
+            note = (f"{path.name}: the file does not say its frame rate, so {recording.fps:g} fps was ASSUMED for "
+                    f"recording {info.name!r}; every time in seconds (label files, durations) depends on it. "
+                    f"If it is wrong: ethoforge recordings set-fps {info.name} FPS")
             info = dataclasses.replace(info, warnings=[note])
         return info
 
@@ -214,23 +245,35 @@ class Project:
         rename: dict[str, str] | None = None,
         skip_existing: bool = False,
         progress: Progress | None = None,
-    ) -> list[RecordingInfo]:
+        ask_fps: AskFps | None = None,
+    ) -> ImportSummary:
         """Import pose files and folders of them (see `find_pose_files`), one transaction each.
 
-        Stops at the first failing file (the files before it stay imported). With
-        ``skip_existing``, files already imported (same content) are skipped.
+        A file that fails (bad content, or already in the project) does not stop the others:
+        it is listed in ``failed`` with the reason. With ``skip_existing``, a file already
+        imported — same content, or a recording of the same name — is listed in ``skipped``
+        instead and nothing is read from it.
         """
         files = find_pose_files(paths, format=format, own=self.own_files)
-        known = {r.content_hash for r in self.recordings()} if skip_existing else set()
-        imported = []
+        summary = ImportSummary()
         for done, path in enumerate(files, start=1):
-            if not (skip_existing and content_hash(path) in known):
-                imported.append(self.import_recording(
-                    path, format=format, fps=fps, individuals=individuals, keypoints=keypoints, rename=rename
+            try:
+                if skip_existing:
+                    with self._sessions() as session:
+                        name = recording_name_from_path(path)
+                        video_only = self._video_only_row(session, name) is not None  # gets these poses
+                        self._check_new_recording(session, None if video_only else name, content_hash(path), path)
+                summary.imported.append(self.import_recording(
+                    path, format=format, fps=fps, individuals=individuals, keypoints=keypoints, rename=rename,
+                    ask_fps=ask_fps,
                 ))
+            except ConflictError as error:
+                (summary.skipped if skip_existing else summary.failed)[str(path)] = error
+            except (InputError, ConfigError, NotFoundError) as error:
+                summary.failed[str(path)] = error
             if progress is not None:
                 progress(done, len(files), path.name)
-        return imported
+        return summary
 
     def import_recording_object(
         self, recording: Recording, bouts: Iterable[Bout] | None = None, *, annotator: str | None = None,
@@ -298,8 +341,10 @@ class Project:
             raise
         return info
 
-    def _check_new_recording(self, session: Session, name: str | None, digest: str, path) -> None:
-        """Raise `ConflictError` if ``digest`` (or ``name``, unless None) is already stored."""
+    def _check_new_recording(self, session: Session, name: str | None, digest: str, path, *,
+                             fps: float | None = None) -> None:
+        """Raise `ConflictError` if ``digest`` (or ``name``, unless None) is already stored; when the
+        same poses are stored at another rate than ``fps``, the message says how to change it."""
         same = session.scalars(
             select(RecordingRow).where((RecordingRow.content_hash == digest) | (RecordingRow.name == name))
         ).first()
@@ -307,6 +352,12 @@ class Project:
             return
         where = f" from {path}" if path else ""
         if same.content_hash == digest:
+            if fps is not None and abs(fps - same.fps) > 1e-9:
+                raise ConflictError(
+                    f"these poses{where} are already imported as recording {same.name!r} (id {same.id}) at "
+                    f"{same.fps:g} fps; importing again does not change it. To change its frame rate to {fps:g} "
+                    f"(labels keep their times in seconds): ethoforge recordings set-fps {same.name} {fps:g}"
+                )
             raise ConflictError(
                 f"these poses{where} are already imported as recording {same.name!r} (id {same.id}); "
                 "nothing was changed"

@@ -120,6 +120,7 @@ def _folder_recordings(settings: ServerState, folder: str) -> list[str]:
     from ethoforge.recording import content_hash
     from ethoforge.server.paths import PathNotAllowed, inside
     from ethoforge.store import find_pose_files
+    from ethoforge.store.naming import recording_name_from_path
 
     path = resolve_inside(folder, settings.root, settings.roots)
     if not path.is_dir():
@@ -127,9 +128,12 @@ def _folder_recordings(settings: ServerState, folder: str) -> list[str]:
     files = find_pose_files([path], own=settings.project.own_files)  # an InputError (422) when it holds none
     if any(not inside(f.resolve(), settings.roots) for f in files):
         raise PathNotAllowed("a pose file of this folder links outside the allowed folders", path)
-    settings.project.import_recordings(files, skip_existing=True)
+    summary = settings.project.import_recordings(files, skip_existing=True)
+    if summary.failed:
+        raise next(iter(summary.failed.values()))
     hashes = {content_hash(f) for f in files}
-    return [r.name for r in settings.project.recordings() if r.content_hash in hashes]
+    names = {recording_name_from_path(f) for f in summary.skipped}  # skipped: same content or same name
+    return [r.name for r in settings.project.recordings() if r.content_hash in hashes or r.name in names]
 
 
 @router.get("/inference/jobs", summary="Inference and prelabel jobs, newest first")

@@ -1,15 +1,16 @@
-"""``/recordings``: list, import from a path inside the allowed roots, details with layout and label counts."""
+"""``/recordings``: list, import from a path inside the allowed roots, details with layout and label
+counts, rename / change the frame rate, delete."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, Response, status
 
-from ethoforge.errors import InputError
-from ethoforge.server.deps import Settings
+from ethoforge.errors import ConflictError, InputError
+from ethoforge.server.deps import ServerState, Settings
 from ethoforge.server.paths import PathNotAllowed, inside, resolve_inside
-from ethoforge.server.schemas import Id, ImportRecordings
+from ethoforge.server.schemas import Id, ImportRecordings, RecordingUpdate
 
 router = APIRouter(tags=["recordings"])
 
@@ -40,14 +41,19 @@ def import_recordings(settings: Settings, body: ImportRecordings) -> dict:
     outside = [f for f in files if not inside(f.resolve(), settings.roots)]
     if outside:
         raise PathNotAllowed(f"{outside[0]} links outside the allowed folders; it was not imported", location="path")
-    before = len(files)
-    imported = project.import_recordings(files, format=body.format, fps=body.fps, skip_existing=body.skip_existing)
-    return {"imported": [_public(r.to_dict()) for r in imported], "skipped": before - len(imported)}
+    summary = project.import_recordings(files, format=body.format, fps=body.fps, skip_existing=body.skip_existing)
+    if summary.failed and not summary.imported and len(files) == 1:
+        raise next(iter(summary.failed.values()))  # one file: its own error and status code
+    data = summary.to_dict()
+    return {"imported": [_public(r.to_dict()) for r in summary.imported], "skipped": len(summary.skipped),
+            "skipped_files": data["skipped"], "failed": data["failed"],
+            "warnings": [note for r in summary.imported for note in r.warnings]}
 
 
 @router.get("/recordings/{recording_id}", summary="A recording: layout, label counts, datasets")
 def get_recording(settings: Settings, recording_id: Id) -> dict:
     from ethoforge.server.media import video_path
+    from ethoforge.store.recording_edits import recording_metadata
 
     project = settings.project
     info = project.get_recording(recording_id)
@@ -58,6 +64,7 @@ def get_recording(settings: Settings, recording_id: Id) -> dict:
     data["datasets"] = [d.name for d in project.datasets() if info.name in d.recordings]
     data["has_video"] = video_path(settings, info) is not None
     data["video"] = info.video_meta
+    data["fps_assumed"] = bool(recording_metadata(project, info.id).get("fps_assumed"))
     return data
 
 
@@ -77,6 +84,53 @@ def _import_videos(settings: Settings, path: Path, body: ImportRecordings) -> di
         raise PathNotAllowed(f"{outside[0]} links outside the allowed folders; it was not imported", location="path")
     imported = settings.project.import_videos(files, skip_existing=body.skip_existing)
     return {"imported": [_public(r.to_dict()) for r in imported], "skipped": len(files) - len(imported)}
+
+
+@router.patch("/recordings/{recording_id}", summary="Rename a recording or change its frame rate")
+def update_recording(settings: Settings, recording_id: Id, body: RecordingUpdate) -> dict:
+    from ethoforge.store.recording_edits import rename_recording, set_recording_fps
+
+    project = settings.project
+    info = project.get_recording(_by_id(settings, recording_id))
+    changed: dict = {}
+    if body.fps is not None:
+        try:
+            changed = set_recording_fps(project, info.id, body.fps, drop_labels=body.confirm).to_dict()
+        except ConflictError as error:
+            raise ConflictError(f'{error}: send "confirm": true') from None
+    if body.name is not None:
+        info = rename_recording(project, info.id, body.name)
+    data = _public(project.get_recording(info.id).to_dict())
+    if changed:
+        data.update(old_fps=changed["old_fps"], bouts_rescaled=changed["bouts_rescaled"],
+                    bouts_dropped=changed["bouts_dropped"])
+    return data
+
+
+@router.delete("/recordings/{recording_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
+               summary="Delete a recording with its labels and poses (models trained on it stay)")
+def delete_recording(settings: Settings, recording_id: Id,
+                     confirm: bool = Query(False, description="needed when the recording has labelled bouts")
+                     ) -> Response:
+    from ethoforge.store.recording_edits import delete_recording as delete, human_bout_count
+
+    project = settings.project
+    info = project.get_recording(_by_id(settings, recording_id))
+    labelled = human_bout_count(project, info.id)
+    if labelled and not confirm:
+        raise ConflictError(f"recording {info.name!r} has {labelled} labelled bout(s); deleting it drops them. "
+                            "Nothing was changed; repeat with ?confirm=true to delete")
+    delete(project, info.id, drop_labels=True)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _by_id(settings: ServerState, recording_id: int) -> int:
+    """The recording id, checked to exist as an id (the store would also take a name like "3")."""
+    from ethoforge.errors import NotFoundError
+
+    if not any(r.id == recording_id for r in settings.project.recordings()):
+        raise NotFoundError(f"no recording with id {recording_id}; GET /api/v1/recordings lists them")
+    return recording_id
 
 
 def _public(data: dict) -> dict:

@@ -6,6 +6,7 @@ import { renderTrain } from "./js/pages/train.js";
 import { renderJobs, renderMonitor } from "./js/pages/monitor.js";
 import { renderModels } from "./js/pages/models.js";
 import { renderInference } from "./js/pages/inference.js";
+import { renderManage } from "./js/pages/manage.js";
 import { clear, hideError, query, showError } from "./js/ui.js";
 
 const ROUTES = {
@@ -16,6 +17,7 @@ const ROUTES = {
   "/jobs": (root, params) => renderJobs(root, params),
   "/models": (root, params) => renderModels(root, params),
   "/inference": (root, params) => renderInference(root, params),
+  "/manage": (root) => renderManage(root),
 };
 
 let cleanup = null;
