@@ -95,3 +95,13 @@ def test_delete_with_labels_needs_consent(project):
         for table in ("bouts", "annotated_scopes", "dataset_recordings"):
             left = connection.execute(text(f"SELECT count(*) FROM {table} WHERE recording_id = :id"), {"id": info.id})
             assert left.scalar() == 0, table
+
+
+def test_a_recording_with_a_video_keeps_the_video_rate(tmp_path, testkit):
+    root = testkit.make_video_project(tmp_path / "project", n_frames=60)
+    with Project.open(root) as project:
+        project.import_video(root / "inputs" / "arena.mp4", recording="arena")
+        before = snapshot(project)
+        with pytest.raises(ConflictError, match="has a video .* cannot be changed"):
+            set_recording_fps(project, "arena", 25)
+        assert snapshot(project) == before
