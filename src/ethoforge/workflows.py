@@ -458,6 +458,7 @@ def infer_many(
     device: str = "auto",
     fps: float | None = None,
     formats: Sequence[str] | None = None,
+    keypoint_map: Mapping[str, str] | None = None,
     progress: ItemProgress | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> InferenceRun:
@@ -482,6 +483,8 @@ def infer_many(
         Frames per second of pose files that do not say (default: the file's, else 30).
     formats
         Output kinds (default all of ``EXPORT_FORMATS``).
+    keypoint_map
+        ``{old: new}`` keypoint names of the poses to the model's.
     progress
         ``progress(done, total, name)`` after each source; returning False stops.
     should_stop
@@ -531,7 +534,7 @@ def infer_many(
             name = recording.name
             if name in run.outputs:  # two files with the same stem: keep both
                 name = f"{name}_{done}"
-            proba = bundle.predict_proba(recording, device=device, progress=chunk_progress)
+            proba = bundle.predict_proba(recording, device=device, progress=chunk_progress, keypoint_map=keypoint_map)
             labels, bouts = probabilities_to_bouts(proba, bundle.classes, name, thresholds=per_behavior,
                                                    min_bout_frames=min_bout, smoothing_frames=smoothing,
                                                    merge_gap_frames=merge_gap)

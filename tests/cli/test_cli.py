@@ -242,13 +242,16 @@ LABEL_CASES = [
      lambda d: "who,what\nadult,interact\n", ["--format", "intervals"],
      [rf"{REC_A}_columns\.csv", r"start"]),
     ("fps_contradicts_file", f"{REC_A}_fps25.csv", lambda d: "\n".join(_boris_fps(_boris_lines(d), "25.0")),
-     ["--format", "boris"], [rf"{REC_A}_fps25\.csv", r"fps contradictory: the file says 25 fps but fps=30"]),
+     ["--format", "boris"], [rf"{REC_A}_fps25\.csv",
+                             r"fps contradictory: the file says 25 fps but 30 fps was given \(--fps or the recording.s rate\)"]),
     ("fps_option_contradicts_recording", f"{REC_A}_reencode.csv", lambda d: "\n".join(_boris_lines(d)),
      ["--format", "boris", "--fps", "25"],
      [rf"{REC_A}_reencode\.csv", rf"--fps 25 was given but recording '{REC_A}' has 30 fps"]),
     ("fps_missing", "unknown_session.csv",
      lambda d: "\n".join(_boris_fps(_boris_lines(d), "")).replace(REC_A, "another_video"), ["--format", "boris"],
-     [r"unknown_session\.csv, line \d+", r"no fps: pass fps="]),
+     [r"^error: \S*unknown_session\.csv: no recording in the project matches the file name 'unknown_session' "
+      r"\(recordings: e3v813a.*\); import its poses first or pass --recording NAME\. Reading the file for "
+      r"recording names failed too \(line \d+\): the file holds times in seconds but no fps: pass --fps"]),
     ("boris_unmatched_start", f"{REC_A}_unmatched.csv", lambda d: "\n".join(_boris_lines(d)[:-1]),
      ["--format", "boris"], [rf"{REC_A}_unmatched\.csv, line \d+", r"START"]),
     ("no_matching_recording", "someone_else.csv", lambda d: "behavior,start,stop\ninteract,0,10\n",
@@ -306,3 +309,24 @@ def test_bad_options(corpus_project):
     _assert_clean_failure(corpus_project, result, [r"unknown label format 'excel'; expected one of"], before)
     result = cli("import", "poses", "x.csv", "--rename", "nose", "--project", corpus_project)
     _assert_clean_failure(corpus_project, result, [r"--rename expects old:new"], before)
+
+
+# ------------------------------------------------------------------ messages in the user's language
+
+def test_errors_name_cli_flags_and_json_failure_is_one_object(tmp_path):
+    root = tmp_path / "project"
+    ok("init", root)
+    odd = tmp_path / "odd.csv"
+    odd.write_text("a,b\n1,2\n")
+    result = cli("import", "poses", odd, "--project", root)
+    text = " ".join(result.output.split())
+    assert result.exit_code == 1 and "(or pass --format)" in text and "format=" not in text
+    result = cli("import", "poses", odd, "--project", root, "--json")
+    assert result.exit_code == 1 and result.stderr == ""
+    assert json.loads(result.stdout) == {
+        "error": "InputError", "path": str(odd), "location": "line 1",
+        "detail": f"{odd}, line 1: cannot tell the CSV format from its first row ['a', 'b']...; expected a "
+                  "DeepLabCut 'scorer' row or Anipose '<keypoint>_x' columns (or pass --format)",
+    }
+    assert json.loads(cli("dataset", "show", "nope", "--project", root, "--json").stdout) == {
+        "error": "NotFoundError", "detail": "no dataset 'nope'; datasets: none yet"}

@@ -128,7 +128,7 @@ def test_infer_writes_every_output_and_skips_a_corrupt_file(trained, project_roo
     assert "broken_DLC.csv" in result.stderr and "Traceback" not in result.output
     assert f"warning: the model was trained on {REC_A}" in " ".join(result.stderr.split())
     assert len(out["warnings"]) == 1  # REC_D was never seen in training: no warning for it
-    assert set(out["outputs"]) == {REC_A, pose_file(ethome5_dir, REC_D).stem}
+    assert set(out["outputs"]) == {REC_A, REC_D}  # a pose file's name less tracker suffixes, as on import
     files = out["outputs"][REC_A]
     assert set(files) == {"parquet", "csv", "bouts", "boris", "ethogram"}
     frames = pd.read_parquet(files["parquet"])
@@ -213,3 +213,47 @@ def test_demo_default_model_reaches_the_table(tmp_path):
     assert result.exit_code == 0, result.output
     assert "0.798" in result.stdout and "second human annotator" in result.stdout
     assert "ethogram:" in result.stdout
+
+
+def test_infer_map_renames_the_keypoints_a_model_needs(trained, project_root, tmp_path, ethome5_dir):
+    from ethoforge.io.poses import load_poses, save_poses
+
+    renamed = load_poses(pose_file(ethome5_dir, REC_B), fps=30, rename={"nose": "snout"})
+    path = tmp_path / f"{REC_B}.csv"
+    save_poses(renamed, path)
+    result = cli("infer", trained["model_id"], path, "--out", tmp_path / "out", "--project", project_root)
+    text = " ".join(result.output.split())
+    assert result.exit_code == 1 and "map names with --map old:new" in text and "keypoint_map" not in text
+    done = as_json("infer", trained["model_id"], path, "--map", "snout:nose", "--out", tmp_path / "out",
+                   "--project", project_root)
+    assert done["failed"] == {} and set(done["outputs"]) == {REC_B}
+
+
+def test_split_errors_name_the_split_flags(project_root):
+    result = cli("train", "--recordings", REC_A, REC_C, "--behaviors", "interact", "--val-recordings", REC_B,
+                 "--epochs", "1", "--project", project_root)
+    text = " ".join(result.output.split())
+    assert result.exit_code == 1 and f"--val-recordings names unknown recording(s) ['{REC_B}']" in text
+    assert "split." not in text
+
+
+def test_models_list_show_activate_delete(trained, project_root, tmp_path):
+    import shutil
+
+    listed = as_json("models", "list", "--project", project_root)["models"]
+    assert trained["model_id"] in [m["id"] for m in listed]
+    shown = as_json("models", "show", str(trained["model_id"]), "--project", project_root)
+    assert shown["name"] == trained["model_name"] and Path(shown["bundle"]) == Path(trained["bundle"])
+    table = cli("models", "list", "--project", project_root)
+    assert table.exit_code == 0 and "val F1" in table.stdout and "conv_bilstm" in table.stdout
+    with Project.open(project_root) as project:  # a second registered copy of the bundle, to delete
+        copy = shutil.copytree(trained["bundle"], tmp_path / "copy")
+        other = registry.register_model(project, "mice", copy, trained["family"], name="to-delete")
+    assert as_json("models", "activate", "to-delete", "--project", project_root)["active"] is True
+    refused = cli("models", "delete", "to-delete", "--project", project_root, "--json")
+    assert refused.exit_code == 1 and "--yes" in json.loads(refused.stdout)["detail"]
+    assert runner.invoke(app, ["models", "delete", "to-delete", "--project", str(project_root)], input="n\n").exit_code == 1
+    assert as_json("models", "delete", "to-delete", "--yes", "--project", project_root)["deleted"] == other.id
+    assert not (project_root / other.path).exists()
+    gone = cli("models", "show", "to-delete", "--project", project_root)
+    assert gone.exit_code == 1 and "ethoforge models list" in gone.output

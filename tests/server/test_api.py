@@ -271,3 +271,10 @@ def test_models_list_filters_by_kind(client, live_server, tmp_path):
     assert info.id not in [m["id"] for m in classifiers]
     assert all(m["kind"] == "classifier" for m in classifiers)
     assert client.get("/models", params={"kind": "ranker"}).status_code == 422
+
+
+def test_errors_name_json_fields_not_python_arguments(client, live_server):
+    (live_server.project_dir / "odd.csv").write_text("a,b\n1,2\n")
+    answer = client.post("/recordings", json={"path": "odd.csv"})
+    assert answer.status_code == 422 and answer.json()["error"] == "InputError"
+    assert '(or pass "format")' in answer.json()["detail"] and "format=" not in answer.json()["detail"]

@@ -21,7 +21,18 @@ ProjectOption = Annotated[
     typer.Option("--project", "-p", envvar="ETHOFORGE_PROJECT",
                  help="Project folder (default: the current folder or the nearest one above it holding project.yaml)."),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print exactly one JSON object to stdout.")]
+JSON_REQUESTED = "ethoforge.json"
+"""Key in ``ctx.meta`` set when a command was given ``--json`` (errors then print as JSON too)."""
+
+
+def _remember_json(ctx: typer.Context, value: bool) -> bool:
+    if value:
+        ctx.meta[JSON_REQUESTED] = True
+    return value
+
+
+JsonOption = Annotated[bool, typer.Option(
+    "--json", callback=_remember_json, help="Print exactly one JSON object to stdout (also on failure).")]
 
 
 def stdout() -> "Console":
@@ -131,8 +142,8 @@ def parse_list(value: str | None) -> list[str] | None:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-def parse_rename(value: str | None) -> dict[str, str] | None:
-    """``"old:new,old2:new2"`` → ``{"old": "new", "old2": "new2"}``."""
+def parse_rename(value: str | None, flag: str = "--rename") -> dict[str, str] | None:
+    """``"old:new,old2:new2"`` → ``{"old": "new", "old2": "new2"}``; ``flag`` names the option in errors."""
     from ethoforge.errors import ConfigError
 
     if value is None:
@@ -141,6 +152,6 @@ def parse_rename(value: str | None) -> dict[str, str] | None:
     for pair in parse_list(value) or []:
         old, sep, new = pair.partition(":")
         if not sep or not old.strip() or not new.strip():
-            raise ConfigError(f"--rename expects old:new pairs separated by commas, got {pair!r}")
+            raise ConfigError(f"{flag} expects old:new pairs separated by commas, got {pair!r}")
         mapping[old.strip()] = new.strip()
     return mapping

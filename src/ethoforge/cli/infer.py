@@ -38,6 +38,8 @@ def infer(
     merge_gap: Annotated[str | None, typer.Option(
         help="Merge bouts of one behavior separated by fewer frames than this: N or behavior=N,...")] = None,
     fps: Annotated[float | None, typer.Option(help="Frames per second of pose files that do not say.")] = None,
+    keypoint_map: Annotated[str | None, typer.Option(
+        "--map", help="Rename keypoints of the poses to the model's names: old:new,old2:new2.")] = None,
     device: Annotated[str, typer.Option(help="auto (CUDA when present), cpu or cuda.")] = "auto",
     project: ProjectOption = None,
     json: JsonOption = False,
@@ -47,6 +49,7 @@ def infer(
     A recording or file that fails is reported (one red line naming it and why) and skipped;
     the others finish. The exit code is 1 when any failed, 0 otherwise.
     """
+    from ethoforge.cli._common import parse_rename
     from ethoforge.workflows import infer_many, parse_per_behavior
 
     sources = [*(paths or []), *(recordings or [])]
@@ -54,7 +57,7 @@ def infer(
         "thresholds": parse_per_behavior(threshold, "--threshold", float),
         "min_bout": parse_per_behavior(min_bout, "--min-bout", int) or 1,
         "merge_gap": parse_per_behavior(merge_gap, "--merge-gap", int) or 0,
-        "smoothing": smooth, "device": device, "fps": fps,
+        "smoothing": smooth, "device": device, "fps": fps, "keypoint_map": parse_rename(keypoint_map, "--map"),
     }
     opened = _maybe_project(project)
     try:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import numpy as np
 
-from ethoforge.errors import InputError, NotFoundError
+from ethoforge.errors import InputError, NotFoundError, option
 from ethoforge.inference.chunked import (
     DEFAULT_CHUNK_FRAMES,
     Progress,
@@ -278,7 +278,7 @@ class ModelBundle:
             parts = []
             if missing_kp:
                 parts.append(f"keypoint(s) {missing_kp} (has {sorted(have_kp)}; "
-                             "map names with keypoint_map={old: new})")
+                             f"map names with {option('keypoint_map')})")
             if missing_ind:
                 parts.append(f"individual(s) {missing_ind} (has {sorted(have_ind)}; rename them when loading poses)")
             raise InputError(f"the model needs {' and '.join(parts)}", source)

@@ -208,12 +208,13 @@ def resolve_device(device: str = "auto") -> str:
     """``"auto"`` → ``"cuda"`` when available, else ``"cpu"``; ``"cuda"`` without a GPU → `ConfigError`."""
     import torch
 
-    from ethoforge.errors import ConfigError
+    from ethoforge.errors import ConfigError, option
 
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     if device == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("device 'cuda' asked for but no CUDA GPU is available; use device='auto' or 'cpu'")
+        raise ConfigError(f"device 'cuda' asked for but no CUDA GPU is available; use {option('device', 'auto')} "
+                          "or 'cpu'")
     if device not in ("cpu", "cuda"):
         raise ConfigError(f"device must be 'auto', 'cpu' or 'cuda', got {device!r}")
     return device

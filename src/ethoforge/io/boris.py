@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Literal
 
-from ethoforge.errors import InputError
+from ethoforge.errors import InputError, option
 from ethoforge.io.labels import (
     check_bouts_at,
     check_fps,
@@ -175,7 +175,7 @@ def save_boris(
     """
     checked = validate_bouts(bouts, n_frames=n_frames, behaviors=behaviors, source=path)
     if fps is None or not (fps > 0 and math.isfinite(fps)):
-        raise InputError(f"BORIS stores seconds: pass a positive fps= (got {fps!r})", path)
+        raise InputError(f"BORIS stores seconds: pass a positive {option('fps')} (got {fps!r})", path)
     name = single_recording(checked, path) or Path(path).stem
     total = f"{n_frames / fps:.3f}" if n_frames is not None else "NA"
 

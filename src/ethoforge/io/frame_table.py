@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ethoforge.errors import InputError
+from ethoforge.errors import InputError, option
 from ethoforge.io.labels import default_recording, read_text, single_recording, write_text_atomic
 from ethoforge.labels import Bout, bouts_to_frames, frames_to_bouts, validate_bouts
 
@@ -105,7 +105,7 @@ def load_simba(
         if not columns:
             raise InputError(
                 "no SimBA behavior columns: expected '<behavior>_prediction' columns, or "
-                "'<behavior>' beside 'Probability_<behavior>'; for other files pass behaviors=",
+                f"'<behavior>' beside 'Probability_<behavior>'; for other files pass {option('behaviors')}",
                 path, "line 1",
             )
     return _table_to_bouts(path, frame_column, columns, names, recording, n_frames, read_all=False)
@@ -142,7 +142,7 @@ def _save(bouts, path, n_frames, behaviors, *, frame_column: str, suffix: str) -
     single_recording(checked, path)
     if n_frames is None:
         if not checked:
-            raise InputError("no bouts to infer the table length from: pass n_frames=", path)
+            raise InputError(f"no bouts to infer the table length from: pass {option('n_frames')}", path)
         n_frames = max(b.stop for b in checked)
     names = list(behaviors) if behaviors is not None else list(dict.fromkeys(b.behavior for b in checked))
     matrix = bouts_to_frames(checked, names, n_frames)

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Literal
 
-from ethoforge.errors import InputError
+from ethoforge.errors import InputError, option
 from ethoforge.labels import Bout, validate_bouts
 
 LABEL_FORMATS: tuple[str, ...] = ("boris", "intervals", "frames", "simba", "calms21", "mabe", "nwb")
@@ -162,12 +162,12 @@ def check_fps(fps: float | None, file_fps: float | None, path: str | Path, locat
     """The fps to use: ``file_fps`` and ``fps`` must agree (to 1e-6) where both are known."""
     if file_fps is not None and fps is not None and abs(file_fps - fps) > 1e-6:
         raise InputError(
-            f"fps contradictory: the file says {file_fps:g} fps but fps={fps:g} was given; "
-            "drop fps= or fix the file", path, location,
+            f"fps contradictory: the file says {file_fps:g} fps but {fps:g} fps was given ({option('fps')} or the "
+            "recording's rate); fix the file or import its poses at the file's rate", path, location,
         )
     chosen = file_fps if file_fps is not None else fps
     if chosen is None:
-        raise InputError("the file holds times in seconds but no fps: pass fps=", path, location)
+        raise InputError(f"the file holds times in seconds but no fps: pass {option('fps')}", path, location)
     if not (chosen > 0 and math.isfinite(chosen)):
         raise InputError(f"fps must be a positive number, got {chosen!r}", path, location)
     return float(chosen)

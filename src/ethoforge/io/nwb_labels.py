@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import cast
 
-from ethoforge.errors import InputError
+from ethoforge.errors import InputError, option
 from ethoforge.io.labels import check_bouts_at, check_fps, default_recording, seconds_to_frame
 from ethoforge.labels import Bout, BoutSource, validate_bouts
 
@@ -58,7 +58,7 @@ def save_nwb_labels(
 
     checked = validate_bouts(bouts, n_frames=n_frames, behaviors=behaviors, source=path)
     if fps is None or not (fps > 0 and math.isfinite(fps)):
-        raise InputError(f"NWB stores times in seconds: pass a positive fps= (got {fps!r})", path)
+        raise InputError(f"NWB stores times in seconds: pass a positive {option('fps')} (got {fps!r})", path)
     intervals = TimeIntervals(
         name=table,
         description=f"behavior bouts, frames [start_frame, stop_frame) 0-based half-open; fps={fps!r}",
@@ -132,7 +132,7 @@ def load_nwb_labels(
             for seconds, stored in ((row.start_time, row.start_frame), (row.stop_time, row.stop_frame)):
                 if abs(seconds * fps - stored) > 0.5:
                     raise InputError(
-                        f"fps contradictory: fps={fps:g} puts {seconds:g} s at frame "
+                        f"fps contradictory: {option('fps', fps)} puts {seconds:g} s at frame "
                         f"{seconds_to_frame(seconds, fps)}, the table says frame {stored}",
                         path, f"table row {row_number}",
                     )
@@ -192,7 +192,7 @@ def _find_table(nwbfile, table: str | None, path):
     if len(fitting) != 1:
         raise InputError(
             f"expected one TimeIntervals table with a 'behavior' column, found {len(fitting)} "
-            f"among {sorted(intervals)}; name it with table=", path,
+            f"among {sorted(intervals)}; name it with {option('table')}", path,
         )
     return fitting[0]
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Callable, Literal, Sequence
 
 import numpy as np
 
-from ethoforge.errors import InputError
+from ethoforge.errors import InputError, option
 from ethoforge.recording import Recording, content_hash, to_singular_dims, validate_poses
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def detect_pose_format(path: str | Path) -> str:
         return _detect_h5(path)
     raise InputError(
         f"unknown pose file type {suffix!r}; expected one of .csv, .h5, .slp, .nwb, .json, .npy, "
-        f".parquet, or pass format= (one of {list(POSE_FORMATS)})",
+        f".parquet, or pass {option('format')} (one of {list(POSE_FORMATS)})",
         path,
     )
 
@@ -76,7 +76,7 @@ def _detect_csv(path: Path) -> str:
         return "anipose"
     raise InputError(
         f"cannot tell the CSV format from its first row {cells[:4]}...; expected a DeepLabCut "
-        "'scorer' row or Anipose '<keypoint>_x' columns (or pass format=)",
+        f"'scorer' row or Anipose '<keypoint>_x' columns (or pass {option('format')})",
         path, "line 1",
     )
 
@@ -95,7 +95,7 @@ def _detect_h5(path: Path) -> str:
         raise InputError(f"not a readable HDF5 file: {error}", path) from None
     raise InputError(
         f"HDF5 file with keys {sorted(keys)} is neither a SLEAP analysis file ('tracks', "
-        "'node_names') nor a DeepLabCut table (pass format=)",
+        f"'node_names') nor a DeepLabCut table (pass {option('format')})",
         path,
     )
 
@@ -104,7 +104,8 @@ def _resolve_format(path: Path, format: str) -> str:
     if format == "auto":
         return detect_pose_format(path)
     if format not in POSE_FORMATS:
-        raise InputError(f"unknown pose format {format!r}; expected 'auto' or one of {list(POSE_FORMATS)}", path)
+        raise InputError(f"unknown pose format {format!r} ({option('format')}); expected 'auto' or one of "
+                         f"{list(POSE_FORMATS)}", path)
     if not path.is_file():
         raise InputError("no such file", path)
     if path.stat().st_size == 0:
@@ -176,7 +177,7 @@ def load_poses(
         if name is not None and name in names:
             entries = [entries[names.index(name)]]
         elif len(entries) > 1:
-            hint = f"name {name!r} is not among them" if name is not None else "pass name= to pick one"
+            hint = f"name {name!r} is not among them" if name is not None else f"pass {option('name')} to pick one"
             raise InputError(
                 f"the file holds {len(entries)} recordings {names[:10]}{'...' if len(names) > 10 else ''}; "
                 f"{hint}, or use load_pose_collection",
@@ -357,7 +358,7 @@ def _check_empty_keypoints(poses: "xr.Dataset", source: str | Path | None) -> No
         keep = [str(k) for k, ok in zip(poses["keypoint"].values, finite) if ok]
         raise InputError(
             f"keypoint(s) {empty} are NaN in every frame for every individual; "
-            f"drop them with keypoints={keep}",
+            f"drop them with {option('keypoints', keep)}",
             source,
         )
 

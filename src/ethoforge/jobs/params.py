@@ -90,7 +90,7 @@ def _check_infer(project: Project, params: dict[str, Any]) -> dict[str, Any]:
     try:
         registry.get_model(project, model_id)
     except NotFoundError as error:
-        raise ConfigError(str(error)) from None
+        raise ConfigError(*error.args) from None
     recordings = params.get("recordings")
     if recordings is not None:
         if not isinstance(recordings, list) or not recordings:
@@ -99,7 +99,7 @@ def _check_infer(project: Project, params: dict[str, Any]) -> dict[str, Any]:
             try:
                 project.get_recording(ref)
             except NotFoundError as error:
-                raise ConfigError(str(error)) from None
+                raise ConfigError(*error.args) from None
     if params.get("device", "auto") not in ("auto", "cpu", "cuda"):
         raise ConfigError(f"device must be 'auto', 'cpu' or 'cuda', got {params['device']!r}")
     for key, least, default in (("min_bout", 1, 1), ("smoothing", 1, 1), ("merge_gap", 0, 0)):

@@ -131,7 +131,16 @@ def _die_with_parent(parent_pid: int) -> None:
 
 
 def run(project_root: str | Path, job_id: int) -> str:
-    """Run job ``job_id`` of the project to a final status and return it."""
+    """Run job ``job_id`` of the project to a final status and return it.
+
+    Error messages name options as the job's JSON params do (the ``rest`` `voice`)."""
+    from ethoforge.errors import voice
+
+    with voice("rest"):
+        return _run(project_root, job_id)
+
+
+def _run(project_root: str | Path, job_id: int) -> str:
     from ethoforge.errors import Cancelled, EthoForgeError
     from ethoforge.jobs.bodies import BODIES
     from ethoforge.jobs.supervisor import discard_job_outputs

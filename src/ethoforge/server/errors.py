@@ -61,7 +61,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def ethoforge_error(_request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, EthoForgeError)
-        return error_response(status_of(error), str(error), type(error).__name__)
+        return error_response(status_of(error), error.message("rest"), type(error).__name__)
 
     async def http_error(_request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, HTTPException)

@@ -43,7 +43,7 @@ def _project(request: Request) -> Project:
 
 def _http(error: EthoForgeError) -> HTTPException:
     status = 404 if isinstance(error, NotFoundError) else 409 if type(error).__name__ == "ConflictError" else 422
-    return HTTPException(status, str(error))
+    return HTTPException(status, error.message("rest"))
 
 
 def _recording(project: Project, ref: str):

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ethoforge.atomic import atomic_path
-from ethoforge.errors import ConfigError, ConflictError, InputError, NotFoundError
+from ethoforge.errors import ConfigError, ConflictError, InputError, NotFoundError, option
 from ethoforge.labels import HUMAN_SOURCES, Bout, parse_behaviors, validate_bouts
 from ethoforge.recording import Recording, content_hash, empty_poses, validate_poses
 from ethoforge.store import folder as layout
@@ -546,11 +546,21 @@ class Project:
             bouts = load_labels(path, format, fps=target.fps, recording=target.name, n_frames=target.n_frames)
             groups[target.name] = bouts
         else:
-            probe = load_labels(path, format, fps=fps)
+            try:
+                probe = load_labels(path, format, fps=fps)
+            except InputError as error:
+                if format in _MULTI_RECORDING_LABELS:
+                    raise
+                where = f" ({error.location})" if error.location else ""
+                raise NotFoundError(
+                    f"{path}: no recording in the project matches the file name {path.stem!r} (recordings: "
+                    f"{_some(recordings)}); import its poses first or pass {option('recording', 'NAME')}. "
+                    f"Reading the file for recording names failed too{where}: {error.detail}"
+                ) from None
             if not probe:
                 raise NotFoundError(
-                    f"{path}: no recording in the project matches the file name {path.stem!r} and the "
-                    "file names none; pass --recording NAME"
+                    f"{path}: no recording in the project matches the file name {path.stem!r} (recordings: "
+                    f"{_some(recordings)}) and the file names none; pass {option('recording', 'NAME')}"
                 )
             names = {b.recording: _resolve_label_recording(b.recording, recordings, path) for b in probe}
             by_rate: dict[float, set[str]] = {}
@@ -1140,11 +1150,16 @@ def _check_fps_agrees(fps: float | None, recording: RecordingInfo, path: Path) -
 def _resolve_label_recording(name: str, recordings: dict[str, RecordingInfo], path: Path) -> str:
     matched = match_recording_name(name, recordings, path)
     if matched is None:
-        known = ", ".join(list(recordings)[:10]) or "none yet"
         raise NotFoundError(
             f"{path}: no recording in the project matches {name!r} (named by the file or its file name; recordings: "
-            f"{known}); import its poses first or pass --recording NAME"
+            f"{_some(recordings)}); import its poses first or pass {option('recording', 'NAME')}"
         )
+
+
+def _some(names: Iterable[str], limit: int = 10) -> str:
+    """Up to ``limit`` names, comma-separated, ``...`` when there are more; ``none yet`` when empty."""
+    names = list(names)
+    return ", ".join(names[:limit]) + (", ..." if len(names) > limit else "") if names else "none yet"
     return matched
 
 

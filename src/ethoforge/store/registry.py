@@ -69,7 +69,8 @@ def _model_row(session: Session, model_id: int | str) -> ModelRow:
     if row is None:
         row = session.scalars(select(ModelRow).where(ModelRow.name == str(model_id))).first()
     if row is None:
-        raise NotFoundError(f"no model {model_id!r} in the registry; list models to see their ids")
+        raise NotFoundError(f"no model {model_id!r} in the registry; list the models with `ethoforge models list` "
+                            "(REST: GET /api/v1/models)")
     return row
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from ethoforge.errors import ConfigError, InputError
+from ethoforge.errors import ConfigError, InputError, option
 from ethoforge.labels import Bout
 from ethoforge.training.normalise import Normalisation, NormalisationKind, fit_normalisation
 
@@ -154,13 +154,15 @@ def split_recordings(names: Sequence[str], split: "SplitConfig") -> dict[str, li
         if chosen is not None:
             missing = [n for n in chosen if n not in known]
             if missing:
-                raise ConfigError(f"split.{side} names unknown recording(s) {missing}; recordings are {names}")
+                raise ConfigError(f"{option('split.' + side)} names unknown recording(s) {missing}; "
+                                  f"recordings are {names}")
             listed[side] = list(chosen)
     seen: dict[str, str] = {}
     for side, chosen in listed.items():
         for name in chosen:
             if name in seen:
-                raise ConfigError(f"recording {name!r} is in both split.{seen[name]} and split.{side}")
+                raise ConfigError(f"recording {name!r} is in both {option('split.' + seen[name])} and "
+                                  f"{option('split.' + side)}")
             seen[name] = side
     if "val" in listed or "test" in listed or "train" in listed:
         result = {side: listed.get(side, []) for side in ("train", "val", "test")}
@@ -182,7 +184,7 @@ def split_recordings(names: Sequence[str], split: "SplitConfig") -> dict[str, li
     if not result["val"]:
         raise ConfigError(
             "no validation recording: early stopping, trial selection and calibration need one; "
-            "set split.val or split.val_fraction > 0 (and give at least 2 recordings)"
+            f"set {option('split.val')} or {option('split.val_fraction')} > 0 (and give at least 2 recordings)"
         )
     return result
 
@@ -197,7 +199,7 @@ def check_split(split: dict[str, list[str]], targets: Mapping[str, np.ndarray], 
             if not any(np.any(targets[n] == i) for n in names):
                 raise ConfigError(
                     f"behavior {behavior!r} never occurs in the {side} split ({names}); "
-                    "label it there or choose another split (split.train/val/test)"
+                    f"label it there or choose another split ({option('split.val')} / {option('split.test')})"
                 )
 
 

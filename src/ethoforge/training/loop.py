@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from ethoforge.errors import Cancelled, ConfigError
+from ethoforge.errors import Cancelled, ConfigError, option
 from ethoforge.inference.chunked import predict_logits, resolve_device
 from ethoforge.training.augment import augment_poses, parse_augment
 from ethoforge.training.calibration import fit_temperature, nll
@@ -247,7 +247,7 @@ def _preflight(config: TrainConfig, data: TrainingData, registry: bool):
         lacking = [r.name for r in data.by_name(split["train"]) if r.poses is None]
         if lacking or data.featurize is None:
             raise ConfigError(
-                f"augment={config.augment!r} needs the poses of the training recordings "
+                f"{option('augment', config.augment)} needs the poses of the training recordings "
                 f"(build the data with keep_poses=True); missing for {lacking or 'featurize'}"
             )
     if registry and config.family != "gbdt":

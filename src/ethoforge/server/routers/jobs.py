@@ -100,7 +100,7 @@ def create_inference_job(settings: Settings, body: InferenceJobCreate) -> dict:
     try:
         model = registry.get_model(project, body.model_id)
     except NotFoundError as error:
-        raise ConfigError(str(error)) from None
+        raise ConfigError(*error.args) from None
     params = body.model_dump(exclude={"kind", "folder", "recordings", "formats"}, exclude_none=True)
     if body.formats is not None:
         params["formats"] = body.formats
