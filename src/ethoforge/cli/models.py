@@ -15,6 +15,7 @@ ModelArgument = Annotated[str, typer.Argument(help="Model id or name.")]
 @models_app.command("list")
 def list_(
     dataset: Annotated[str | None, typer.Option(help="Only this dataset's models (name or id).")] = None,
+    kind: Annotated[str | None, typer.Option(help="Only models of this kind: classifier or embedder.")] = None,
     project: ProjectOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -22,15 +23,15 @@ def list_(
     from ethoforge.store import registry
 
     with open_project(project) as opened:
-        models = registry.list_models(opened, dataset=dataset)
+        models = registry.list_models(opened, dataset=dataset, kind=kind)
     if json:
         emit_json({"models": [m.to_dict() for m in models]})
         return
     from rich.table import Table
 
-    table = Table("id", "name", "dataset", "family", "val F1", "active")
+    table = Table("id", "name", "dataset", "kind", "family", "val F1", "active")
     for info in models:
-        table.add_row(str(info.id), info.name, info.dataset or "-", info.family, _val_f1(info.metrics),
+        table.add_row(str(info.id), info.name, info.dataset or "-", info.kind, info.family, _val_f1(info.metrics),
                       "yes" if info.active else "")
     stdout().print(table if models else "no models yet; train one with `ethoforge train`")
 
@@ -47,7 +48,7 @@ def show(model: ModelArgument, project: ProjectOption = None, json: JsonOption =
         emit_json({**info.to_dict(), "bundle": str(bundle)})
         return
     console = stdout()
-    console.print(f"model {info.name} (id {info.id}, {info.family}){' — active' if info.active else ''}")
+    console.print(f"model {info.name} (id {info.id}, {info.kind}, {info.family}){' — active' if info.active else ''}")
     console.print(f"dataset: {info.dataset or '-'}")
     console.print(f"val macro F1: {_val_f1(info.metrics)}")
     console.print(f"bundle: {bundle}")
