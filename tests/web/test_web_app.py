@@ -41,6 +41,8 @@ def test_create_dataset(page, server, shot):
     page.click("#create-dataset")
     assert "one word" in page.inner_text("#dataset-error")  # refused in the page, nothing sent
     page.fill("#dataset-name", "mice")
+    page.click("#create-dataset")
+    assert "needs recordings" in page.inner_text("#dataset-error")  # none ticked: refused in the page
     for box in page.query_selector_all("#dataset-dialog input[name=recording]"):
         box.check()
     shot(page, "create_dataset")
@@ -53,10 +55,44 @@ def test_create_dataset(page, server, shot):
     page.click("#new-dataset")
     page.fill("#dataset-name", "mice")
     page.fill("#dataset-behaviors", "interact")
+    page.check("#dataset-dialog input[name=recording] >> nth=0")
     page.click("#create-dataset")
     page.wait_for_selector("#error-banner:not([hidden])")
     assert "already exists" in page.inner_text("#error-banner")
     page.keyboard.press("Escape")
+
+
+def test_dataset_card_is_the_hub_counts_warns_and_manages(page, server, stems):
+    base, api = server
+    rec = _recording(api, stems[1])
+    created = api("datasets", "POST", {"name": "scratch", "behaviors": ["interact", "other"], "recordings": [rec["name"]]})
+    human = [b for b in api(f"recordings/{rec['id']}/labels")["bouts"] if b["source"] in ("manual", "confirmed")]
+    page.goto(f"{base}/#/datasets")
+    _wait_ready(page)
+    card = ".card[data-dataset='scratch']"
+    page.wait_for_selector(card)
+    n_interact = sum(b["behavior"] == "interact" for b in human)
+    assert page.get_attribute(f"{card} .chip[data-behavior='interact']", "data-bouts") == str(n_interact)
+    assert page.get_attribute(f"{card} .chip[data-behavior='other']", "data-bouts") == "0"
+    assert "Fewer than 100 labelled bouts for interact, other" in page.inner_text(f"{card} .warning")
+    labels = [b.inner_text() for b in page.query_selector_all(f"{card} .actions button")]
+    assert labels == ["Label", "Review & Correct", "Train", "Infer", "Models", "Manage"]
+    page.click(f"{card} button.manage")
+    page.fill(".manage-dialog .manage-name", "scratch2")
+    page.fill(".manage-dialog .manage-behaviors", "interact")
+    page.click(".manage-dialog .manage-save")
+    page.wait_for_selector(".card[data-dataset='scratch2']")
+    assert api(f"datasets/{created['id']}")["behaviors"] == ["interact"]
+    card = ".card[data-dataset='scratch2']"
+    page.click(f"{card} button.manage")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.click(".manage-dialog .manage-delete")
+    assert any(d["name"] == "scratch2" for d in api("datasets")["datasets"])
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click(".manage-dialog .manage-delete")
+    page.wait_for_selector(card, state="detached")
+    assert all(d["name"] != "scratch2" for d in api("datasets")["datasets"])
+    assert any(r["name"] == rec["name"] for r in api("recordings")["recordings"])  # recordings stay
 
 
 def test_label_bout_with_keyboard_and_commit(page, server, stems, shot):
@@ -425,6 +461,8 @@ def test_a_queued_job_says_what_it_waits_for_and_a_finished_one_shows_no_eta(pag
     long = api("training/jobs", "POST", {"dataset": 1, "params": testkit.tiny_train_params(names, epochs=500, activate=False)})
     long_id = long.get("id", long.get("job_id"))
     testkit.wait_for(lambda: api(f"jobs/{long_id}")["status"] == "training", 120, "the long job to train")
+    page.goto(f"{base}/#/datasets")  # the dataset card shows its running job
+    _text(page, ".card[data-dataset='mice'] .job-line", f"job #{long_id} training")
     infer = api("inference/jobs", "POST", {"model_id": model["id"], "kind": "infer", "recordings": [names[0]]})
     infer_id = infer.get("id", infer.get("job_id"))
     page.goto(f"{base}/#/jobs/{infer_id}")

@@ -675,6 +675,17 @@ class Project:
                                    .order_by(AnnotatedScopeRow.start)).all()
             return [(r.behavior, r.start, r.stop) for r in rows]
 
+    def human_bout_counts(self, recordings: Sequence[str]) -> dict[str, int]:
+        """``{behavior: number of human (manual/confirmed) bouts}`` over the named recordings."""
+        if not recordings:
+            return {}
+        with self._sessions() as session:
+            rows = session.execute(
+                select(BoutRow.behavior, func.count()).join(RecordingRow, RecordingRow.id == BoutRow.recording_id)
+                .where(RecordingRow.name.in_(list(recordings)), BoutRow.source.in_(HUMAN_SOURCES))
+                .group_by(BoutRow.behavior)).all()
+        return {behavior: int(n) for behavior, n in rows}
+
     def label_counts(self, recording: RecordingRef) -> dict[str, dict[str, dict[str, int]]]:
         """``{behavior: {source: {"bouts": n, "frames": n}}}`` of one recording."""
         with self._sessions() as session:

@@ -19,10 +19,12 @@ def _with_model(settings: ServerState, info) -> dict:
     model = registry.active_model(settings.project, info.id)
     data["active_model"] = None if model is None else {"id": model.id, "name": model.name, "family": model.family}
     data["metrics"] = model.metrics if model is not None else None
+    counts = settings.project.human_bout_counts(info.recordings)
+    data["bouts_per_behavior"] = {behavior: counts.get(behavior, 0) for behavior in info.behaviors}
     return data
 
 
-@router.get("/datasets", summary="Every dataset, with the metrics of its active model")
+@router.get("/datasets", summary="Every dataset, with its human bouts per behavior and the metrics of its active model")
 def list_datasets(settings: Settings) -> dict:
     return {"datasets": [_with_model(settings, d) for d in settings.project.datasets()]}
 

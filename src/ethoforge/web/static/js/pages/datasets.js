@@ -1,7 +1,12 @@
-// Datasets: one card per dataset (behaviors, label counts, latest precision / recall / F1) and "Create dataset".
+// Datasets: one card per dataset — the hub: its running job, human bouts per behavior (warned
+// under the guide's 100), the active model's precision / recall / F1, and Label, Review & Correct,
+// Train, Infer and Manage — plus "Create dataset".
 
 import { api, items } from "../api.js";
-import { COLORS, field, fmt, go, h, notify, showError } from "../ui.js";
+import { COLORS, field, fmt, fmtDuration, go, h, notify, showError } from "../ui.js";
+import { statusWords } from "./monitor.js";
+
+const GUIDE_BOUTS = 100; // bouts per behavior the labeling guide asks for before a model is trusted
 
 const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 
@@ -17,10 +22,12 @@ export function modelScores(model, behaviors) {
 }
 
 export async function renderDatasets(root) {
-  const [datasetsAnswer, recordingsAnswer, modelsAnswer] = await Promise.all([api("datasets"), api("recordings"), api("models")]);
+  const [datasetsAnswer, recordingsAnswer, modelsAnswer, jobsAnswer] = await Promise.all([api("datasets"), api("recordings"),
+    api("models"), api("jobs?status=pending&status=preparing&status=training")]);
   const datasets = items(datasetsAnswer, "datasets");
   const recordings = items(recordingsAnswer, "recordings");
   const models = items(modelsAnswer, "models");
+  const activeJobs = items(jobsAnswer, "jobs");
   const dialog = createDialog(recordings);
   root.append(h("div", { class: "toolbar" }, h("h2", {}, "Datasets"),
     h("button", { id: "new-dataset", class: "primary", onclick: () => dialog.showModal(), "aria-label": "create dataset" }, "+ New dataset")),
@@ -31,13 +38,19 @@ export async function renderDatasets(root) {
     const latest = mine.find((m) => m.active) || mine.sort((a, b) => b.id - a.id)[0];
     const scores = latest ? modelScores(latest, dataset.behaviors) : null;
     const members = recordings.filter((r) => dataset.recordings.includes(r.name));
-    const counts = dataset.label_counts || dataset.bouts_per_behavior || null;
-    const nBouts = members.reduce((s, r) => s + (r.n_bouts || 0), 0);
+    const counts = dataset.bouts_per_behavior || {};
+    const nBouts = Object.values(counts).reduce((sum, n) => sum + n, 0);
+    const few = dataset.behaviors.filter((b) => (counts[b] ?? 0) < GUIDE_BOUTS);
+    const job = activeJobs.find((j) => j.dataset_id === dataset.id);
     cards.append(h("article", { class: "card", dataset: { dataset: dataset.name } },
       h("h3", {}, dataset.name, h("span", { class: "muted" }, `${dataset.recordings.length} recordings`)),
-      h("div", {}, dataset.behaviors.map((b, i) => h("span", { class: "chip", style: `border-left-color:${COLORS[i % COLORS.length]}` },
-        b, counts && counts[b] !== undefined ? ` · ${typeof counts[b] === "object" ? counts[b].bouts : counts[b]}` : ""))),
+      h("div", { class: "bout-counts" }, dataset.behaviors.map((b, i) => h("span", {
+        class: `chip${(counts[b] ?? 0) < GUIDE_BOUTS ? " few" : ""}`, style: `border-left-color:${COLORS[i % COLORS.length]}`,
+        dataset: { behavior: b, bouts: String(counts[b] ?? 0) } }, `${b} · ${counts[b] ?? 0}`))),
       h("div", { class: "muted" }, `${nBouts} labelled bouts`),
+      few.length ? h("div", { class: "warning", role: "note" },
+        `Fewer than ${GUIDE_BOUTS} labelled bouts for ${few.join(", ")}: label more before trusting a model.`) : null,
+      job ? jobLine(job) : null,
       scores
         ? h("div", { class: "metrics", title: `model ${latest.name}, on ${scores.on}` },
           h("div", {}, h("b", {}, fmt(scores.precision, 2)), "precision"),
@@ -46,9 +59,11 @@ export async function renderDatasets(root) {
         : h("div", { class: "muted" }, "no model trained yet"),
       h("div", { class: "actions" },
         h("a", { href: `#/label?dataset=${dataset.id}` }, h("button", { tabindex: "-1" }, "Label")),
-        h("a", { href: `#/review?dataset=${dataset.id}` }, h("button", { tabindex: "-1" }, "Review")),
+        h("a", { href: `#/review?dataset=${dataset.id}` }, h("button", { tabindex: "-1" }, "Review & Correct")),
         h("a", { href: `#/train?dataset=${dataset.id}` }, h("button", { tabindex: "-1" }, "Train")),
-        h("a", { href: `#/models?dataset=${dataset.id}` }, h("button", { tabindex: "-1" }, "Models")))));
+        h("a", { href: `#/inference?dataset=${dataset.id}` }, h("button", { tabindex: "-1" }, "Infer")),
+        h("a", { href: `#/models?dataset=${dataset.id}` }, h("button", { tabindex: "-1" }, "Models")),
+        h("button", { class: "manage", onclick: () => manageDialog(dataset, recordings).showModal() }, "Manage"))));
   }
   cards.append(h("div", { class: "card add", role: "button", tabindex: "0", "aria-label": "create dataset",
     onclick: () => dialog.showModal(), onkeydown: (e) => { if (e.key === "Enter" || e.key === " ") dialog.showModal(); } }, "+"));
@@ -90,6 +105,11 @@ function createDialog(recordings) {
       message.textContent = `A dataset needs 1–20 behaviors separated by ';' (got ${list.length}).`;
       return;
     }
+    const chosen = checks.filter((c) => c.checked).length;
+    if (!chosen && !folders.value.trim()) {
+      message.textContent = "A dataset needs recordings: tick at least one, or name a folder of imported pose files.";
+      return;
+    }
     const body = {
       name: name.value.trim(), behaviors: list,
       recordings: checks.filter((c) => c.checked).map((c) => c.value),
@@ -105,5 +125,66 @@ function createDialog(recordings) {
       showError(error);
     }
   });
+  return dialog;
+}
+
+// "job #7 training · 40 % · ETA 2 min": the dataset's running or queued job, linking to its monitor.
+function jobLine(job) {
+  const progress = job.progress || {};
+  const parts = [statusWords(job.kind, job.status)];
+  if (typeof progress.fraction === "number") parts.push(`${Math.round(progress.fraction * 100)} %`);
+  if (progress.eta_s !== undefined && progress.eta_s !== null) parts.push(`ETA ${fmtDuration(progress.eta_s)}`);
+  return h("div", { class: "job-line" }, h("a", { href: `#/jobs/${job.id}` }, `job #${job.id}`), ` ${parts.join(" · ")} `,
+    h("progress", { max: 1, value: typeof progress.fraction === "number" ? progress.fraction : 0 }));
+}
+
+// Manage: rename, change behaviors and recordings, or delete (asks first; labels, recordings and models stay).
+function manageDialog(dataset, recordings) {
+  const name = h("input", { class: "manage-name", value: dataset.name, autocomplete: "off" });
+  const behaviors = h("input", { class: "manage-behaviors", value: dataset.behaviors.join(";") });
+  const checks = recordings.map((r) => h("input", { type: "checkbox", value: r.name, checked: dataset.recordings.includes(r.name) }));
+  const message = h("p", { class: "error", role: "alert" });
+  const dialog = h("dialog", { class: "manage-dialog" });
+  const save = async () => {
+    message.textContent = "";
+    const body = { name: name.value.trim(), behaviors: behaviors.value.split(";").map((s) => s.trim()).filter(Boolean),
+      recordings: checks.filter((c) => c.checked).map((c) => c.value) };
+    if (!body.recordings.length) {
+      message.textContent = "Keep at least one recording in the dataset.";
+      return;
+    }
+    try {
+      await api(`datasets/${dataset.id}`, { method: "PATCH", body });
+      dialog.close();
+      notify(`dataset ${body.name} saved`);
+      go("/datasets", { t: Date.now() });
+    } catch (error) {
+      message.textContent = error.message;
+    }
+  };
+  const remove = async () => {
+    if (!confirm(`Delete dataset ${dataset.name}? Its recordings, labels and models stay in the project.`)) return;
+    try {
+      await api(`datasets/${dataset.id}`, { method: "DELETE" });
+      dialog.close();
+      notify(`dataset ${dataset.name} deleted`);
+      go("/datasets", { t: Date.now() });
+    } catch (error) {
+      message.textContent = error.message;
+    }
+  };
+  dialog.append(h("form", { method: "dialog", onsubmit: (e) => { e.preventDefault(); save(); } },
+    h("h3", {}, `Manage ${dataset.name}`),
+    field("Name", name, "One word: letters, digits, _ or -, starting with a letter."),
+    field("Behaviors", behaviors, "Separated by ';'. A behavior that still has labelled bouts cannot be dropped."),
+    h("div", { class: "field" }, h("span", { class: "label" }, "Recordings"),
+      h("div", { class: "checklist" }, recordings.map((r, i) => h("label", {}, checks[i], ` ${r.name}`)))),
+    message,
+    h("div", { class: "toolbar" },
+      h("button", { type: "submit", class: "primary manage-save" }, "Save"),
+      h("button", { type: "button", class: "danger manage-delete", onclick: remove }, "Delete dataset"),
+      h("button", { type: "button", onclick: () => dialog.close() }, "Cancel"))));
+  document.body.append(dialog);
+  dialog.addEventListener("close", () => dialog.remove());
   return dialog;
 }
