@@ -99,15 +99,17 @@ def test_row_with_extra_cells(tmp_path):
         load_poses(_write(tmp_path, HEADER + rows))
 
 
-def test_nan_only_keypoint(tmp_path):
+def test_nan_only_keypoint_is_dropped_with_a_warning_naming_it(tmp_path):
     rows = []
     for t in range(4):
         cells = [str(t)] + [f"{t}.5"] * 12
         for column in (4, 5, 10, 11):  # tail x, y of both mice
             cells[column] = ""
         rows.append(",".join(cells))
-    with pytest.raises(InputError, match=r"\['tail'\] are NaN in every frame.*keypoints=\['nose'\]"):
-        load_poses(_write(tmp_path, HEADER + rows))
+    recording = load_poses(_write(tmp_path, HEADER + rows))
+    assert list(recording.poses["keypoint"].values) == ["nose"]
+    assert np.isfinite(recording.poses["position"].values).all()
+    assert any("['tail']" in w and "dropped" in w for w in recording.metadata["warnings"])
 
 
 def test_all_nan_file(tmp_path):

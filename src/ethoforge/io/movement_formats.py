@@ -236,17 +236,19 @@ def read_anipose(path: str | Path, fps: float | None = None) -> tuple["xr.Datase
 
 
 def read_nwb(path: str | Path, fps: float | None = None) -> tuple["xr.Dataset", float | None]:
-    """NWB (ndx-pose) → movement dataset, with the fps the file's series carry.
+    """NWB (ndx-pose 0.1 to 0.4) → movement dataset, with the frame rate the file gives.
 
     Every ``PoseEstimation`` in the ``behavior`` processing module is one individual; one
     named ``PoseEstimation_<name>`` (as `write_nwb` writes) is individual ``<name>``, the
     plain ``PoseEstimation`` (as movement writes) is named after the file's identifier.
+    Frame rate: see `_nwb_rate`. Errors name the file's ndx-pose version.
     """
     import pynwb
     import xarray as xr
     from movement.io import load_poses
 
     path = Path(path)
+    version = _ndx_pose_version(path)
     try:
         with pynwb.NWBHDF5IO(path, mode="r") as nwb_io:
             nwbfile = nwb_io.read()
@@ -254,32 +256,95 @@ def read_nwb(path: str | Path, fps: float | None = None) -> tuple["xr.Dataset", 
             if module is None:
                 raise InputError(
                     f"no 'behavior' processing module (found {list(nwbfile.processing)}); "
-                    "expected ndx-pose PoseEstimation data there", path,
+                    f"expected ndx-pose PoseEstimation data there ({version})", path,
                 )
             keys = [k for k, v in module.data_interfaces.items() if type(v).__name__ == "PoseEstimation"]
             if not keys:
-                raise InputError("no ndx-pose PoseEstimation in the 'behavior' module", path)
+                raise InputError(f"no ndx-pose PoseEstimation in the 'behavior' module ({version})", path)
+            empty = [k for k in keys if not module[k].pose_estimation_series]
+            if empty:
+                raise InputError(
+                    f"PoseEstimation {empty} holds no PoseEstimationSeries ({version}): the file has "
+                    "no keypoint positions to import", path,
+                )
             parts = []
             for key in keys:
                 part = load_poses.from_nwb_file(nwbfile, pose_estimation_key=key)
                 plural = "individuals" in part.dims
                 dim = "individuals" if plural else "individual"
                 kp_dim = "keypoints" if plural else "keypoint"
-                skeleton = getattr(module[key], "skeleton", None)
-                nodes = [str(n) for n in skeleton.nodes[:]] if skeleton is not None else []
+                skeleton = getattr(module[key], "skeleton", None)  # ndx-pose >= 0.2; 0.1.x: nodes on the estimation
+                node_list = skeleton.nodes if skeleton is not None else getattr(module[key], "nodes", None)
+                nodes = [str(n) for n in node_list[:]] if node_list is not None else []
                 if sorted(nodes) == sorted(str(k) for k in part[kp_dim].values):
                     part = part.sel({kp_dim: nodes})  # NWB stores series by name: restore skeleton order
                 if key.startswith("PoseEstimation_"):
                     part = part.assign_coords({dim: [key.removeprefix("PoseEstimation_")]})
                 parts.append(part)
-            file_fps = parts[0].attrs.get("fps")
+            file_fps = _nwb_rate(module[keys[0]], path)
             dataset = parts[0] if len(parts) == 1 else xr.concat(parts, dim=dim, join="outer")
             dataset.attrs.update(parts[0].attrs)
     except InputError:
         raise
-    except (OSError, ValueError, KeyError) as error:
-        raise InputError(f"cannot read as an NWB pose file: {error}", path) from None
-    return dataset, (float(file_fps) if file_fps else None)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise InputError(f"cannot read as an NWB pose file ({version}): {error}", path) from None
+    return dataset, file_fps
+
+
+def _ndx_pose_version(path: Path) -> str:
+    """``"ndx-pose 0.1.1"`` from the file's cached extension specs (``"ndx-pose version unknown"``)."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as handle:
+            versions = sorted(handle["specifications/ndx-pose"].keys())
+    except (OSError, KeyError):
+        return "ndx-pose version unknown"
+    return f"ndx-pose {', '.join(versions)}" if versions else "ndx-pose version unknown"
+
+
+def _nwb_rate(estimation, path: Path) -> float | None:
+    """Frames per second of a PoseEstimation's first series.
+
+    Its ``rate`` when set. Otherwise its timestamps, unless they count frames (0, 1, 2, … in
+    "seconds", as DLC2NWB writes): then the rate of the video the file links
+    (``original_videos``, looked up as given and beside the NWB file) or of a video beside
+    it named like the recording; failing that, 1 (what the timestamps say), which
+    `ethoforge.io.poses` refuses as implausible, asking for ``--fps``.
+    """
+    series = next(iter(estimation.pose_estimation_series.values()))
+    if series.rate:
+        return float(series.rate)
+    timestamps = np.asarray(series.timestamps[:] if series.timestamps is not None else [], dtype=float)
+    if len(timestamps) < 2:
+        return None
+    counts_frames = np.array_equal(timestamps - timestamps[0], np.arange(len(timestamps))) and timestamps[0] in (0, 1)
+    if counts_frames:
+        videos = [str(v) for v in (getattr(estimation, "original_videos", None) or [])]
+        video_fps = _linked_video_fps(videos, path)
+        if video_fps is not None:
+            return video_fps
+    return round(float(np.nanmedian(1.0 / np.diff(timestamps))), 6)
+
+
+def _linked_video_fps(videos: list[str], path: Path) -> float | None:
+    """The fps of the first video found among ``videos`` (as given, then by name beside
+    ``path``) or beside ``path`` named like the recording; None without one (or without PyAV)."""
+    from ethoforge.store.naming import recording_name_from_path
+
+    try:
+        from ethoforge.io.video import VIDEO_SUFFIXES, nice_rate, video_info
+    except ImportError:  # PyAV is the server extra
+        return None
+    candidates = [Path(v) for v in videos] + [path.parent / Path(v.replace("\\", "/")).name for v in videos]
+    candidates += [path.with_name(recording_name_from_path(path) + suffix) for suffix in VIDEO_SUFFIXES]
+    for candidate in candidates:
+        try:
+            if candidate.is_file():
+                return nice_rate(video_info(candidate)[1])
+        except (OSError, InputError, ImportError):
+            continue
+    return None
 
 
 # --------------------------------------------------------------------------- writers

@@ -30,6 +30,9 @@ POSE_FORMATS: tuple[str, ...] = ("dlc", "sleap", "lightning_pose", "anipose", "n
 SAVE_FORMATS: tuple[str, ...] = ("dlc", "sleap", "nwb")
 COLLECTION_FORMATS: tuple[str, ...] = ("calms21", "mabe")
 DEFAULT_FPS = 30.0
+MIN_FPS, MAX_FPS = 5.0, 1000.0
+"""A file's own frame rate outside this range is refused unless ``fps`` is given (its
+timestamps are then most likely frame counts or milliseconds, not seconds)."""
 
 _SUFFIX_FORMATS = {".slp": "sleap", ".nwb": "nwb", ".json": "calms21", ".npy": "calms21", ".parquet": "mabe"}
 
@@ -269,11 +272,22 @@ def _make_recording(
     if rename:
         poses = rename_poses(poses, rename, source=path)
     validate_poses(poses, path)
-    _check_empty_keypoints(poses, path)
+    poses, dropped = drop_empty_keypoints(poses, path)
+    if fps is None and file_fps is not None and not MIN_FPS <= file_fps <= MAX_FPS:
+        raise InputError(
+            f"the file gives {file_fps:g} frames per second, outside the plausible {MIN_FPS:g}-{MAX_FPS:g}; "
+            "its timestamps are probably not in seconds: pass --fps (fps=) with the video's frame rate",
+            path,
+        )
     fps_assumed = fps is None and file_fps is None
     resolved = float(fps if fps is not None else file_fps if file_fps is not None else DEFAULT_FPS)
     meta = dict(metadata)
     meta.update(fps_assumed=fps_assumed, n_frames=int(poses.sizes["time"]))
+    if dropped:
+        meta["warnings"] = [*meta.get("warnings", []), (
+            f"{path.name if path else name}: keypoint(s) {dropped} are NaN in every frame for every "
+            "individual and were dropped"
+        )]
     if file_fps is not None:
         meta["file_fps"] = float(file_fps)
     if path is not None and digest is None:
@@ -351,16 +365,26 @@ def rename_poses(poses: "xr.Dataset", rename: dict[str, str], source: str | Path
     return poses.assign_coords(individual=new_individuals, keypoint=new_keypoints)
 
 
-def _check_empty_keypoints(poses: "xr.Dataset", source: str | Path | None) -> None:
+def drop_empty_keypoints(poses: "xr.Dataset", source: str | Path | None) -> tuple["xr.Dataset", list[str]]:
+    """Drop keypoints that are NaN in every frame for every individual; return the poses and
+    the dropped names (callers warn with them).
+
+    Raises
+    ------
+    InputError
+        Every keypoint is empty: the file holds no positions at all.
+    """
     finite = np.isfinite(poses["position"].values).any(axis=(0, 1, 3))
-    empty = [str(k) for k, ok in zip(poses["keypoint"].values, finite) if not ok]
-    if empty:
-        keep = [str(k) for k, ok in zip(poses["keypoint"].values, finite) if ok]
+    names = [str(k) for k in poses["keypoint"].values]
+    empty = [k for k, ok in zip(names, finite) if not ok]
+    if not empty:
+        return poses, []
+    if len(empty) == len(names):
         raise InputError(
-            f"keypoint(s) {empty} are NaN in every frame for every individual; "
-            f"drop them with {option('keypoints', keep)}",
+            f"every keypoint {names} is NaN in every frame for every individual: no positions to import",
             source,
         )
+    return poses.sel(keypoint=[k for k, ok in zip(names, finite) if ok]), empty
 
 
 # --------------------------------------------------------------------------- saving

@@ -227,12 +227,12 @@ class Project:
                 recording.fps = float(answer)
                 recording.metadata["fps_assumed"] = False
         info = self.import_recording_object(recording, video=video_info)
+        notes = list(recording.metadata.get("warnings", []))  # e.g. keypoints dropped as empty
         if recording.metadata.get("fps_assumed"):
-            note = (f"{path.name}: the file does not say its frame rate, so {recording.fps:g} fps was ASSUMED for "
-                    f"recording {info.name!r}; every time in seconds (label files, durations) depends on it. "
-                    f"If it is wrong: ethoforge recordings set-fps {info.name} FPS")
-            info = dataclasses.replace(info, warnings=[note])
-        return info
+            notes.append(f"{path.name}: the file does not say its frame rate, so {recording.fps:g} fps was ASSUMED for "
+                         f"recording {info.name!r}; every time in seconds (label files, durations) depends on it. "
+                         f"If it is wrong: ethoforge recordings set-fps {info.name} FPS")
+        return dataclasses.replace(info, warnings=[*info.warnings, *notes]) if notes else info
 
     def import_recordings(
         self,

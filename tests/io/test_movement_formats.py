@@ -1,0 +1,46 @@
+"""Other tools' real pose files (tests/data, see its README): the right animals, keypoints and fps."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from ethoforge.errors import InputError
+from ethoforge.io.poses import load_poses
+
+OPENFIELD_NWB = "dlc_openfield/m3v1mp4DLC_resnet50_openfieldAug20shuffle1_30000.nwb"
+
+
+def test_dlc2nwb_frame_count_timestamps_take_the_rate_of_the_video_beside_them(test_data):
+    """DLC2NWB writes timestamps 0, 1, 2, ... 'seconds' (1 fps); the video next to it says 30."""
+    pytest.importorskip("av")
+    recording = load_poses(test_data / OPENFIELD_NWB)
+    assert recording.fps == 30.0 and not recording.metadata["fps_assumed"]
+    assert recording.n_frames == 2330 and recording.keypoints == ["ind1_snout", "ind1_leftear", "ind1_rightear",
+                                                                  "ind1_tailbase"]
+
+
+def test_frame_count_timestamps_without_a_video_stop_with_pass_fps(test_data, tmp_path):
+    alone = tmp_path / "m3v1mp4DLC_resnet50_openfieldAug20shuffle1_30000.nwb"
+    shutil.copy(test_data / OPENFIELD_NWB, alone)
+    with pytest.raises(InputError, match=r"gives 1 frames per second.*pass --fps"):
+        load_poses(alone)
+    assert load_poses(alone, fps=30).fps == 30.0
+
+
+def test_implausible_rate_from_timestamps_is_refused(test_data):
+    """ndx-pose 0.3.0's own test file: 10 frames over 10 s (0.9 fps) → pass --fps."""
+    path = test_data / "ndx_pose/0.3.0_poseestimation_one_camera.nwb"
+    with pytest.raises(InputError, match=r"0\.9 frames per second.*pass --fps"):
+        load_poses(path)
+    assert load_poses(path, fps=25).n_frames == 10
+
+
+def test_ndx_pose_0_1_files_load_or_name_the_version(test_data):
+    recording = load_poses(test_data / "ndx_pose/0.1.1_poseestimation_nodes_edges.nwb")
+    assert recording.keypoints == ["front_left_paw", "front_right_paw"] and recording.n_frames == 100
+    assert recording.fps == pytest.approx(9.9)
+    with pytest.raises(InputError, match=r"ndx-pose 0\.1\.1.*no keypoint positions"):
+        load_poses(test_data / "ndx_pose/0.1.1_poseestimation_no_cameras.nwb")
