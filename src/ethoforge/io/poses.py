@@ -276,7 +276,7 @@ def _make_recording(
     if fps is None and file_fps is not None and not MIN_FPS <= file_fps <= MAX_FPS:
         raise InputError(
             f"the file gives {file_fps:g} frames per second, outside the plausible {MIN_FPS:g}-{MAX_FPS:g}; "
-            "its timestamps are probably not in seconds: pass --fps (fps=) with the video's frame rate",
+            f"its timestamps are probably not in seconds: pass {option('fps')} with the video's frame rate",
             path,
         )
     fps_assumed = fps is None and file_fps is None
