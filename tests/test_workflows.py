@@ -118,10 +118,26 @@ def test_train_in_project_registers_and_cleans_up(project, trained, names):
 
 def test_train_in_project_failing_split_leaves_nothing(project, names):
     before = len(registry.list_models(project))
-    with pytest.raises(ConfigError, match="'groom' never occurs"):
+    with pytest.raises(ConfigError, match=r"behavior\(s\) \['groom'\] of recordings .* have no labelled bouts"):
         train_in_project(project, TINY, recordings=names[:2], behaviors="interact;groom")
     assert len(registry.list_models(project)) == before
     assert not any((project.root / "training").iterdir())
+
+
+def test_a_dataset_whose_behaviors_have_no_bouts_names_the_labelled_ones(project, names):
+    project.create_dataset("wrong", "attack;interact;mount", recordings=names[:2])
+    counted = sum(len(project.get_bouts(name)) for name in names[:2])
+    try:
+        for call in (lambda: train_in_project(project, TINY, dataset="wrong"),
+                     lambda: load_training_set(project, dataset="wrong")):
+            with pytest.raises(ConfigError) as info:
+                call()
+            assert str(info.value) == (
+                f"behavior(s) ['attack', 'mount'] of dataset 'wrong' have no labelled bouts (their labelled "
+                f"behaviors: interact ({counted} bouts)); import labels of them, or train on the behaviors that "
+                "are labelled (behaviors= or a dataset of them)")
+    finally:
+        project.delete_dataset("wrong")
 
 
 def test_resolve_model_by_id_name_and_path(project, trained):

@@ -24,6 +24,7 @@ from ethoforge.errors import (
     EthoForgeError,
     InputError,
     NotFoundError,
+    option,
 )
 from ethoforge.labels import HUMAN_SOURCES, Bout, parse_behaviors
 
@@ -151,18 +152,28 @@ def load_training_set(
         Unknown recording or dataset.
     """
     names, behavior_list, dataset_name = _resolve_training_refs(project, recordings, behaviors, dataset)
-    return _load_labelled(project, names, behavior_list, dataset_name, progress)
+    return _load_labelled(project, names, behavior_list, dataset_name, progress, every_behavior=True)
 
 
 def _load_labelled(project: Project, names: Sequence[str], behaviors: list[str],
-                   dataset: str | None = None, progress: ItemProgress | None = None) -> TrainingSet:
+                   dataset: str | None = None, progress: ItemProgress | None = None, *,
+                   every_behavior: bool = False) -> TrainingSet:
+    """``every_behavior`` (training): each behavior needs a labelled bout in some recording."""
     bouts = {name: project.get_bouts(name, behaviors, sources=HUMAN_SOURCES) for name in names}
     scopes = {name: [(start, stop) for behavior, start, stop in project.annotated_scopes(name)
                      if behavior is None or behavior in behaviors] for name in names}
     unlabelled = [name for name in names if not bouts[name] and not scopes[name]]
     if unlabelled:
-        raise ConfigError(f"recording(s) {unlabelled} have no labels of {behaviors}; import labels for them "
-                          "(`ethoforge import labels`) or leave them out")
+        raise ConfigError(f"recording(s) {unlabelled} have no labels of {behaviors} ({_labelled_behaviors(project, unlabelled)}); "
+                          "import labels for them (`ethoforge import labels`) or leave them out")
+    missing = [b for b in behaviors if not any(bout.behavior == b for found in bouts.values() for bout in found)]
+    if every_behavior and missing:
+        where = f"dataset {dataset!r}" if dataset else f"recordings {list(names)}"
+        raise ConfigError(
+            f"behavior(s) {missing} of {where} have no labelled bouts ({_labelled_behaviors(project, names)}); "
+            "import labels of them, or train on the behaviors that are labelled "
+            f"({option('behaviors')} or a dataset of them)"
+        )
     # recordings without a scope (bouts only) count as annotated everywhere (`frame_targets`)
     used = {name: ranges for name, ranges in scopes.items() if ranges} or None
     loaded = []
@@ -170,6 +181,20 @@ def _load_labelled(project: Project, names: Sequence[str], behaviors: list[str],
         loaded.append(project.load_recording(name))
         _report(progress, done, len(names), name)
     return TrainingSet(loaded, bouts, behaviors, used, dataset)
+
+
+def _labelled_behaviors(project: Project, names: Sequence[str]) -> str:
+    """``"their labelled behaviors: a (12 bouts), b (3 bouts)"``, or that they have none."""
+    counts: dict[str, int] = {}
+    for name in names:
+        for behavior, sources in project.label_counts(name).items():
+            bouts = sum(sources.get(source, {}).get("bouts", 0) for source in HUMAN_SOURCES)
+            if bouts:
+                counts[behavior] = counts.get(behavior, 0) + bouts
+    if not counts:
+        return "they have no labelled bouts of any behavior"
+    listed = ", ".join(f"{behavior} ({n} bouts)" for behavior, n in sorted(counts.items()))
+    return f"their labelled behaviors: {listed}"
 
 
 def _report(progress: ItemProgress | None, done: int, total: int, item: str) -> None:
@@ -281,7 +306,7 @@ def train_in_project(
 
     names, behavior_list, dataset_name = _resolve_training_refs(project, recordings, behaviors, dataset)
     config = build_train_config(options, behavior_list)
-    training = _load_labelled(project, names, behavior_list, dataset_name)
+    training = _load_labelled(project, names, behavior_list, dataset_name, every_behavior=True)
     run_dir = project.root / TRAINING_DIR / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     run_dir.mkdir(parents=True)
     try:

@@ -159,7 +159,7 @@ def test_infer_default_output_folder_and_exit_code_zero(trained, project_root):
     (("--class-weights", "jump=2"), "--class-weights names unknown behavior(s) ['jump']"),
     (("--class-weights", "interact:2"), "--class-weights expects"),
     (("--augment", "spin:p=0.5"), "spin"),
-    (("--behaviors", "interact;groom"), "'groom' never occurs"),
+    (("--behaviors", "interact;groom"), "behavior(s) ['groom'] of recordings"),
 ])
 def test_bad_train_config_fails_before_any_work(project_root, args, message):
     with Project.open(project_root) as project:
