@@ -44,3 +44,34 @@ def test_ndx_pose_0_1_files_load_or_name_the_version(test_data):
     assert recording.fps == pytest.approx(9.9)
     with pytest.raises(InputError, match=r"ndx-pose 0\.1\.1.*no keypoint positions"):
         load_poses(test_data / "ndx_pose/0.1.1_poseestimation_no_cameras.nwb")
+
+
+def test_untracked_sleap_instances_become_one_individual_per_slot(test_data):
+    """sleap-io / SLEAP's minimal_instance.slp: two untracked instances in frame 0 (was one)."""
+    recording = load_poses(test_data / "sleap/minimal_instance.slp")
+    assert recording.individuals == ["instance_0", "instance_1"] and recording.keypoints == ["A", "B"]
+    position = recording.poses["position"].sel(time=0).transpose("individual", "keypoint", "space").values
+    np.testing.assert_allclose(position, [[[92.65221, 202.72598], [152.34189, 158.42365]],  # file order
+                                          [[205.93005, 187.88963], [278.63522, 203.36586]]], rtol=1e-6)
+
+
+def test_sleap_analysis_standard_layout_loads_like_the_matlab_layout(test_data, tmp_path):
+    """SLEAP's own analysis file (tracks × 2 × nodes × frames) rewritten by sleap-io in both presets."""
+    sleap_io = pytest.importorskip("sleap_io")
+    original = test_data / "sleap/small_robot.000_small_robot_3_frame.analysis.h5"
+    labels = sleap_io.load_analysis_h5(str(original))
+    sleap_io.save_analysis_h5(labels, str(tmp_path / "standard.analysis.h5"), preset="standard")
+    sleap_io.save_analysis_h5(labels, str(tmp_path / "matlab.analysis.h5"), preset="matlab")
+    reference = load_poses(original)
+    for layout in ("standard", "matlab"):
+        loaded = load_poses(tmp_path / f"{layout}.analysis.h5")
+        assert loaded.keypoints == reference.keypoints == ["top", "front", "rear"] and loaded.n_frames == 3
+        np.testing.assert_array_equal(loaded.poses["position"].values, reference.poses["position"].values)
+    standard = tmp_path / "standard.analysis.h5"
+    import h5py
+
+    with h5py.File(standard, "r+") as handle:  # a writer that leaves out the dims attributes
+        for name in handle:
+            if "dims" in handle[name].attrs:
+                del handle[name].attrs["dims"]
+    np.testing.assert_array_equal(load_poses(standard).poses["position"].values, reference.poses["position"].values)

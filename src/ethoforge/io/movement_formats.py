@@ -212,15 +212,108 @@ def read_lightning_pose(path: str | Path, fps: float | None = None) -> tuple["xr
 
 
 def read_sleap(path: str | Path, fps: float | None = None) -> tuple["xr.Dataset", float | None]:
-    """SLEAP analysis H5 or ``.slp`` labels → movement dataset (fps: the .slp video's, if known)."""
-    from movement.io import load_poses
+    """SLEAP labels (``.slp``) or analysis HDF5 → movement dataset (SLEAP files carry no fps).
 
+    ``.slp``: one individual per track; a file without tracks (untracked inference output)
+    gets one individual per instance slot, ``instance_0``, ``instance_1``, … (the most
+    instances any frame holds), filled in each frame's order with user instances preferred
+    over the predictions they replace. Analysis HDF5: either axis layout, see `_analysis_axes`.
+    """
     path = Path(path)
     try:
-        dataset = load_poses.from_sleap_file(path, fps=None)
-    except (OSError, ValueError, KeyError) as error:
+        if path.suffix.lower() == ".slp":
+            return _read_slp(path), None
+        return _read_sleap_analysis(path), None
+    except InputError:
+        raise
+    except (OSError, ValueError, KeyError, IndexError) as error:
         raise InputError(f"cannot read as a SLEAP file: {error}", path) from None
-    return dataset, None
+
+
+def _read_slp(path: Path) -> "xr.Dataset":
+    import sleap_io
+    from movement.io import load_poses
+
+    labels = sleap_io.load_slp(str(path))
+    if len(labels.videos) != 1 or len(labels.skeletons) != 1:
+        raise InputError(
+            f"the file holds {len(labels.videos)} videos and {len(labels.skeletons)} skeletons; a recording "
+            "is one video with one skeleton (export each video's predictions on its own from SLEAP)", path,
+        )
+    untracked = [lf.frame_idx for lf in labels.labeled_frames for inst in lf.instances if inst.track is None]
+    if labels.tracks and untracked:
+        raise InputError(
+            f"{len(untracked)} instance(s) have no track while others do (first in frame {min(untracked)}); "
+            "assign every instance a track in SLEAP, or remove all tracks to import instance slots", path,
+        )
+    array = labels.numpy(untracked=not labels.tracks, return_confidence=True)  # (frames, slots, nodes, 3)
+    if array.shape[1] == 0:
+        raise InputError("the file holds no instances", path)
+    names = [track.name for track in labels.tracks] or [f"instance_{i}" for i in range(array.shape[1])]
+    return load_poses.from_numpy(
+        position_array=array[..., :2].transpose(0, 3, 2, 1),
+        confidence_array=array[..., 2].transpose(0, 2, 1),
+        individual_names=names,
+        keypoint_names=[node.name for node in labels.skeletons[0].nodes],
+        fps=None,
+        source_software="SLEAP",
+    )
+
+
+_MATLAB_AXES = {"tracks": ("track", "xy", "node", "frame"), "point_scores": ("track", "node", "frame")}
+_STANDARD_AXES = {"tracks": ("frame", "track", "node", "xy"), "point_scores": ("frame", "track", "node")}
+
+
+def _analysis_axes(handle, path: Path) -> dict[str, tuple[str, ...]]:
+    """Axis names of ``tracks`` and ``point_scores`` in a SLEAP analysis file.
+
+    SLEAP writes the "matlab" layout, ``tracks`` as tracks × 2 × nodes × frames; sleap-io
+    can also write "standard", frames × tracks × nodes × 2. Each dataset's ``dims``
+    attribute says which where present (sleap-io); otherwise the shapes are checked against
+    ``track_occupancy`` (frames × tracks) and the node names.
+    """
+    import json
+
+    declared = {name: tuple(json.loads(handle[name].attrs["dims"])) for name in _MATLAB_AXES
+                if name in handle and "dims" in handle[name].attrs}
+    if "tracks" in declared:
+        return {**_MATLAB_AXES, **declared} if declared["tracks"] == _MATLAB_AXES["tracks"] else {**_STANDARD_AXES, **declared}
+    shape = handle["tracks"].shape
+    n_frames, n_tracks = handle["track_occupancy"].shape if "track_occupancy" in handle else (None, None)
+    n_nodes = len(handle["node_names"])
+    sizes = {"frame": n_frames, "track": n_tracks, "node": n_nodes, "xy": 2}
+    fits = [axes for axes in (_MATLAB_AXES, _STANDARD_AXES) if len(shape) == 4 and all(
+        sizes[name] in (None, size) for name, size in zip(axes["tracks"], shape))]
+    if not fits:
+        raise InputError(
+            f"'tracks' has shape {shape}; expected tracks × 2 × nodes × frames (SLEAP) or frames × tracks × "
+            f"nodes × 2 (sleap-io 'standard') with {n_nodes} nodes", path,
+        )
+    return fits[0]  # both fit only when the sizes coincide: SLEAP's own layout first
+
+
+def _read_sleap_analysis(path: Path) -> "xr.Dataset":
+    import h5py
+    from movement.io import load_poses
+
+    with h5py.File(path, "r") as handle:
+        axes = _analysis_axes(handle, path)
+        tracks = handle["tracks"][:].transpose([axes["tracks"].index(a) for a in ("frame", "xy", "node", "track")])
+        scores = np.full((tracks.shape[0], tracks.shape[2], tracks.shape[3]), np.nan, np.float32)
+        if "point_scores" in handle:
+            order = [axes["point_scores"].index(a) for a in ("frame", "node", "track")]
+            scores = handle["point_scores"][:].transpose(order)
+        names = [n.decode() if isinstance(n, bytes) else str(n) for n in handle["track_names"][:]] \
+            if "track_names" in handle else []
+        nodes = [n.decode() if isinstance(n, bytes) else str(n) for n in handle["node_names"][:]]
+    return load_poses.from_numpy(
+        position_array=tracks.astype(np.float32),
+        confidence_array=scores.astype(np.float32),
+        individual_names=names if len(names) == tracks.shape[3] else None,
+        keypoint_names=nodes,
+        fps=None,
+        source_software="SLEAP",
+    )
 
 
 def read_anipose(path: str | Path, fps: float | None = None) -> tuple["xr.Dataset", float | None]:
