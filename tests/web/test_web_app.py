@@ -189,15 +189,22 @@ def test_train_and_monitor_to_completed(page, server, stems, shot):
     page.select_option("#opt-family", "conv_bilstm")
     for name, value in (("window", "15"), ("batch_size", "128"), ("epochs", "2"), ("samples_per_epoch", "512")):
         page.fill(f"#opt-{name}", value)
-    extra = ('{"patience": null, "warmup_epochs": 0, "calibrate": false, "num_threads": 1, '
-             f'"device": "cpu", "split": {{"train": ["{train}"], "val": ["{val}"]}}}}')
-    page.fill("#opt-extra", extra)
+    page.fill("#opt-extra", '{"patience": null, "warmup_epochs": 0, "calibrate": false, "num_threads": 1}')
+    page.check(f"#split-recordings input[data-recording='{val}'][value='val']")  # validation chosen by name
+    page.fill("#opt-seed", "7")
+    page.select_option("#opt-device", "cpu")
     shot(page, "train")
     page.click("#start-training")
     page.wait_for_url("**/#/jobs/*")
+    first_job = int(page.url.rsplit("/", 1)[1].split("?")[0])
+    params = api(f"jobs/{first_job}")["params"]
+    assert params["seed"] == 7 and params["device"] == "cpu"
+    assert params["split"]["train"] == [train] and params["split"]["val"] == [val] and params["split"]["test"] == []
     _text(page, "#job-status", "")
     page.wait_for_function("() => document.querySelector('#job-status')?.textContent === 'completed'", timeout=120_000)
     page.wait_for_selector("#per-behavior td")
+    assert page.inner_text("#report-split dd[data-split='train']") == train  # the report names each split's recordings
+    assert page.inner_text("#report-split dd[data-split='val']") == val
     page.wait_for_function("() => document.querySelector('#job-chart')?.dataset.epochs === '2'")
     assert page.get_attribute("#job-progress", "value") == "1"
     assert "interact" in page.inner_text("#per-behavior")
@@ -212,7 +219,8 @@ def test_train_and_monitor_to_completed(page, server, stems, shot):
     page.select_option("#opt-family", "conv_bilstm")
     for name, value in (("window", "15"), ("batch_size", "128"), ("epochs", "500"), ("samples_per_epoch", "512")):
         page.fill(f"#opt-{name}", value)
-    page.fill("#opt-extra", extra)
+    page.fill("#opt-extra", '{"patience": null, "warmup_epochs": 0, "calibrate": false, "num_threads": 1, '
+              f'"device": "cpu", "split": {{"train": ["{train}"], "val": ["{val}"]}}}}')
     page.uncheck("#opt-activate")
     page.click("#start-training")
     page.wait_for_url("**/#/jobs/*")

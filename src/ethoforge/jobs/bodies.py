@@ -101,7 +101,7 @@ def train_body(project: Project, job: JobInfo, reporter: Reporter) -> dict[str, 
 
 def _metrics_of(result) -> dict[str, Any]:
     metrics = dict(_jsonable(getattr(result, "metrics", {}) or {}))
-    for key in ("best_trial", "best_epoch", "temperature"):
+    for key in ("best_trial", "best_epoch", "temperature", "split"):
         if hasattr(result, key):
             metrics[key] = _jsonable(getattr(result, key))
     return metrics

@@ -26,6 +26,12 @@ export async function renderReport(section, modelId) {
       h("tr", {}, ["behavior", "precision", "recall", "F1", "frames"].map((t) => h("th", {}, t))),
       rows.map(([name, m]) => h("tr", {}, h("td", {}, name), h("td", {}, fmt(m.precision)), h("td", {}, fmt(m.recall)),
         h("td", {}, fmt(m.f1)), h("td", {}, m.support ?? "–"))))));
+  const splitNames = metrics.split || (model.config || {}).split || {};
+  const named = [["train", "Trained on"], ["val", "Validated on"], ["test", "Tested on"]].filter(([k]) => Array.isArray(splitNames[k]) && splitNames[k].length);
+  if (named.length) {
+    section.append(h("dl", { class: "panel split-list", id: "report-split" }, named.flatMap(([k, label]) =>
+      [h("dt", {}, label), h("dd", { dataset: { split: k } }, splitNames[k].join(", "))])));
+  }
   const files = reportFiles(model);
   const images = files.filter((f) => f.image);
   const others = files.filter((f) => !f.image);

@@ -2,7 +2,7 @@
 
 import { api, items } from "../api.js";
 import { submitTraining } from "../jobs.js";
-import { field, go, h, showError } from "../ui.js";
+import { clear as clearChildren, field, go, h, showError } from "../ui.js";
 
 // name, label, default, help, kind
 export const OPTIONS = [
@@ -34,11 +34,34 @@ export async function renderTrain(root, params) {
     inputs[name] = { input, kind };
     return field(label, input, help);
   });
+  // validation / test recordings chosen by name (else the shares above pick them), seed and device
+  const splitBox = h("div", { class: "field", id: "split-recordings" });
+  const seed = h("input", { id: "opt-seed", type: "number", value: 0, step: 1, min: 0 });
+  const device = h("select", { id: "opt-device" }, ["auto", "cpu", "cuda"].map((v) => h("option", { value: v }, v)));
+  const roleOf = {};
+  const drawSplit = () => {
+    const dataset = datasets.find((d) => d.name === datasetSelect.value);
+    clearChildren(splitBox);
+    for (const key of Object.keys(roleOf)) delete roleOf[key];
+    splitBox.append(h("span", { class: "label" }, "Recordings"),
+      h("table", { class: "split-table" }, h("tr", {}, ["recording", "train", "validation", "test"].map((t) => h("th", {}, t))),
+        (dataset ? dataset.recordings : []).map((name) => {
+          const radios = ["train", "val", "test"].map((role) => h("input", { type: "radio", name: `role-${name}`, value: role,
+            "data-recording": name, onchange: () => { roleOf[name] = role; } }));
+          return h("tr", {}, h("td", {}, name), radios.map((r) => h("td", {}, r)));
+        })),
+      h("small", { class: "help" }, "Pick the validation and test recordings by name; leave all unpicked to let the shares above choose."));
+  };
+  datasetSelect.addEventListener("change", drawSplit);
+  drawSplit();
   const extra = h("textarea", { id: "opt-extra", rows: 2, placeholder: '{"patience": 8, "augment": "perm_id:p=0.5"}' });
   const activate = h("input", { type: "checkbox", id: "opt-activate", checked: true });
   const form = h("form", { id: "train-form", class: "panel" },
     h("div", { class: "toolbar" }, h("h2", {}, "Train"), datasetSelect),
-    h("div", { class: "form-grid" }, fields),
+    h("div", { class: "form-grid" }, fields,
+      field("Seed", seed, "Seeds the split shuffle, sampling and initial weights: the same seed gives the same model."),
+      field("Device", device, "auto: a CUDA GPU when there is one, else the CPU.")),
+    splitBox,
     field("More options (JSON)", extra, "Any other training option by name, e.g. patience, weight_decay, augment, device."),
     h("label", { class: "inline" }, activate, "make the new model the dataset's active model"),
     h("div", { class: "toolbar" }, h("button", { type: "submit", class: "primary", id: "start-training" }, "Start training")));
@@ -55,6 +78,15 @@ export async function renderTrain(root, params) {
         }
       }
       options.split = { val_fraction: options.val_fraction, test_fraction: options.test_fraction };
+      const picked = (role) => Object.entries(roleOf).filter(([, r]) => r === role).map(([name]) => name);
+      if (Object.keys(roleOf).length) {
+        const dataset = datasets.find((d) => d.name === datasetSelect.value);
+        if (!picked("val").length) throw new Error("Pick at least one validation recording (or none at all, to let the shares choose).");
+        options.split = { train: dataset.recordings.filter((name) => !["val", "test"].includes(roleOf[name])),
+          val: picked("val"), test: picked("test") };
+      }
+      options.seed = parseInt(seed.value, 10) || 0;
+      options.device = device.value;
       delete options.val_fraction;
       delete options.test_fraction;
       if (extra.value.trim()) {
