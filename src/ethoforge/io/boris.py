@@ -30,6 +30,8 @@ Conversions:
   ``e3v813a-20210610T122332-122642_reencode``, kept as is), else the file stem.
 - fps: the ``FPS`` column; ``fps=`` must agree with it (1e-6), and is needed without it.
 
+BORIS project files (``.boris``) are read too, see `ethoforge.io.boris_project`.
+
 Written: the BORIS < 8 tabular events layout (as in the ethome5 files), times ``frame / fps``
 at full float precision, so reading back gives the same bouts (target, source, annotator and score
 have no place in BORIS and are not written).
@@ -102,7 +104,13 @@ def load_boris(
         No BORIS header; missing or contradictory fps; a START without STOP, a STOP without
         START, or a second START before the STOP; times that are not numbers; bouts past
         ``n_frames``. The message names the file, the line and the behavior.
+
+    A BORIS project file (``.boris``, JSON) is read by `ethoforge.io.boris_project`.
     """
+    if _is_project(path):
+        from ethoforge.io.boris_project import load_boris_project
+
+        return load_boris_project(path, fps=fps, recording=recording, n_frames=n_frames, rounding=rounding)
     header, rows = _read_table(path)
     aggregated = "start" in header and "stop" in header
     bouts: list[Bout] = []
@@ -211,6 +219,18 @@ def save_boris(
             "START" if is_start else "STOP",
         ])
     write_text_atomic(path, buffer.getvalue())
+
+
+def _is_project(path: str | Path) -> bool:
+    """A ``.boris`` name, or a file that starts with ``{`` (BORIS projects are JSON)."""
+    source = Path(path)
+    if source.suffix.lower() == ".boris":
+        return True
+    try:
+        with open(source, "rb") as handle:
+            return handle.read(64).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+    except OSError:
+        return False
 
 
 def recording_from_media(media: str) -> str | None:
