@@ -407,6 +407,26 @@ def test_review_undo_redo_any_edit_and_deleted_predictions_stay_deleted(page, se
     assert page.console_errors == []
 
 
+def test_review_offers_models_of_other_datasets_with_the_same_behaviors(page, server, stems):
+    base, api = server
+    rec = _recording(api, stems[1])
+    [model] = api("models")["models"]
+    same = api("datasets", "POST", {"name": "cohort2", "behaviors": ["interact"], "recordings": [rec["name"]]})
+    other = api("datasets", "POST", {"name": "grooming", "behaviors": ["groom"], "recordings": [rec["name"]]})
+    try:
+        page.goto(f"{base}/#/review?dataset={same['id']}&recording={rec['id']}")
+        _wait_ready(page)
+        options = page.eval_on_selector_all("#model-select option", "els => els.map(e => [e.value, e.textContent])")
+        assert options == [[str(model["id"]), f"{model['name']} (from dataset mice)"]]
+        assert not page.is_disabled("#prelabel")
+        page.goto(f"{base}/#/review?dataset={other['id']}&recording={rec['id']}")
+        _wait_ready(page)
+        assert page.eval_on_selector_all("#model-select option", "els => els.length") == 0  # other behaviors: none
+    finally:
+        api(f"datasets/{same['id']}", "DELETE")
+        api(f"datasets/{other['id']}", "DELETE")
+
+
 def test_models_and_inference(page, server, stems, shot):
     base, api = server
     val = _recording(api, stems[1])

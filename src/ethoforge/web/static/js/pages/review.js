@@ -6,11 +6,12 @@ import { go, h, showError } from "../ui.js";
 import { statusWords } from "./monitor.js";
 
 export async function reviewControls(root, toolbar, { dataset, recording, params, open }) {
-  const models = items(await api(`models?dataset=${encodeURIComponent(dataset.name)}`), "models");
-  const chosen = models.find((m) => String(m.id) === params.get("model")) || models.find((m) => m.active) || models[0];
+  const models = prelabelModels(items(await api("models"), "models"), dataset);
+  const chosen = models.find((m) => String(m.id) === params.get("model")) || models.find((m) => m.active && m.dataset === dataset.name) || models[0];
   const modelSelect = h("select", { id: "model-select", "aria-label": "model",
     onchange: () => go("/review", { dataset: dataset.id, recording: recording.id, model: modelSelect.value }) },
-  models.map((m) => h("option", { value: m.id, selected: chosen && m.id === chosen.id }, `${m.name}${m.active ? " (active)" : ""}`)));
+  models.map((m) => h("option", { value: m.id, selected: chosen && m.id === chosen.id },
+    `${m.name}${m.active && m.dataset === dataset.name ? " (active)" : ""}${m.dataset !== dataset.name ? ` (from dataset ${m.dataset ?? "none"})` : ""}`)));
   const progress = h("progress", { id: "prelabel-progress", max: 1, value: 0, hidden: true });
   const jobStatus = h("span", { id: "prelabel-status", class: "muted" });
   const slider = h("input", { id: "confidence-filter", type: "range", min: 0, max: 1, step: 0.01, value: 1,
@@ -76,6 +77,21 @@ export async function reviewControls(root, toolbar, { dataset, recording, params
 
   if (chosen) loadUncertain(uncertain, dataset, chosen);
   return { openNow };
+}
+
+// Classifiers that can pre-label this dataset: its own first, then those of other datasets that
+// know exactly its behaviors (the behaviors a model scores are the keys of its per-class metrics).
+export function prelabelModels(models, dataset) {
+  const wanted = [...dataset.behaviors].sort().join("|");
+  const behaviorsOf = (m) => {
+    const metrics = m.metrics || {};
+    const perClass = (metrics.test || metrics.val || metrics).per_class || {};
+    return Object.keys(perClass).filter((b) => b !== "none").sort().join("|");
+  };
+  const classifiers = models.filter((m) => (m.kind ?? "classifier") === "classifier");
+  const own = classifiers.filter((m) => m.dataset === dataset.name);
+  const others = classifiers.filter((m) => m.dataset !== dataset.name && behaviorsOf(m) === wanted);
+  return [...own, ...others];
 }
 
 async function loadUncertain(section, dataset, model) {
