@@ -330,3 +330,32 @@ def test_errors_name_cli_flags_and_json_failure_is_one_object(tmp_path):
     }
     assert json.loads(cli("dataset", "show", "nope", "--project", root, "--json").stdout) == {
         "error": "NotFoundError", "detail": "no dataset 'nope'; datasets: none yet"}
+
+
+def test_sturman_bout_table_imports_through_columns_with_overlaps_resolved(tmp_path, shared_data):
+    """The real case: three annotators' from/to/type tables in seconds, whose rearing bouts overlap."""
+    import pandas as pd
+
+    oft = shared_data / "sturman_oft"
+    root = tmp_path / "project"
+    ok("init", root)
+    ok("import", "poses", next(oft.glob("8_01_A*DeepCut*.csv")), "--fps", "25", "--project", root)
+    name = "8_01_A_190507134142"  # the old-style DeepLabCut suffix stripped
+    ok("dataset", "create", "rearing", "--behaviors", "Supported;Unsupported;Grooming", "--recordings", name,
+       "--project", root)
+    args = ("import", "labels", oft / f"{name}.csv", "--format", "intervals", "--annotator", "Jin",
+            "--columns", "from=start_s,to=stop_s,type=behavior,Experimenter=annotator",
+            "--behaviors", "Supported;Unsupported;Grooming", "--clip", "--project", root)
+    refused = cli(*args)
+    assert refused.exit_code == 1 and "mutually exclusive" in refused.stderr
+    done = as_json(*args, "--overlap", "priority:Supported,Unsupported,Grooming")
+    table = pd.read_csv(oft / f"{name}.csv")
+    jin = table[(table.Experimenter == "Jin") & table.type.isin(["Supported", "Unsupported", "Grooming"])]
+    inside = jin[jin["from"] * 25 < 1998]  # the pose file holds the first 1,998 frames only
+    result = done["files"][str(oft / f"{name}.csv")]
+    # Jin: Supported 74.481-76.106 s and Unsupported 75.981-77.669 s share frames [1900, 1903)
+    assert result["overlaps"]["overlaps"] == 1 and result["overlaps"]["frames"] == 3
+    assert result["overlaps"]["kept"] == {"Supported": 3} and result["overlaps"]["trimmed"] == 1
+    assert result["bouts"] == len(inside) and result["dropped"] == len(jin) - len(inside) > 100
+    printed = cli(*args, "--overlap", "priority:Supported,Unsupported,Grooming", "--replace")
+    assert "1 overlaps (3 frames) resolved by priority:Supported,Unsupported,Grooming" in " ".join(printed.stdout.split())

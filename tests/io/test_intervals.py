@@ -103,3 +103,29 @@ def test_bout_past_recording_names_line(tmp_path):
     path = _write(tmp_path, "recording,behavior,start,stop\nr,a,0,5\nr,a,90,120\n")
     with pytest.raises(InputError, match="line 3: stop frame 120 is past"):
         load_intervals(path, n_frames=100)
+
+
+def test_columns_map_another_bout_table_in_seconds_or_frames(tmp_path):
+    seconds = _write(tmp_path, ",file,from,to,type\n0,a.csv,1.0,2.5,Supported\n1,a.csv,3.02,3.1,Grooming\n", "a.csv")
+    mapping = {"from": "start_s", "to": "stop_s", "type": "behavior"}
+    assert load_intervals(seconds, fps=25, columns=mapping) == [Bout("a", "Supported", 25, 63),  # 62.5 rounds up
+                                                                 Bout("a", "Grooming", 76, 78)]  # 75.5, 77.5
+    frames = _write(tmp_path, "start,stop,behavior\n3,9,rear\n", "b.csv")
+    renamed = {"start": "stop", "stop": "start"}  # mapping may swap names
+    with pytest.raises(InputError, match="stop frame 3 must be after start frame 9"):
+        load_intervals(frames, columns=renamed)
+    assert load_intervals(frames, columns={"behavior": "behavior"}) == [Bout("b", "rear", 3, 9)]
+
+
+@pytest.mark.parametrize("mapping, pattern", [
+    ({"frm": "start_s"}, r"columns= names column\(s\) \['frm'\] the file does not have; its header is \['', 'file', "),
+    ({"from": "begin"}, r"columns= maps to \['begin'\]; expected some of \['recording', 'behavior'"),
+    ({"from": "start", "to": "stop", "type": "behavior"},
+     r"line 2, column 'start': 'start' is '1.5'; expected a whole frame number \(times in seconds\? name the columns start_s and stop_s, e\.g\. "
+     r"columns=\{'from': 'start_s', 'to': 'stop_s'\}\)"),
+    ({"file": "behavior", "type": "behavior"}, r"after columns= the header has \['behavior'\] twice"),
+])
+def test_bad_column_mappings_name_the_columns(tmp_path, mapping, pattern):
+    path = _write(tmp_path, ",file,from,to,type\n0,a.csv,1.5,2.5,Supported\n", "a.csv")
+    with pytest.raises(InputError, match=pattern):
+        load_intervals(path, fps=25, columns=mapping)

@@ -278,3 +278,48 @@ def test_two_editors_committing_against_one_version_conflict_and_never_hit_a_loc
         thread.join(60)
     assert sorted(outcomes) == ["conflict", "stored"]
     assert len(project.get_bouts("r1")) == 1
+
+
+BOUT_TABLE = """,file,Experimenter,from,to,type
+1,s1.csv,Ann,0.0,1.0,Start/End
+2,s1.csv,Ann,0.4,1.2,Supported
+3,s1.csv,Ann,1.0,2.0,Unsupported
+4,s1.csv,Bob,0.0,0.8,Unsupported
+5,s1.csv,Ann,3.6,5.0,Supported
+"""
+
+
+def test_import_a_bout_table_through_columns_one_annotator_overlaps_resolved_and_clipped(project, tmp_path):
+    project.import_recording_object(make_recording("s1", n_frames=40, fps=10))  # 4 s
+    path = tmp_path / "s1.csv"
+    path.write_text(BOUT_TABLE)
+    options = {"columns": {"from": "start_s", "to": "stop_s", "type": "behavior", "Experimenter": "annotator"},
+               "behaviors": ["Supported", "Unsupported"], "annotator": "Ann"}
+    before = snapshot(project)
+    with pytest.raises(InputError, match=r"stop frame 50 is past the last pose frame"):
+        project.import_labels(path, "intervals", **options)
+    project.create_dataset("rears", "Supported;Unsupported", recordings=["s1"])
+    with pytest.raises(InputError, match=r"'Unsupported' \[10, 20\) overlaps 'Supported' \[4, 12\) but the "
+                                         r"behaviors are mutually exclusive"):
+        project.import_labels(path, "intervals", **options, clip=True)
+    with pytest.raises(InputError, match=r"no bouts of annotator 'Cy' \(annotator=\); the file's annotators are "
+                                         r"\['Ann', 'Bob'\]"):
+        project.import_labels(path, "intervals", **{**options, "annotator": "Cy"}, clip=True)
+    assert snapshot(project)[1] == before[1]
+    done = project.import_labels(path, "intervals", **options, clip=True, overlap="priority:Supported,Unsupported")
+    assert (done.bouts, done.clipped, done.dropped) == (3, 1, 0)
+    assert (done.overlaps.overlaps, done.overlaps.frames, done.overlaps.trimmed) == (1, 2, 1)
+    assert project.get_bouts("s1") == [Bout("s1", "Supported", 4, 12, annotator="Ann"),
+                                       Bout("s1", "Unsupported", 12, 20, annotator="Ann"),
+                                       Bout("s1", "Supported", 36, 40, annotator="Ann")]
+
+
+def test_a_label_file_matching_no_recording_says_so_first(project, tmp_path):
+    project.import_recording_object(make_recording("s1"))
+    path = tmp_path / "other_session.csv"
+    path.write_text("from,to\n1,2\n")
+    with pytest.raises(NotFoundError, match=r"^\S*other_session\.csv: no recording in the project matches the "
+                                            r"file name 'other_session' \(recordings: s1\); import its poses first "
+                                            r"or pass recording='NAME'\. Reading the file for recording names "
+                                            r"failed too \(line 1\): no start/stop columns"):
+        project.import_labels(path, "intervals")

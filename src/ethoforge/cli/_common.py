@@ -144,14 +144,19 @@ def parse_list(value: str | None) -> list[str] | None:
 
 def parse_rename(value: str | None, flag: str = "--rename") -> dict[str, str] | None:
     """``"old:new,old2:new2"`` → ``{"old": "new", "old2": "new2"}``; ``flag`` names the option in errors."""
+    return parse_pairs(value, flag, ":", "old:new")
+
+
+def parse_pairs(value: str | None, flag: str, separator: str, form: str) -> dict[str, str] | None:
+    """``"a<separator>b,c<separator>d"`` → ``{"a": "b", "c": "d"}`` (None stays None)."""
     from ethoforge.errors import ConfigError
 
     if value is None:
         return None
     mapping = {}
     for pair in parse_list(value) or []:
-        old, sep, new = pair.partition(":")
+        old, sep, new = pair.partition(separator)
         if not sep or not old.strip() or not new.strip():
-            raise ConfigError(f"{flag} expects old:new pairs separated by commas, got {pair!r}")
+            raise ConfigError(f"{flag} expects {form} pairs separated by commas, got {pair!r}")
         mapping[old.strip()] = new.strip()
     return mapping

@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 
 from ethoforge.cli._common import (
-    JsonOption, ProjectOption, emit_json, open_project, parse_list, parse_rename, print_warning, progress_bar,
-    stderr, stdout,
+    JsonOption, ProjectOption, emit_json, open_project, parse_list, parse_pairs, parse_rename, print_warning,
+    progress_bar, stderr, stdout,
 )
 
 import_app = typer.Typer(help="Import pose files, videos and label files into the project.", no_args_is_help=True)
@@ -149,25 +149,44 @@ def labels(
     format: Annotated[str, typer.Option("--format", "-f", help="boris, intervals, frames, simba, calms21, mabe, nwb.")],
     recording: Annotated[str | None, typer.Option(help="Recording (name or id) the labels belong to; default: matched by file name.")] = None,
     fps: Annotated[float | None, typer.Option(help="Frames per second of the label times (must agree with the recording).")] = None,
-    annotator: Annotated[str | None, typer.Option(help="Who labelled.")] = None,
+    annotator: Annotated[str | None, typer.Option(
+        help="Who labelled; where the file names its annotators, import only this one's bouts.")] = None,
     replace: Annotated[bool, typer.Option("--replace", help="Replace the recording's human labels.")] = False,
+    behaviors: Annotated[str | None, typer.Option(
+        help='Import only these behaviors, e.g. "Supported;Unsupported" (other rows are left out).')] = None,
+    columns: Annotated[str | None, typer.Option(
+        help="intervals: the file's columns as ours, e.g. from=start_s,to=stop_s,type=behavior "
+             "(start/stop: frames; start_s/stop_s: seconds).")] = None,
+    overlap: Annotated[str | None, typer.Option(
+        help="Resolve overlapping bouts of different behaviors: priority:A,B (A keeps the frames) or later-wins.")] = None,
+    clip: Annotated[bool, typer.Option(
+        "--clip", help="Cut bouts at the recording's last pose frame instead of refusing the file.")] = False,
     project: ProjectOption = None,
     json: JsonOption = False,
 ) -> None:
     """Import bouts from label files (each file one transaction)."""
-    counts: dict[str, int] = {}
+    from ethoforge.labels import parse_behaviors
+
+    options = {"recording": recording, "fps": fps, "annotator": annotator, "replace": replace, "clip": clip,
+               "behaviors": parse_behaviors(behaviors) if behaviors else None,
+               "columns": parse_pairs(
+                   columns, "--columns", "=", "theirs=ours (e.g. from=start_s,to=stop_s,type=behavior)"), "overlap": overlap}
+    done_files = {}
     with open_project(project) as opened, progress_bar("importing labels", enabled=not json and len(paths) > 1) as update:
         for done, path in enumerate(paths, start=1):
-            counts[str(path)] = opened.import_labels(path, format, recording=recording, fps=fps,
-                                                     annotator=annotator, replace=replace)
+            done_files[str(path)] = opened.import_labels(path, format, **options)
             update(done, len(paths), path.name)
     if json:
-        emit_json({"files": counts, "bouts": sum(counts.values())})
+        emit_json({"files": {path: result.to_dict() for path, result in done_files.items()},
+                   "bouts": sum(result.bouts for result in done_files.values())})
         return
     console = stdout()
-    for path, count in counts.items():
-        console.print(f"{Path(path).name}: {count} bouts")
-    console.print(f"{sum(counts.values())} bouts from {len(counts)} files")
+    for path, result in done_files.items():
+        notes = [str(result.overlaps)] if result.overlaps else []
+        if result.clipped or result.dropped:
+            notes.append(f"{result.clipped} bouts cut at the last pose frame, {result.dropped} after it dropped")
+        console.print(f"{Path(path).name}: {result.bouts} bouts" + "".join(f"; {note}" for note in notes))
+    console.print(f"{sum(r.bouts for r in done_files.values())} bouts from {len(done_files)} files")
 
 
 def register(app: typer.Typer) -> None:

@@ -10,6 +10,9 @@ Columns (header row required, order free, extra columns ignored)::
 - ``recording`` may be missing: then every bout belongs to ``recording=`` (default: the file
   stem). When the column is there and ``recording=`` is given, only that recording's rows
   are returned.
+- Other tables (e.g. ``from, to, type`` in seconds) read through ``columns``, a mapping of
+  their column names to these: ``{"from": "start_s", "to": "stop_s", "type": "behavior"}``
+  (``--columns from=start_s,to=stop_s,type=behavior`` on the command line).
 - Empty cells are ``None`` (so an empty-string agent reads back as ``None``); ``source``
   defaults to ``"manual"``.
 
@@ -21,10 +24,10 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from ethoforge.errors import InputError
+from ethoforge.errors import InputError, option
 from ethoforge.io.labels import (
     check_bouts_at,
     check_fps,
@@ -37,6 +40,8 @@ from ethoforge.labels import BOUT_COLUMNS, Bout, bouts_from_dataframe, bouts_to_
 
 _FRAME_COLUMNS = (("start", "stop"), ("start_frame", "stop_frame"))
 _SECOND_COLUMNS = ("start_s", "stop_s")
+MAPPABLE_COLUMNS: tuple[str, ...] = (*BOUT_COLUMNS, "start_frame", "stop_frame", *_SECOND_COLUMNS)
+"""The names a ``columns`` mapping may give a file's columns."""
 
 
 def load_intervals(
@@ -45,8 +50,12 @@ def load_intervals(
     fps: float | None = None,
     recording: str | None = None,
     n_frames: int | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> list[Bout]:
     """Read an interval CSV into bouts (see the module docstring for the columns).
+
+    ``columns`` maps the file's column names to ours (`MAPPABLE_COLUMNS`), e.g.
+    ``{"from": "start_s", "to": "stop_s", "type": "behavior"}``; unmapped columns keep their names.
 
     Raises
     ------
@@ -59,6 +68,8 @@ def load_intervals(
 
     rows = _read_rows(path)
     header_line, header = rows[0]
+    if columns:
+        header = _mapped_header(header, columns, path, header_line)
     columns = {name: i for i, name in enumerate(header)}
     start_col, stop_col, in_seconds = _time_columns(columns, header, path, header_line)
     if "behavior" not in columns:
@@ -117,6 +128,22 @@ def save_intervals(
     write_text_atomic(path, buffer.getvalue())
 
 
+def _mapped_header(header: list[str], columns: Mapping[str, str], path, line: int) -> list[str]:
+    """The header with the file's column names replaced by ours as ``columns`` says."""
+    unknown = [name for name in columns if name not in header]
+    if unknown:
+        raise InputError(f"{option('columns')} names column(s) {unknown} the file does not have; its header is "
+                         f"{header}", path, f"line {line}")
+    wrong = [target for target in columns.values() if target not in MAPPABLE_COLUMNS]
+    if wrong:
+        raise InputError(f"{option('columns')} maps to {wrong}; expected some of {list(MAPPABLE_COLUMNS)}", path)
+    mapped = [columns.get(name, name) for name in header]
+    twice = sorted({name for name in mapped if name and mapped.count(name) > 1})
+    if twice:
+        raise InputError(f"after {option('columns')} the header has {twice} twice: {mapped}", path, f"line {line}")
+    return mapped
+
+
 def _read_rows(path: str | Path) -> list[tuple[int, list[str]]]:
     """Non-blank CSV rows with the 1-based line each starts on; the first must be a header."""
     text = read_text(path)
@@ -160,7 +187,10 @@ def _number(text: str | None, column: str, path, line: int, *, whole: bool) -> f
     except ValueError:
         value = math.nan
     if not math.isfinite(value) or (whole and value != int(value)):
-        raise InputError(f"{column!r} is {text!r}; expected {expected}", path, f"line {line}, column {column!r}")
+        hint = ""
+        if math.isfinite(value):
+            hint = f" (times in seconds? name the columns start_s and stop_s, e.g. {option('columns', {'from': 'start_s', 'to': 'stop_s'})})"
+        raise InputError(f"{column!r} is {text!r}; expected {expected}{hint}", path, f"line {line}, column {column!r}")
     return value
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import importlib
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -55,6 +55,7 @@ def load_labels(
     recording: str | None = None,
     n_frames: int | None = None,
     behaviors: Sequence[str] | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> list[Bout]:
     """Read the bouts of a label file.
 
@@ -75,6 +76,9 @@ def load_labels(
         Frames in the recording; bouts past it are an error.
     behaviors
         Keep only these behaviors (per-frame tables read only these columns).
+    columns
+        ``intervals`` only: the file's column names mapped to ours, e.g. ``{"from": "start_s",
+        "to": "stop_s", "type": "behavior"}`` (see `ethoforge.io.intervals`).
 
     Returns
     -------
@@ -87,7 +91,11 @@ def load_labels(
         Unknown format, or a file that does not fit it (names the file and the line).
     """
     loader = _function(format, 1)
-    options = {"fps": fps, "recording": recording, "n_frames": n_frames}
+    options: dict = {"fps": fps, "recording": recording, "n_frames": n_frames}
+    if columns:
+        if format != "intervals":
+            raise InputError(f"{option('columns')} applies to bout tables (format 'intervals'), not {format!r}", path)
+        options["columns"] = columns
     if format in _SELECTS_BEHAVIORS:
         return loader(path, **options, behaviors=behaviors)
     bouts = loader(path, **options)

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from ethoforge.labels import Bout
+from ethoforge.overlaps import OverlapReport
 
 
 def _jsonable(record) -> dict:
@@ -82,6 +83,22 @@ class LabelSet:
     recording: str
     bouts: list[Bout]
     version: str
+
+
+@dataclass(frozen=True)
+class LabelImport:
+    """What `Project.import_labels` stored: ``bouts`` added, the ``overlaps`` it resolved (when
+    asked to), and the bouts ``clipped`` at / ``dropped`` after the last pose frame (when asked to)."""
+
+    bouts: int
+    overlaps: OverlapReport | None = None
+    clipped: int = 0
+    dropped: int = 0
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict."""
+        return {"bouts": self.bouts, "overlaps": asdict(self.overlaps) if self.overlaps else None,
+                "clipped": self.clipped, "dropped": self.dropped}
 
 
 @dataclass(frozen=True)

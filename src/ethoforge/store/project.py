@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Sequence
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ethoforge.atomic import atomic_path
 from ethoforge.errors import ConfigError, ConflictError, InputError, NotFoundError, option
 from ethoforge.labels import HUMAN_SOURCES, Bout, parse_behaviors, validate_bouts
+from ethoforge.overlaps import OverlapRule, parse_overlap_rule, resolve_overlaps
 from ethoforge.recording import Recording, content_hash, empty_poses, validate_poses
 from ethoforge.store import folder as layout
 from ethoforge.store.engine import (
@@ -31,7 +32,7 @@ from ethoforge.store.engine import (
     upgrade_to_head,
     write_transaction,
 )
-from ethoforge.store.info import DatasetInfo, LabelCommit, LabelSet, RecordingInfo
+from ethoforge.store.info import DatasetInfo, LabelCommit, LabelImport, LabelSet, RecordingInfo
 from ethoforge.store.jobs_repo import ACTIVE_STATUSES
 from ethoforge.store.label_version import (
     ANY_VERSION,
@@ -505,14 +506,25 @@ class Project:
         fps: float | None = None,
         annotator: str | None = None,
         replace: bool = False,
-    ) -> int:
-        """Import a label file's bouts; return how many were added.
+        behaviors: Sequence[str] | None = None,
+        columns: Mapping[str, str] | None = None,
+        overlap: str | OverlapRule | None = None,
+        clip: bool = False,
+    ) -> LabelImport:
+        """Import a label file's bouts; return how many were added and what was resolved.
 
         The bouts go to ``recording`` when given, else to the recording whose name equals the
         file stem or is a prefix of it at a word edge (``rec1`` for ``rec1_reencode.csv``),
         else to the recordings the file names itself (CalMS21, MABe, BORIS media files).
         Times in seconds are converted with the recording's fps; ``fps`` must agree with it.
         The whole recording is marked as annotated (an annotated scope).
+
+        ``annotator`` names who labelled; where the file names annotators itself (an
+        ``annotator`` column) only that annotator's bouts are imported. ``behaviors`` keeps only
+        these behaviors; ``columns`` maps a bout table's column names to ours (see
+        `ethoforge.io.intervals`); ``overlap`` (``"priority:A,B"`` or ``"later-wins"``, see
+        `ethoforge.overlaps`) resolves overlapping bouts of different behaviors; ``clip`` cuts
+        bouts at the recording's last pose frame (and drops those that start after it).
 
         Raises
         ------
@@ -540,14 +552,17 @@ class Project:
             matched = match_recording_name(path.stem, recordings, path)
             target = recordings[matched] if matched else None
 
+        rule = parse_overlap_rule(overlap) if isinstance(overlap, str) else overlap
+        reading = {"behaviors": behaviors, "columns": columns}
         groups: dict[str, list[Bout]] = {}
         if target is not None:
             _check_fps_agrees(fps, target, path)
-            bouts = load_labels(path, format, fps=target.fps, recording=target.name, n_frames=target.n_frames)
+            bouts = load_labels(path, format, fps=target.fps, recording=target.name,
+                                n_frames=None if clip else target.n_frames, **reading)
             groups[target.name] = bouts
         else:
             try:
-                probe = load_labels(path, format, fps=fps)
+                probe = load_labels(path, format, fps=fps, **reading)
             except InputError as error:
                 if format in _MULTI_RECORDING_LABELS:
                     raise
@@ -568,16 +583,25 @@ class Project:
                 _check_fps_agrees(fps, recordings[name], path)
                 by_rate.setdefault(recordings[name].fps, set()).add(name)
             for rate, members in by_rate.items():  # seconds → frames at each recording's own fps
-                for bout in load_labels(path, format, fps=rate):
+                for bout in load_labels(path, format, fps=rate, **reading):
                     if names.get(bout.recording) in members:
                         groups.setdefault(names[bout.recording], []).append(bout)
+        bouts = [b for found in groups.values() for b in found]
+        if annotator is not None and any(b.annotator for b in bouts):
+            bouts = _of_annotator(bouts, annotator, path)
+        clipped = dropped = 0
+        if clip:
+            bouts, clipped, dropped = _clip_bouts(bouts, {name: recordings[name].n_frames for name in groups})
+        report = None
+        if rule is not None:
+            bouts, report = resolve_overlaps(bouts, rule)
         with self._transaction() as session:
             added = 0
-            for name, bouts in groups.items():
+            for name in groups:
                 row = self._recording_row(session, name)
-                added += self._add_bouts(session, row, bouts, annotator=annotator, replace=replace,
-                                         source_path=path, mark_scope=True)
-        return added
+                added += self._add_bouts(session, row, [b for b in bouts if b.recording == name], annotator=annotator,
+                                         replace=replace, source_path=path, mark_scope=True)
+        return LabelImport(added, report, clipped, dropped)
 
     def add_bouts(
         self,
@@ -1165,6 +1189,31 @@ def _resolve_label_recording(name: str, recordings: dict[str, RecordingInfo], pa
             f"{path}: no recording in the project matches {name!r} (named by the file or its file name; recordings: "
             f"{_some(recordings)}); import its poses first or pass {option('recording', 'NAME')}"
         )
+
+
+def _of_annotator(bouts: list[Bout], annotator: str, path: Path) -> list[Bout]:
+    """The bouts of one annotator of a file that names several."""
+    kept = [b for b in bouts if b.annotator in (annotator, None)]
+    if not any(b.annotator == annotator for b in kept):
+        present = sorted({b.annotator for b in bouts if b.annotator})
+        raise InputError(f"no bouts of annotator {annotator!r} ({option('annotator')}); the file's annotators are "
+                         f"{present}", path)
+    return kept
+
+
+def _clip_bouts(bouts: list[Bout], n_frames: Mapping[str, int]) -> tuple[list[Bout], int, int]:
+    """Bouts cut at their recording's last frame: ``(bouts, how many were cut, how many dropped)``."""
+    kept, cut, dropped = [], 0, 0
+    for bout in bouts:
+        end = n_frames.get(bout.recording, bout.stop)
+        if bout.start >= end:
+            dropped += 1
+        elif bout.stop > end:
+            kept.append(bout.with_(stop=end))
+            cut += 1
+        else:
+            kept.append(bout)
+    return kept, cut, dropped
 
 
 def _some(names: Iterable[str], limit: int = 10) -> str:
