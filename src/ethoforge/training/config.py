@@ -49,8 +49,9 @@ class TrainConfig(BaseModel):
     `ethoforge.training.augment`).
 
     The default family is ``gbdt``. Measured on ethome5 leave-one-recording-out pooled frame
-    F1 for ``interact`` (benchmarks/bench_accuracy.py, 2 CPU cores): 0.770, 5 folds trained in
-    107 s; 0.736 averaged over the four choices of validation recording (``--rotations 4``); the
+    F1 for ``interact`` (``benchmarks/bench_accuracy.py --families gbdt --rotations 4``, 2 CPU
+    cores, one run): 0.736 averaged over the four choices of validation recording (0.770 on the
+    first split alone, the best of the four and the one tuned on: optimistic); the
     human reference is 0.798 (not reached; attempts in docs/accuracy.md). Inference speeds per
     family: see benchmarks/bench_inference.py.
     """
