@@ -75,3 +75,16 @@ def test_sleap_analysis_standard_layout_loads_like_the_matlab_layout(test_data, 
             if "dims" in handle[name].attrs:
                 del handle[name].attrs["dims"]
     np.testing.assert_array_equal(load_poses(standard).poses["position"].values, reference.poses["position"].values)
+
+
+def test_tracked_sleap_file_loads_as_movement_reads_it(test_data):
+    """SLEAP's clip.2node.slp: tracks 'female' and 'male' over 1,500 frames, as movement's own loader gives."""
+    from movement.io import load_poses as movement_load
+
+    path = test_data / "sleap/clip.2node.slp"
+    recording = load_poses(path)
+    assert recording.individuals == ["female", "male"] and recording.keypoints == ["head", "thorax"]
+    reference = movement_load.from_sleap_file(path)
+    reference_position = reference["position"].values  # (time, space, keypoint(s), individual(s))
+    np.testing.assert_array_equal(recording.poses["position"].transpose("time", "space", "keypoint", "individual").values,
+                                  reference_position)

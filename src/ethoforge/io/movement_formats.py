@@ -234,7 +234,7 @@ def _read_slp(path: Path) -> "xr.Dataset":
     import sleap_io
     from movement.io import load_poses
 
-    labels = sleap_io.load_slp(str(path))
+    labels = sleap_io.load_slp(str(path), open_videos=False)  # frames come from the file, not the video
     if len(labels.videos) != 1 or len(labels.skeletons) != 1:
         raise InputError(
             f"the file holds {len(labels.videos)} videos and {len(labels.skeletons)} skeletons; a recording "
