@@ -326,7 +326,8 @@ def test_errors_name_cli_flags_and_json_failure_is_one_object(tmp_path):
     assert json.loads(result.stdout) == {
         "error": "InputError", "path": str(odd), "location": "line 1",
         "detail": f"{odd}, line 1: cannot tell the CSV format from its first row ['a', 'b']...; expected a "
-                  "DeepLabCut 'scorer' row or Anipose '<keypoint>_x' columns (or pass --format)",
+                  "DeepLabCut 'scorer' row, Anipose '<keypoint>_x' columns or SimBA '<bodypart>_x/_y/_p' columns "
+                  "(or pass --format)",
     }
     assert json.loads(cli("dataset", "show", "nope", "--project", root, "--json").stdout) == {
         "error": "NotFoundError", "detail": "no dataset 'nope'; datasets: none yet"}

@@ -289,7 +289,7 @@ def test_collection_of_single_file_formats_is_one_recording(tmp_path):
 
 
 def test_pose_formats_named_in_contract():
-    assert POSE_FORMATS == ("dlc", "sleap", "lightning_pose", "anipose", "nwb", "calms21", "mabe")
+    assert POSE_FORMATS == ("dlc", "sleap", "lightning_pose", "anipose", "nwb", "calms21", "mabe", "simba")
 
 
 def test_import_of_ethoforge_io_is_cheap():

@@ -19,7 +19,7 @@ import_app = typer.Typer(help="Import pose files, videos and label files into th
 @import_app.command("poses")
 def poses(
     paths: Annotated[list[Path], typer.Argument(help="Pose files or folders (scanned for pose files).")],
-    format: Annotated[str, typer.Option("--format", "-f", help="auto, dlc, sleap, lightning_pose, anipose, nwb, calms21, mabe.")] = "auto",
+    format: Annotated[str, typer.Option("--format", "-f", help="auto, dlc, sleap, lightning_pose, anipose, nwb, calms21, mabe, simba.")] = "auto",
     fps: Annotated[float | None, typer.Option(help="Frames per second (when the file does not say).")] = None,
     name: Annotated[str | None, typer.Option(help="Recording name (one file only; default: the file stem).")] = None,
     individuals: Annotated[str | None, typer.Option(help="Keep these individuals, comma-separated: a,b.")] = None,

@@ -2,8 +2,8 @@
 
 Formats (``POSE_FORMATS``): ``dlc`` (DeepLabCut CSV/H5, single- and multi-animal),
 ``sleap`` (analysis H5, ``.slp``), ``lightning_pose``, ``anipose`` and ``nwb`` (ndx-pose) go
-through ``movement``; ``calms21`` (JSON / npy dict) and ``mabe`` (MABe 2025 parquet) are read
-by our own modules. Whatever dims the installed movement uses (plural before 0.17), the result
+through ``movement``; ``calms21`` (JSON / npy dict), ``mabe`` (MABe 2025 parquet) and
+``simba`` (SimBA CSVs: their ``_x/_y/_p`` columns) are read by our own modules. Whatever dims the installed movement uses (plural before 0.17), the result
 has singular dims (`ethoforge.recording.to_singular_dims`) and is checked by `validate_poses`.
 
 Frames per second: the ``fps`` argument wins; otherwise the file's own rate (NWB) or the
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     import xarray as xr
 
 PoseFormat = Literal["dlc", "sleap", "lightning_pose", "anipose", "nwb", "calms21", "mabe"]
-POSE_FORMATS: tuple[str, ...] = ("dlc", "sleap", "lightning_pose", "anipose", "nwb", "calms21", "mabe")
+POSE_FORMATS: tuple[str, ...] = ("dlc", "sleap", "lightning_pose", "anipose", "nwb", "calms21", "mabe", "simba")
 SAVE_FORMATS: tuple[str, ...] = ("dlc", "sleap", "nwb")
 COLLECTION_FORMATS: tuple[str, ...] = ("calms21", "mabe")
 DEFAULT_FPS = 30.0
@@ -73,13 +73,18 @@ def _detect_csv(path: Path) -> str:
     with open(path, newline="", encoding="utf-8", errors="replace") as handle:
         first = next(csv.reader([handle.readline()]), [])
     cells = [c.strip() for c in first]
-    if cells[:1] == ["scorer"] or cells[1:2] == ["scorer"]:
-        return "dlc"
     if any(c.endswith("_x") for c in cells) and any(c.endswith(("_score", "_error")) for c in cells):
         return "anipose"
+    from ethoforge.io.simba_poses import simba_keypoint_columns
+
+    if simba_keypoint_columns(cells):  # before DeepLabCut: SimBA files may start with a 'scorer' index column
+        return "simba"
+    if cells[:1] == ["scorer"] or cells[1:2] == ["scorer"]:
+        return "dlc"
     raise InputError(
         f"cannot tell the CSV format from its first row {cells[:4]}...; expected a DeepLabCut "
-        f"'scorer' row or Anipose '<keypoint>_x' columns (or pass {option('format')})",
+        f"'scorer' row, Anipose '<keypoint>_x' columns or SimBA '<bodypart>_x/_y/_p' columns "
+        f"(or pass {option('format')})",
         path, "line 1",
     )
 
@@ -119,9 +124,13 @@ def _resolve_format(path: Path, format: str) -> str:
 # --------------------------------------------------------------------------- loading
 
 
-def _movement_reader(fmt: str) -> Callable[..., tuple["xr.Dataset", float | None]]:
+def _reader(fmt: str) -> Callable[..., tuple["xr.Dataset", float | None]]:
     from ethoforge.io import movement_formats as mf
 
+    if fmt == "simba":
+        from ethoforge.io.simba_poses import read_simba_poses
+
+        return read_simba_poses
     return {
         "dlc": mf.read_dlc, "sleap": mf.read_sleap, "lightning_pose": mf.read_lightning_pose,
         "anipose": mf.read_anipose, "nwb": mf.read_nwb,
@@ -191,7 +200,7 @@ def load_poses(
             dataset, path=path, fmt=fmt, file_fps=file_fps, fps=fps, name=name or entry_name,
             individuals=individuals, keypoints=keypoints, rename=rename, metadata=metadata,
         )
-    dataset, file_fps = _movement_reader(fmt)(path)
+    dataset, file_fps = _reader(fmt)(path)
     return _make_recording(
         dataset, path=path, fmt=fmt, file_fps=file_fps, fps=fps, name=name or recording_name_from_path(path),
         individuals=individuals, keypoints=keypoints, rename=rename, metadata={},

@@ -1092,7 +1092,7 @@ def find_pose_files(paths: Iterable[str | Path], *, format: str = "auto", own: O
                 found.append(candidate)
             if not found:
                 raise InputError("no pose file found in this folder (looked for DeepLabCut, SLEAP, NWB, "
-                                 "Anipose, CalMS21 and MABe files)", entry)
+                                 "Anipose, CalMS21, MABe and SimBA files)", entry)
             files.extend(found)
         else:
             raise InputError("no such file or folder", entry)
