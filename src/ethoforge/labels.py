@@ -26,6 +26,9 @@ BOUT_COLUMNS: tuple[str, ...] = (
     "recording", "behavior", "start", "stop", "agent", "target", "source", "annotator", "score",
 )
 MAX_BEHAVIORS = 20
+MAX_BEHAVIOR_CHARS = 64
+BACKGROUND = "none"
+"""The background class (class 0 of every model): no behavior may be named so, in any case."""
 _BEHAVIOR_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\- .]*$")
 
 
@@ -52,22 +55,47 @@ class Bout:
         return replace(self, **changes)
 
 
+def check_behavior_name(name: object, where: str | None = None) -> str:
+    """``name`` if it can name a behavior: a non-empty string of at most `MAX_BEHAVIOR_CHARS`
+    characters that is not the background class `BACKGROUND` (in any case).
+
+    Raises
+    ------
+    InputError
+        Naming the value, what was expected and ``where`` it was found.
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise InputError(f"behavior name {name!r} is empty; name the behavior (e.g. \"attack\")", location=where)
+    if len(name) > MAX_BEHAVIOR_CHARS:
+        raise InputError(f"behavior name {name[:20]!r}... has {len(name)} characters; at most "
+                         f"{MAX_BEHAVIOR_CHARS} are allowed", location=where)
+    if name.strip().lower() == BACKGROUND:
+        raise InputError(f"behavior name {name!r} is reserved: {BACKGROUND!r} is the background class (frames "
+                         "without any behavior); leave those frames unlabelled or pick another name", location=where)
+    return name
+
+
 def parse_behaviors(spec: str | Sequence[str]) -> list[str]:
     """Parse ``"a;b;c"`` (or a list) into 1-20 unique, valid behavior names.
 
     Raises
     ------
     InputError
-        On 0 or more than 20 behaviors, duplicates, or names with unusual characters.
+        On 0 or more than 20 behaviors, an empty name in a list, duplicates (ignoring case),
+        names over 64 characters, the reserved background name ``none``, or names with
+        unusual characters.
     """
-    names = [s.strip() for s in (spec.split(";") if isinstance(spec, str) else spec)]
-    names = [n for n in names if n]
+    if isinstance(spec, str):
+        names = [n for n in (s.strip() for s in spec.split(";")) if n]
+    else:
+        names = [check_behavior_name(n, f"behavior {i + 1}").strip() for i, n in enumerate(spec)]
     if not names:
         raise InputError("a dataset needs at least 1 behavior, got none (use e.g. \"attack;grooming\")")
     if len(names) > MAX_BEHAVIORS:
         raise InputError(f"a dataset has at most {MAX_BEHAVIORS} behaviors, got {len(names)}")
     seen: set[str] = set()
-    for name in names:
+    for index, name in enumerate(names):
+        check_behavior_name(name, f"behavior {index + 1}")
         if not _BEHAVIOR_NAME.match(name):
             raise InputError(f"behavior name {name!r} may only hold letters, digits, '_', '-', '.' and spaces")
         if name.lower() in seen:
@@ -82,16 +110,27 @@ def validate_bouts(
     n_frames: int | None = None,
     behaviors: Sequence[str] | None = None,
     exclusive: bool = False,
+    individuals: Sequence[str] | None = None,
+    disjoint: bool = False,
     source: str | Path | None = None,
 ) -> list[Bout]:
     """Check bouts and return them as a list; raise `InputError` naming the first bad one.
 
-    Checks: ``0 <= start < stop``; ``stop <= n_frames`` when given; behavior in ``behaviors``
-    when given; with ``exclusive``, no two bouts of different behaviors of one agent overlap.
+    Checks: frames are whole numbers (not booleans) with ``0 <= start < stop``; ``stop <=
+    n_frames`` when given; a behavior name `check_behavior_name` accepts, in ``behaviors`` when
+    given; ``agent`` and ``target`` among ``individuals`` when given; with ``exclusive``, no two
+    bouts of different behaviors of one agent overlap; with ``disjoint``, no two bouts of one
+    behavior, agent and target overlap (they are refused, not merged: the message says how to
+    join them).
     """
     checked = list(bouts)
     for index, bout in enumerate(checked):
         where = f"bout {index + 1} ({bout.behavior} [{bout.start}, {bout.stop}))"
+        for field in ("start", "stop"):
+            value = getattr(bout, field)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise InputError(f"{field} must be a whole frame number, got {value!r}", source, where)
+        check_behavior_name(bout.behavior, where if source is None else f"{source}, {where}")
         if bout.start < 0:
             raise InputError(f"start frame {bout.start} is negative; frames are 0-based", source, where)
         if bout.stop <= bout.start:
@@ -110,6 +149,14 @@ def validate_bouts(
             )
         if bout.source not in BOUT_SOURCES:
             raise InputError(f"source {bout.source!r} is not one of {BOUT_SOURCES}", source, where)
+        if individuals is not None:
+            for field in ("agent", "target"):
+                animal = getattr(bout, field)
+                if animal is not None and animal not in individuals:
+                    raise InputError(f"{field} {animal!r} is not an individual of the recording; expected one of "
+                                     f"{list(individuals)} (or none)", source, where)
+    if disjoint:
+        _check_disjoint(checked, source)
     if exclusive:
         by_agent: dict[tuple[str, str | None], list[Bout]] = {}
         for bout in checked:
@@ -125,6 +172,23 @@ def validate_bouts(
                         source, f"frame {current.start}",
                     )
     return checked
+
+
+def _check_disjoint(bouts: list[Bout], source: str | Path | None) -> None:
+    """No two bouts of one recording, behavior, agent and target share a frame."""
+    order = sorted(range(len(bouts)), key=lambda i: (bouts[i].recording, bouts[i].behavior, bouts[i].agent or "",
+                                                     bouts[i].target or "", bouts[i].start, bouts[i].stop))
+    for before, after in zip(order, order[1:]):
+        a, b = bouts[before], bouts[after]
+        same = (a.recording, a.behavior, a.agent, a.target) == (b.recording, b.behavior, b.agent, b.target)
+        if same and b.start < a.stop:
+            who = f" of agent {a.agent!r}" if a.agent is not None else ""
+            raise InputError(
+                f"{b.behavior!r} [{b.start}, {b.stop}) overlaps {a.behavior!r} [{a.start}, {a.stop}) (bout "
+                f"{before + 1}){who}: bouts of one behavior and animal must not overlap (they are refused, not "
+                f"merged); send one bout [{a.start}, {max(a.stop, b.stop)}) instead",
+                source, f"bout {after + 1}",
+            )
 
 
 def bouts_to_frames(bouts: Iterable[Bout], behaviors: Sequence[str], n_frames: int) -> np.ndarray:

@@ -33,15 +33,29 @@ def feature_spec_for(recording: "Recording", config: "TrainConfig") -> Any:
     `ALL_SOCIAL_KEYPOINTS_UP_TO` keypoints, distances between every pair of keypoints of
     two animals are features (measured on ethome5: pooled F1 0.70 → 0.76 for gbdt).
     """
+    return feature_spec_for_layout(recording.individuals, recording.keypoints, recording.fps, config)
+
+
+def feature_spec_for_layout(individuals: Sequence[str], keypoints: Sequence[str], fps: float | None,
+                            config: "TrainConfig") -> Any:
+    """`feature_spec_for` from a layout alone (no poses needed): checks ``config.features``
+    against the recordings' names before a job is queued.
+
+    Raises
+    ------
+    ConfigError
+        A feature option that does not fit the layout (e.g. a keypoint it does not have).
+    """
     from ethoforge.features import FeatureSpec
     from ethoforge.features.spec import GBDT_WINDOW_SIZES
 
     options = dict(config.features)
-    if len(recording.individuals) > 1 and len(recording.keypoints) <= ALL_SOCIAL_KEYPOINTS_UP_TO:
-        options.setdefault("social_keypoints", list(recording.keypoints))
+    if len(individuals) > 1 and len(keypoints) <= ALL_SOCIAL_KEYPOINTS_UP_TO:
+        options.setdefault("social_keypoints", list(keypoints))
     if config.family == "gbdt":
         options.setdefault("window_sizes", list(GBDT_WINDOW_SIZES))
-    return FeatureSpec.from_recording(recording, **options)
+    return FeatureSpec(individuals=[str(i) for i in individuals], keypoints=[str(k) for k in keypoints], fps=fps,
+                       **options)
 
 
 def train_from_recordings(

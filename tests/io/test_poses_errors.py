@@ -177,3 +177,24 @@ def test_multi_animal_file_with_unique_bodyparts(tmp_path):
     assert position.sel(time=1, individual="single", keypoint="lamp").values.tolist() == [50.0, 60.0]
     assert np.isnan(position.sel(individual="single", keypoint="nose").values).all()
     assert np.isnan(position.sel(individual="m1", keypoint="lamp").values).all()
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("garbage.npy", b"garbage", "not a readable npy file"),  # numpy tried it as a pickle: 500 over REST
+    ("latin1.json", b"\xff\xfe\x00", "cannot read this file as calms21 poses: UnicodeDecodeError"),
+    ("one_coord.csv", b"scorer,a\nbodyparts,nose\ncoords,x\n0,1\n", "cannot read this file as dlc poses"),
+])
+def test_files_that_are_not_poses_raise_input_error(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=message) as raised:
+        load_poses(path)
+    assert str(path) in str(raised.value)
+
+
+def test_hdf5_without_nwb_version_raises_input_error(tmp_path):
+    path = tmp_path / "plain.nwb"
+    with h5py.File(path, "w") as handle:
+        handle["x"] = np.zeros(2)
+    with pytest.raises(InputError, match="nwb"):
+        load_poses(path)

@@ -40,6 +40,16 @@ def test_submit_stores_a_pending_job_and_queues_its_id(project, jobs_helpers):
     ({"recordings": ["not-there"]}, r"recordings \['not-there'\] are not in dataset 'mice'"),
     ({"resume": "jobs/1/x.pt"}, "resume_job"),
     ({"activate": "yes"}, "'activate' must be true or false"),
+    ({"epochs": 10_001}, "epochs: Input should be less than or equal to 10000"),
+    ({"batch_size": 65_537}, "batch_size: Input should be less than or equal to 65536"),
+    ({"window": 2_003}, "window: Input should be less than or equal to 2001"),
+    ({"trials": 101}, "trials: Input should be less than or equal to 100"),
+    ({"samples_per_epoch": 10_000_001}, "samples_per_epoch: Input should be less than or equal to 10000000"),
+    ({"num_threads": 257}, "num_threads: Input should be less than or equal to 256"),
+    ({"features": {"../../etc/passwd": 1}}, r"unknown feature option\(s\) \['../../etc/passwd'\]"),
+    ({"features": {"keypoints": ["nose"]}}, r"unknown feature option\(s\) \['keypoints'\]"),
+    ({"features": {"groups": ["speed", "/tmp/x"]}}, "groups.1: Input should be 'position_egocentric'"),
+    ({"features": {"centre": "../nose"}}, r"keypoint\(s\) \['../nose'\] are not among the spec's keypoints"),
 ])
 def test_bad_training_options_raise_config_error_and_queue_nothing(project, params, message):
     with pytest.raises(ConfigError, match=message):

@@ -278,3 +278,42 @@ def test_errors_name_json_fields_not_python_arguments(client, live_server):
     answer = client.post("/recordings", json={"path": "odd.csv"})
     assert answer.status_code == 422 and answer.json()["error"] == "InputError"
     assert '(or pass "format")' in answer.json()["detail"] and "format=" not in answer.json()["detail"]
+
+
+def test_bad_values_are_refused_at_the_door_and_nothing_is_stored(client, live_server):
+    """Issue 12 item 4: each of these was stored (2xx) or answered 500 before."""
+    rec = client.get("/recordings").json()["recordings"][1]["id"]
+    version = client.get(f"/recordings/{rec}/labels").headers["ETag"]
+    datasets = client.get("/datasets").json()
+    (live_server.project_dir / "junk.npy").write_bytes(b"not numpy, not a pickle")
+    bout = {"behavior": "interact", "start": 10, "stop": 20}
+    refused = [
+        (client.post("/datasets", json={"name": "bg", "behaviors": ["walk", "None"]}), 422, "reserved"),
+        (client.post("/datasets", json={"name": "bg", "behaviors": ["x" * 65]}), 422, "at most 64"),
+        (client.post("/datasets", json={"name": "bg", "behaviors": [""]}), 422, "at least 1"),
+        (client.put(f"/recordings/{rec}/labels", json={"version": "*", "bouts": [{**bout, "agent": "mallory"}]}),
+         422, "agent 'mallory' is not an individual"),
+        (client.put(f"/recordings/{rec}/labels", json={"version": "*", "bouts": [{**bout, "target": "x"}]}),
+         422, "target 'x' is not an individual"),
+        (client.put(f"/recordings/{rec}/labels", json={"version": "*", "bouts": [bout, {**bout, "start": 15}]}),
+         422, "refused, not merged"),
+        (client.put(f"/recordings/{rec}/labels", json={"version": "*", "bouts": [{**bout, "start": True}]}),
+         422, "start"),
+        (client.put(f"/recordings/{rec}/labels", json={"version": "*", "bouts": [{**bout, "behavior": "NONE"}]}),
+         422, "reserved"),
+        (client.patch("/datasets/1", json={"behaviors": ["chase"]}), 409, "cannot drop behavior(s) ['interact']"),
+        (client.post("/training/jobs", json={"dataset": "mice", "params": {"epochs": 10**9}}), 422, "epochs"),
+        (client.post("/training/jobs", json={"dataset": "mice", "params": {"features": {"../x": 1}}}), 422,
+         "unknown feature option"),
+        (client.post("/recordings", json={"path": "~nosuchuser/poses.csv"}), 422, "does not expand home folders"),
+        (client.post("/recordings", json={"path": "~root/poses.csv"}), 422, "does not expand home folders"),
+        (client.post("/recordings", json={"path": "junk.npy", "name": "junk"}), 422, "not a readable npy file"),
+    ]
+    for answer, status, words in refused:
+        assert answer.status_code == status, (answer.request.method, answer.request.url, answer.request.content,
+                                              answer.text)
+        assert words in answer.text, answer.text
+    assert client.get(f"/recordings/{rec}/labels").headers["ETag"] == version
+    assert client.get("/datasets").json() == datasets
+    assert client.get("/jobs").json()["jobs"] == []
+    assert "junk" not in [r["name"] for r in client.get("/recordings").json()["recordings"]]

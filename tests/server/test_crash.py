@@ -12,9 +12,10 @@ import httpx
 
 
 def _big_commit(n_frames: int) -> list[dict]:
-    """~28,000 distinct bouts of ``interact`` (same-behavior overlaps are allowed)."""
-    return [{"behavior": "interact", "start": start, "stop": start + length, "agent": "adult", "annotator": "load"}
-            for start in range(n_frames - 30) for length in (1, 2, 3)]
+    """~28,000 one-frame bouts of ``interact`` in three lanes (agent, target), none overlapping in its lane."""
+    lanes = (("adult", None), ("adult", "juvenile"), ("juvenile", None))
+    return [{"behavior": "interact", "start": start, "stop": start + 1, "agent": agent, "target": target,
+             "annotator": "load"} for start in range(n_frames - 30) for agent, target in lanes]
 
 
 def _write_lock_taken(database) -> bool:

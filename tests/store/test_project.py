@@ -86,6 +86,11 @@ def test_bouts_stored_and_returned_in_order(project):
     (Bout("r1", "a", -1, 3), "negative"),
     (Bout("r1", "dance", 0, 5), "unknown behavior 'dance'; expected one of \\['a', 'b'\\]"),
     (Bout("r1", "b", 15, 25), "'b' \\[15, 25\\) overlaps 'a' \\[10, 20\\).*mutually exclusive"),
+    (Bout("r1", "a", 15, 25), "overlaps 'a' \\[10, 20\\).*refused, not merged.*one bout \\[10, 25\\)"),
+    (Bout("r1", "a", 50, 60, agent="rex"), "agent 'rex' is not an individual.*\\['resident', 'intruder'\\]"),
+    (Bout("r1", "a", 50, 60, agent="resident", target="ghost"), "target 'ghost' is not an individual"),
+    (Bout("r1", "a", True, 60), "start must be a whole frame number, got True"),
+    (Bout("r1", "None", 50, 60), "reserved: 'none' is the background class"),
 ])
 def test_bad_bouts_are_refused_and_change_nothing(project, bout, message):
     project.import_recording_object(make_recording("r1", n_frames=100))
@@ -218,6 +223,47 @@ def test_label_counts_per_behavior_and_source(project):
     project.replace_predicted_bouts("r1", [Bout("r1", "a", 50, 53)])
     assert project.label_counts("r1") == {"a": {"manual": {"bouts": 2, "frames": 15},
                                                 "predicted": {"bouts": 1, "frames": 3}}}
+
+
+def test_bouts_of_one_behavior_and_animal_may_not_overlap_in_a_commit(project):
+    project.import_recording_object(make_recording("r1", n_frames=100))
+    version = project.labels_version("r1")
+    pair = [Bout("r1", "a", 10, 20, agent="resident"), Bout("r1", "a", 19, 30, agent="resident")]
+    with pytest.raises(InputError, match="bout 2: 'a' \\[19, 30\\) overlaps 'a' \\[10, 20\\) \\(bout 1\\) of agent"):
+        project.commit_labels("r1", pair, expected_version=version)
+    assert project.labels_version("r1") == version and project.get_bouts("r1") == []
+    side_by_side = [pair[0], pair[1].with_(start=20), pair[1].with_(agent="intruder")]  # touching, or another animal
+    assert project.commit_labels("r1", side_by_side, expected_version=version).stored == 3
+
+
+@pytest.mark.parametrize("names, message", [
+    (["attack", "NONE"], "behavior 2: behavior name 'NONE' is reserved"),
+    (["attack", ""], "behavior 2: behavior name '' is empty"),
+    (["x" * 65], "has 65 characters; at most 64"),
+])
+def test_dataset_behavior_names_refused(project, names, message):
+    with pytest.raises(InputError, match=message):
+        project.create_dataset("ds", names)
+    project.create_dataset("ds", ["attack"])
+    with pytest.raises(InputError, match=message):
+        project.update_dataset("ds", behaviors=names)
+    assert project.get_dataset("ds").behaviors == ["attack"]
+
+
+def test_dropping_a_behavior_still_used_by_stored_bouts_is_refused(project):
+    for index, name in enumerate(["r1", "r2"]):
+        project.import_recording_object(make_recording(name, seed=index))
+    project.create_dataset("ds", "a;b", recordings=["r1", "r2"])
+    project.add_bouts("r2", [Bout("r2", "b", 0, 10)])
+    before = snapshot(project)
+    with pytest.raises(ConflictError, match="cannot drop behavior\\(s\\) \\['b'\\]: recording 'r2' has 1 bout"):
+        project.update_dataset("ds", behaviors="a")
+    assert snapshot(project) == before
+    project.create_dataset("also_b", "b", recordings=["r2"])  # another dataset of r2 still allows 'b'
+    assert project.update_dataset("ds", behaviors="a").behaviors == ["a"]
+    project.add_bouts("r2", [Bout("r2", "b", 20, 30)])  # so commits of r2 still work
+    project.update_dataset("ds", behaviors="a;b")
+    project.update_dataset("ds", behaviors="a;c", remove_recordings=["r2"])  # r2 leaves with its 'b' bouts
 
 
 def test_update_and_delete_dataset(project):

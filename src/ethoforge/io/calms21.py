@@ -19,6 +19,7 @@ towards target ``intruder``, annotator = the top-level key.
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
@@ -51,7 +52,7 @@ def read_calms21_file(path: str | Path) -> dict:
     if path.suffix.lower() == ".npy":
         try:
             raw = np.load(path, allow_pickle=True)
-        except (OSError, ValueError, EOFError) as error:
+        except (OSError, ValueError, EOFError, pickle.UnpicklingError) as error:
             raise InputError(f"not a readable npy file: {error}", path) from None
         data = raw.item() if isinstance(raw, np.ndarray) and raw.dtype == object and raw.shape == () else raw
     else:

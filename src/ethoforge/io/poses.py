@@ -141,10 +141,23 @@ def _read_collection(path: Path, fmt: str) -> list[tuple[str, "xr.Dataset", floa
     if fmt == "calms21":
         from ethoforge.io.calms21 import read_calms21_poses
 
-        return read_calms21_poses(path)
+        return _guarded(read_calms21_poses, path, fmt)
     from ethoforge.io.mabe import read_mabe_poses
 
-    return read_mabe_poses(path)
+    return _guarded(read_mabe_poses, path, fmt)
+
+
+def _guarded(read: Callable, path: Path, fmt: str):
+    """``read(path)``, with any unforeseen failure of a reader on a file that does not fit its
+    format turned into an `InputError` naming the file (bad input is never an internal error)."""
+    from ethoforge.errors import EthoForgeError
+
+    try:
+        return read(path)
+    except (EthoForgeError, MemoryError):
+        raise
+    except Exception as error:  # noqa: BLE001  (third-party readers raise anything on malformed files)
+        raise InputError(f"cannot read this file as {fmt} poses: {type(error).__name__}: {error}", path) from None
 
 
 def load_poses(
@@ -200,7 +213,7 @@ def load_poses(
             dataset, path=path, fmt=fmt, file_fps=file_fps, fps=fps, name=name or entry_name,
             individuals=individuals, keypoints=keypoints, rename=rename, metadata=metadata,
         )
-    dataset, file_fps = _reader(fmt)(path)
+    dataset, file_fps = _guarded(_reader(fmt), path, fmt)
     return _make_recording(
         dataset, path=path, fmt=fmt, file_fps=file_fps, fps=fps, name=name or recording_name_from_path(path),
         individuals=individuals, keypoints=keypoints, rename=rename, metadata={},

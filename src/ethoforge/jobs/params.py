@@ -22,9 +22,10 @@ TRAIN_EXTRAS: tuple[str, ...] = ("recordings", "model_name", "activate")
 INFER_KEYS: tuple[str, ...] = ("model_id", "recordings", "device", "min_bout", "smoothing", "merge_gap", "formats")
 
 
-def train_options(params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def train_options(params: dict[str, Any], layout: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """Split train params into `TrainConfig` options and our extras; validate the options
-    (and the model family's options in ``model``)."""
+    (the model family's options in ``model``, and with ``layout``, a recording whose
+    individuals, keypoints and fps the feature options must fit)."""
     from ethoforge.models.config import resolve_config
     from ethoforge.training.config import make_config
 
@@ -32,6 +33,10 @@ def train_options(params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any
     extra = {k: v for k, v in params.items() if k in TRAIN_EXTRAS}
     config = make_config(options)  # raises ConfigError naming the bad option
     resolve_config(config.family, config.model)
+    if layout is not None:
+        from ethoforge.pipeline import feature_spec_for_layout
+
+        feature_spec_for_layout(layout.individuals, layout.keypoints, layout.fps, config)
     return options, extra
 
 
@@ -63,6 +68,7 @@ def _check_train(project: Project, params: dict[str, Any], dataset_id: int | Non
     dataset = project.get_dataset(dataset_id)
     if not dataset.recordings:
         raise ConfigError(f"dataset {dataset.name!r} has no recordings to train on")
+    train_options(params, project.get_recording(dataset.recordings[0]))
     wanted = params.get("recordings")
     if wanted is not None:
         if not isinstance(wanted, list) or not wanted or not all(isinstance(n, str) for n in wanted):

@@ -46,20 +46,27 @@ def resolve_inside(path: str, project_root: Path, roots: Sequence[Path]) -> Path
     ------
     PathNotAllowed
         ``path`` holds ``..``, a NUL byte, or resolves (symlinks followed) outside every root.
+    InputError
+        ``path`` starts with ``~`` (home folders are the server's business, not a client's).
     """
     if not path or "\x00" in path:
         raise PathNotAllowed("expected a non-empty path without NUL bytes", location="path")
     parts = set(PurePosixPath(path).parts) | set(PureWindowsPath(path).parts)
+    if path.startswith("~"):
+        raise InputError(f"path {path!r} starts with '~': the server does not expand home folders; give the "
+                         "absolute path or one relative to the project folder", location="path")
     if ".." in parts:
         raise PathNotAllowed(f"path {path!r} contains '..'; name the file inside an allowed folder directly",
                              location="path")
-    candidate = Path(path).expanduser()
+    candidate = Path(path)
     if not candidate.is_absolute():
         candidate = project_root / candidate
     try:
         real = candidate.resolve()
-    except (OSError, RuntimeError) as error:  # symlink loops
-        raise PathNotAllowed(f"cannot resolve path {path!r}: {error}", location="path") from None
+        real.exists()  # a name too long for the file system raises here, not later in a route
+    except (OSError, RuntimeError) as error:  # symlink loops, ENAMETOOLONG
+        raise PathNotAllowed(f"cannot resolve path {path[:200]!r}: {getattr(error, 'strerror', None) or error}",
+                             location="path") from None
     if not any(real == root or real.is_relative_to(root) for root in roots):
         listed = ", ".join(str(root) for root in roots)
         raise PathNotAllowed(

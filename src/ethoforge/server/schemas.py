@@ -5,13 +5,17 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 MAX_ID = 2**31 - 1
 Id = Annotated[int, Path(ge=0, le=MAX_ID, description="numeric id")]
 """A path id: bounded, so a huge number is a 422, not an overflow in the database."""
 Index = Annotated[int, Path(ge=0, le=MAX_ID)]
 Ref = Annotated[str, Field(min_length=1, max_length=255)] | Annotated[int, Field(ge=0, le=MAX_ID)]
+Behavior = Annotated[str, Field(min_length=1, max_length=64, description="behavior name; 'none' (any case) is "
+                                "the reserved background class")]
+Frame = Annotated[int, Field(ge=0, le=MAX_ID, strict=True)]
+"""A frame number: a JSON integer (``true`` or ``1.0`` are refused, not read as 1)."""
 
 
 class _Strict(BaseModel):
@@ -41,7 +45,7 @@ class RecordingUpdate(_Strict):
 
 class DatasetCreate(_Strict):
     name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$")
-    behaviors: list[str] = Field(min_length=1, max_length=20)
+    behaviors: list[Behavior] = Field(min_length=1, max_length=20)
     recordings: list[Ref] = Field(default_factory=list, max_length=10_000,
                                         description="recording names or ids")
     folders: list[str] = Field(default_factory=list, max_length=100,
@@ -50,8 +54,9 @@ class DatasetCreate(_Strict):
 
 class DatasetUpdate(_Strict):
     name: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$")
-    behaviors: list[str] | None = Field(None, min_length=1, max_length=20,
-                                        description="the new list; behaviors in use by stored bouts stay allowed")
+    behaviors: list[Behavior] | None = Field(None, min_length=1, max_length=20,
+                                             description="the new list; dropping a behavior that stored bouts of the "
+                                             "dataset's recordings still use is refused (409)")
     recordings: list[Ref] | None = Field(None, max_length=10_000, description="replaces the recordings")
     add_recordings: list[Ref] = Field(default_factory=list, max_length=10_000)
     remove_recordings: list[Ref] = Field(default_factory=list, max_length=10_000)
@@ -63,21 +68,24 @@ class BoutIn(BaseModel):
 
     model_config = ConfigDict(extra="ignore")  # clients may echo fields they were given (recording, id)
 
-    behavior: str = Field(min_length=1, max_length=64)
-    start: int = Field(ge=0, le=2**31 - 1)
-    stop: int = Field(ge=1, le=2**31 - 1)
-    agent: str | None = Field(None, max_length=64)
-    target: str | None = Field(None, max_length=64)
+    behavior: Behavior
+    start: Frame
+    stop: Frame = Field(ge=1)
+    agent: str | None = Field(None, max_length=64, description="one of the recording's individuals")
+    target: str | None = Field(None, max_length=64, description="one of the recording's individuals")
     source: Literal["manual", "confirmed", "predicted"] = "manual"
     annotator: str | None = Field(None, max_length=64)
     score: float | None = Field(None, allow_inf_nan=False)
     modified: bool = Field(False, description="a prediction a person changed (stored as manual)")
 
 
+MAX_BOUTS_PER_COMMIT = 200_000
+
+
 class LabelsCommit(_Strict):
     """The complete set of a recording's human bouts (it replaces them)."""
 
-    bouts: list[BoutIn] = Field(max_length=200_000)
+    bouts: list[BoutIn] = Field(max_length=MAX_BOUTS_PER_COMMIT)
     version: str | None = Field(None, max_length=64, description="the version read with the labels "
                                 "(or send it as If-Match); '*' overwrites whatever is stored")
     annotator: str | None = Field(None, max_length=64, description="default annotator of the bouts")
@@ -85,6 +93,15 @@ class LabelsCommit(_Strict):
     rejected_predictions: list[BoutIn] = Field(
         default_factory=list, max_length=200_000,
         description="stored predictions a person deleted (matched on behavior, agent, start, stop): removed for good")
+
+    @field_validator("bouts", mode="before")
+    @classmethod
+    def _not_too_many(cls, value: Any) -> Any:
+        """Count before validating each bout: an oversized list is refused in milliseconds."""
+        if isinstance(value, list) and len(value) > MAX_BOUTS_PER_COMMIT:
+            raise ValueError(f"at most {MAX_BOUTS_PER_COMMIT} bouts per commit, got {len(value)}; "
+                             "commit the labels of one recording at a time")
+        return value
 
 
 class TrainingJobCreate(_Strict):

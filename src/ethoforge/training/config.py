@@ -17,6 +17,18 @@ Family = Literal["gbdt", "conv_bilstm", "transformer"]
 FAMILIES: tuple[str, ...] = ("gbdt", "conv_bilstm", "transformer")
 Sampling = Literal["balanced", "weighted", "focal", "uniform"]
 DEFAULT_FAMILY: Family = "gbdt"  # measured best on ethome5 LORO (see benchmarks/bench_accuracy.py)
+LIMITS: dict[str, int] = {
+    "epochs": 10_000,
+    "batch_size": 65_536,
+    "window": 2_001,
+    "trials": 100,
+    "samples_per_epoch": 10_000_000,
+    "num_threads": 256,
+}
+"""Upper bounds of the options that size a run (a typo such as ``epochs: 1e9`` is refused
+before the job is queued, instead of running for ever or running out of memory)."""
+LAYOUT_FEATURE_FIELDS: tuple[str, ...] = ("individuals", "keypoints", "fps")
+"""`FeatureSpec` fields taken from the recordings, never from ``TrainConfig.features``."""
 
 
 class SplitConfig(BaseModel):
@@ -47,6 +59,9 @@ class TrainConfig(BaseModel):
     not named weigh 1) replaces the automatic weights of ``"weighted"``/``"focal"``.
     ``augment`` uses the syntax ``"perm_id:p=0.5,blk_perm_id:p=0.3:frac=0.2"`` (see
     `ethoforge.training.augment`).
+    Upper bounds (`LIMITS`): ``epochs`` 10,000, ``batch_size`` 65,536, ``window`` 2,001,
+    ``trials`` 100, ``samples_per_epoch`` 10,000,000, ``num_threads`` 256. ``features`` holds
+    overrides of `ethoforge.features.FeatureSpec` fields only (unknown names are refused).
 
     The default family is ``gbdt``. Measured on ethome5 leave-one-recording-out pooled frame
     F1 for ``interact`` (``benchmarks/bench_accuracy.py --families gbdt --rotations 4``, 2 CPU
@@ -69,18 +84,18 @@ class TrainConfig(BaseModel):
     features: dict[str, Any] = Field(default_factory=dict)  # overrides of the FeatureSpec
     # see ethoforge.training.normalise; None: "none" for gbdt (trees ignore rescaling), else "robust"
     normalisation: Literal["robust", "zscore", "none"] | None = None
-    window: int = 31  # frames of context per training sample (odd: the centre frame is labelled)
-    batch_size: int = Field(256, ge=1)
+    window: int = Field(31, le=LIMITS["window"])  # frames of context per training sample (odd: the centre frame is labelled)
+    batch_size: int = Field(256, ge=1, le=LIMITS["batch_size"])
     lr: float = 2e-3
-    epochs: int = Field(30, ge=1)
-    samples_per_epoch: int | None = Field(20_000, ge=1)  # None: every annotated train frame
+    epochs: int = Field(30, ge=1, le=LIMITS["epochs"])
+    samples_per_epoch: int | None = Field(20_000, ge=1, le=LIMITS["samples_per_epoch"])  # None: every annotated train frame
     weight_decay: float = Field(1e-4, ge=0.0)
     grad_clip: float | None = Field(1.0, gt=0.0)
     warmup_epochs: int = Field(1, ge=0)  # linear warm-up, then ReduceLROnPlateau on val macro-F1
     plateau_patience: int = Field(3, ge=0)
     plateau_factor: float = Field(0.5, gt=0.0, lt=1.0)
     patience: int | None = Field(8, ge=1)  # early stopping on val macro-F1 (None: off)
-    trials: int = Field(1, ge=1)  # independent trials; the best by val macro-F1 is kept
+    trials: int = Field(1, ge=1, le=LIMITS["trials"])  # independent trials; the best by val macro-F1 is kept
     seed: int = 0
     sampling: Sampling = "balanced"
     class_weights: dict[str, float] | None = None
@@ -91,13 +106,25 @@ class TrainConfig(BaseModel):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     checkpoint_every: int = Field(0, ge=0)  # also keep checkpoints/epoch_XXX.pt every N epochs
     resume: str | None = None  # path of a checkpoint to continue from
-    num_threads: int | None = Field(None, ge=1)  # torch CPU threads (None: torch's default)
+    num_threads: int | None = Field(None, ge=1, le=LIMITS["num_threads"])  # torch CPU threads (None: torch's default)
 
     @field_validator("window")
     @classmethod
     def _odd_window(cls, value: int) -> int:
         if value < 1 or value % 2 == 0:
             raise ValueError(f"window must be an odd number of frames >= 1 (centre frame labelled), got {value}")
+        return value
+
+    @field_validator("features")
+    @classmethod
+    def _known_features(cls, value: dict[str, Any]) -> dict[str, Any]:
+        from ethoforge.features.spec import FeatureSpec
+
+        known = sorted(set(FeatureSpec.model_fields) - set(LAYOUT_FEATURE_FIELDS))
+        unknown = sorted(str(k) for k in value if k not in known)
+        if unknown:
+            raise ValueError(f"unknown feature option(s) {unknown}; expected some of {known} (individuals, "
+                             "keypoints and fps come from the recordings)")
         return value
 
     @field_validator("lr")
