@@ -360,3 +360,29 @@ def test_sturman_bout_table_imports_through_columns_with_overlaps_resolved(tmp_p
     assert result["bouts"] == len(inside) and result["dropped"] == len(jin) - len(inside) > 100
     printed = cli(*args, "--overlap", "priority:Supported,Unsupported,Grooming", "--replace")
     assert "1 overlaps (3 frames) resolved by priority:Supported,Unsupported,Grooming" in " ".join(printed.stdout.split())
+
+
+def test_recordings_list_shows_whole_names(ethome_project):
+    table = cli("recordings", "list", "--project", ethome_project)
+    assert table.exit_code == 0 and "…" not in table.stdout
+    assert all(name in table.stdout for name in (REC_A, REC_B, REC_C))
+
+
+def test_serve_and_worker_take_the_project_as_argument_or_with_p(tmp_path):
+    for command in ("serve", "worker"):
+        for args in ([tmp_path / "nowhere"], ["-p", tmp_path / "nowhere"], ["--project", tmp_path / "nowhere"]):
+            result = cli(command, *args)
+            assert result.exit_code == 1 and "no EthoForge project" in result.output, (command, args, result.output)
+
+
+def test_demo_writes_into_a_git_ignored_folder():
+    import inspect
+
+    from ethoforge.cli.demo import demo
+
+    repo = Path(__file__).resolve().parents[2]
+    if not (repo / ".git").exists():
+        pytest.skip("not a git checkout")
+    default = inspect.signature(demo).parameters["out"].default
+    done = subprocess.run(["git", "check-ignore", "-q", str(default)], cwd=repo, check=False)
+    assert done.returncode == 0, f"{default} is not ignored by .gitignore"

@@ -13,6 +13,7 @@ from typer.core import TyperCommand
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.table import Table
 
     from ethoforge.store import Project
 
@@ -21,6 +22,20 @@ ProjectOption = Annotated[
     typer.Option("--project", "-p", envvar="ETHOFORGE_PROJECT",
                  help="Project folder (default: the current folder or the nearest one above it holding project.yaml)."),
 ]
+ProjectArgument = Annotated[Path | None, typer.Argument(
+    help="Project folder (or --project/-p, as the other commands take it).", show_default=False)]
+
+
+def project_folder(argument: Path | None, option: Path | None, default: Path | None = None) -> Path:
+    """The project of a command taking it as an argument: the argument, else ``--project``, else ``default``."""
+    from ethoforge.errors import ConfigError
+
+    chosen = argument or option or default
+    if chosen is None:
+        raise ConfigError("name the project folder: PROJECT or --project DIR")
+    return chosen
+
+
 JSON_REQUESTED = "ethoforge.json"
 """Key in ``ctx.meta`` set when a command was given ``--json`` (errors then print as JSON too)."""
 
@@ -65,6 +80,19 @@ def open_project(directory: Path | None) -> "Project":
     from ethoforge.store import Project
 
     return Project.open(directory)
+
+
+def whole_table(*headers: str, title: str | None = None, widest: dict[str, int] | None = None) -> "Table":
+    """A rich table whose cells wrap (long names fold onto the next line) instead of being cut with '…'.
+
+    ``widest`` gives columns (by header) the width their longest cell needs, up to 32
+    characters, before the others, so that names stay on one line where the terminal allows.
+    """
+    from rich.table import Column, Table
+
+    widths = widest or {}
+    return Table(*(Column(h, overflow="fold", min_width=min(widths[h], 32) if h in widths else None)
+                   for h in headers), title=title)
 
 
 def emit_json(data: dict) -> None:

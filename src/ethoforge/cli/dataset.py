@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ethoforge.cli._common import JsonOption, ProjectOption, emit_json, greedy, open_project, stdout
+from ethoforge.cli._common import JsonOption, ProjectOption, emit_json, greedy, open_project, stdout, whole_table
 
 dataset_app = typer.Typer(help="Datasets: recordings with 1-20 mutually exclusive behaviors.", no_args_is_help=True)
 
@@ -35,9 +35,7 @@ def list_(project: ProjectOption = None, json: JsonOption = False) -> None:
     if json:
         emit_json({"datasets": [d.to_dict() for d in datasets]})
         return
-    from rich.table import Table
-
-    table = Table("name", "behaviors", "recordings")
+    table = whole_table("name", "behaviors", "recordings")
     for info in datasets:
         table.add_row(info.name, "; ".join(info.behaviors), str(len(info.recordings)))
     stdout().print(table)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ethoforge.cli._common import JsonOption, ProjectOption, emit_json, open_project, stdout
+from ethoforge.cli._common import JsonOption, ProjectOption, emit_json, open_project, stdout, whole_table
 
 models_app = typer.Typer(help="Trained models registered in the project.", no_args_is_help=True)
 ModelArgument = Annotated[str, typer.Argument(help="Model id or name.")]
@@ -27,9 +27,8 @@ def list_(
     if json:
         emit_json({"models": [m.to_dict() for m in models]})
         return
-    from rich.table import Table
-
-    table = Table("id", "name", "dataset", "kind", "family", "val F1", "active")
+    table = whole_table("id", "name", "dataset", "kind", "family", "val F1", "active",
+                        widest={"name": max((len(m.name) for m in models), default=4)})
     for info in models:
         table.add_row(str(info.id), info.name, info.dataset or "-", info.kind, info.family, _val_f1(info.metrics),
                       "yes" if info.active else "")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ethoforge.cli._common import JsonOption, ProjectOption, emit_json, open_project, stdout
+from ethoforge.cli._common import JsonOption, ProjectOption, emit_json, open_project, stdout, whole_table
 
 recordings_app = typer.Typer(help="Recordings in the project.", no_args_is_help=True)
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do it without asking, even when labels are dropped.")]
@@ -21,9 +21,8 @@ def list_(project: ProjectOption = None, json: JsonOption = False) -> None:
     if json:
         emit_json({"recordings": [r.to_dict() for r in recordings]})
         return
-    from rich.table import Table
-
-    table = Table("id", "name", "frames", "fps", "individuals", "keypoints", "video", "bouts", "format")
+    table = whole_table("id", "name", "frames", "fps", "animals", "keypoints", "video", "bouts", "format",
+                        widest={"name": max((len(r.name) for r in recordings), default=4)})
     for info in recordings:
         table.add_row(str(info.id), info.name, f"{info.n_frames:,}", f"{info.fps:g}", ", ".join(info.individuals),
                       str(len(info.keypoints)), "yes" if info.has_video else "-", str(info.n_bouts), info.source_format)

@@ -7,12 +7,14 @@ from typing import Annotated
 
 import typer
 
+from ethoforge.cli._common import ProjectArgument, ProjectOption, project_folder
+
 
 def serve(
-    project: Annotated[Path, typer.Argument(help="Project folder.")] = Path("."),
+    project: ProjectArgument = None,
     host: Annotated[str, typer.Option(
         "--host", help="Address to listen on; anything but 127.0.0.1/localhost requires the access token.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", "-p", min=1, max=65535, help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
     redis: Annotated[str | None, typer.Option(
         "--redis", envvar="ETHOFORGE_REDIS_URL",
         help="Queue jobs on this Redis server (redis://host:port/db) so workers on other machines take them.")] = None,
@@ -22,11 +24,15 @@ def serve(
         "--require-token", help="Ask for the access token on loopback too.")] = False,
     allow: Annotated[list[Path] | None, typer.Option(
         "--allow", help="Another folder clients may import pose files from (repeatable).")] = None,
+    project_option: ProjectOption = None,
 ) -> None:
-    """Serve the project's API (/api/v1) and web UI; run its jobs in a worker process."""
+    """Serve the project's API (/api/v1) and web UI; run its jobs in a worker process.
+
+    The project is PROJECT, else --project, else the current folder.
+    """
     from ethoforge.server.run import serve as run_server
 
-    run_server(project, host, port, redis, worker=worker, require_token=require_token, allowed_roots=allow or [])
+    run_server(project_folder(project, project_option, Path(".")), host, port, redis, worker=worker, require_token=require_token, allowed_roots=allow or [])
 
 
 def register(root: typer.Typer) -> None:

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from ethoforge.cli._common import ProjectArgument, ProjectOption, project_folder
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Background job workers.")
 
 
@@ -17,7 +19,7 @@ def _group() -> None:
 
 @app.command("worker")
 def worker(
-    project: Annotated[Path, typer.Argument(help="Project folder (as this machine sees the shared storage).")],
+    project: ProjectArgument = None,
     redis: Annotated[str | None, typer.Option(
         "--redis", envvar="ETHOFORGE_REDIS_URL",
         help="Redis URL of a shared queue (redis://host:port/db); default: the project's SQLite queue.")] = None,
@@ -25,6 +27,7 @@ def worker(
     stale_after: Annotated[float | None, typer.Option(
         "--stale-after", min=1.0, envvar="ETHOFORGE_JOB_STALE_S",
         help="Seconds without heartbeat after which a running job is marked failed (default 30).")] = None,
+    project_option: ProjectOption = None,
 ) -> None:
     """Run jobs from the project's queue until stopped (Ctrl-C lets running jobs finish; twice stops now)."""
     import logging
@@ -32,7 +35,7 @@ def worker(
     from ethoforge.jobs.worker import run_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    run_worker(project, redis_url=redis, workers=workers, stale_after_s=stale_after)
+    run_worker(project_folder(project, project_option), redis_url=redis, workers=workers, stale_after_s=stale_after)
 
 
 def register(root: typer.Typer) -> None:
