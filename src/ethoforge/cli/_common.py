@@ -26,14 +26,12 @@ ProjectArgument = Annotated[Path | None, typer.Argument(
     help="Project folder (or --project/-p, as the other commands take it).", show_default=False)]
 
 
-def project_folder(argument: Path | None, option: Path | None, default: Path | None = None) -> Path:
-    """The project of a command taking it as an argument: the argument, else ``--project``, else ``default``."""
-    from ethoforge.errors import ConfigError
+def project_folder(argument: Path | None, option: Path | None) -> Path:
+    """The project of a command taking it as an argument: the argument, else ``--project``, else
+    the project at or above the current folder (as `open_project` finds it)."""
+    from ethoforge.store.folder import find_project_root
 
-    chosen = argument or option or default
-    if chosen is None:
-        raise ConfigError("name the project folder: PROJECT or --project DIR")
-    return chosen
+    return argument or option or find_project_root(None)
 
 
 JSON_REQUESTED = "ethoforge.json"

@@ -28,11 +28,11 @@ def serve(
 ) -> None:
     """Serve the project's API (/api/v1) and web UI; run its jobs in a worker process.
 
-    The project is PROJECT, else --project, else the current folder.
+    The project is PROJECT, else --project, else the one at or above the current folder.
     """
     from ethoforge.server.run import serve as run_server
 
-    run_server(project_folder(project, project_option, Path(".")), host, port, redis, worker=worker, require_token=require_token, allowed_roots=allow or [])
+    run_server(project_folder(project, project_option), host, port, redis, worker=worker, require_token=require_token, allowed_roots=allow or [])
 
 
 def register(root: typer.Typer) -> None:
