@@ -48,8 +48,9 @@ def feature_spec_for_layout(individuals: Sequence[str], keypoints: Sequence[str]
     """
     from ethoforge.features import FeatureSpec
     from ethoforge.features.spec import GBDT_WINDOW_SIZES
+    from ethoforge.video.features import resolve_video_options
 
-    options = dict(config.features)
+    options = resolve_video_options(config.features)
     if len(individuals) > 1 and len(keypoints) <= ALL_SOCIAL_KEYPOINTS_UP_TO:
         options.setdefault("social_keypoints", list(keypoints))
     if config.family == "gbdt":
@@ -96,6 +97,7 @@ def train_from_recordings(
     from ethoforge.training.config import make_config
     from ethoforge.training.data import build_training_data, check_split, frame_targets, split_recordings
     from ethoforge.training.loop import train
+    from ethoforge.video.features import with_video_features
 
     config = make_config(config)
     behaviors = parse_behaviors(behaviors)
@@ -109,6 +111,7 @@ def train_from_recordings(
     }
     check_split(split, targets, behaviors)
     spec = feature_spec_for(recordings[0], config)
+    recordings = [with_video_features(r, spec) for r in recordings]
     data = build_training_data(recordings, bouts_by_recording, behaviors, spec, scopes=scopes,
                                normalise_on=split["train"], keep_poses=bool(config.augment),
                                normalisation=config.normalisation)

@@ -55,6 +55,8 @@ def train(
     test_fraction: Annotated[float | None, typer.Option(
         help="Share of recordings drawn for test when not listed (default 0).")] = None,
     device: Annotated[str | None, typer.Option(help="auto (CUDA when present), cpu or cuda.")] = None,
+    features: Annotated[str | None, typer.Option(
+        help="pose (default), video:ENCODER or pose+video:ENCODER (videos encoded first: ethoforge encode).")] = None,
     resume: Annotated[Path | None, typer.Option(help="Continue from this checkpoint (.pt).")] = None,
     checkpoint_every: Annotated[int | None, typer.Option(help="Also keep a checkpoint every N epochs.")] = None,
     name: Annotated[str | None, typer.Option(help="Registry name of the model.")] = None,
@@ -71,6 +73,7 @@ def train(
             "weight_decay": weight_decay, "samples_per_epoch": samples_per_epoch, "sampling": sampling,
             "class_weights": class_weights, "trials": trials, "seed": seed, "augment": augment, "device": device,
             "resume": str(resume) if resume else None, "checkpoint_every": checkpoint_every, "model": model_config,
+            "features": features,
         }.items() if value is not None
     }
     if patience is not None:

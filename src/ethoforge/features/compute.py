@@ -75,13 +75,44 @@ def compute_features(poses: xr.Dataset, spec: FeatureSpec) -> FeatureMatrix:
     FeatureMatrix
         ``values (T, F)`` float32 with no NaN, and the column names.
     """
-    position, confidence = select_layout(poses, spec)
-    fps = float(spec.fps or poses.attrs.get("fps") or 1.0)
-    blocks, names = frame_features(position, confidence, spec, fps)
-    values = fill_nan(np.concatenate(blocks, axis=1) if blocks else np.zeros((len(position), 0), np.float32))
+    blocks: list[np.ndarray] = []
+    names: list[str] = []
+    if spec.pose:
+        position, confidence = select_layout(poses, spec)
+        fps = float(spec.fps or poses.attrs.get("fps") or 1.0)
+        blocks, names = frame_features(position, confidence, spec, fps)
+    if spec.video_encoder:
+        blocks.append(video_block(poses, spec))
+        names += [f"video.{spec.video_encoder}.{i}" for i in range(spec.video_dim)]
+    n_frames = int(poses.sizes["time"])
+    values = fill_nan(np.concatenate(blocks, axis=1) if blocks else np.zeros((n_frames, 0), np.float32))
     if spec.window_sizes:
         return compute_window_features(values, names, spec.window_sizes, spec.window_stats)
     return FeatureMatrix(values, names)
+
+
+def video_block(poses: xr.Dataset, spec: FeatureSpec) -> np.ndarray:
+    """The ``video_features (time, video_feature)`` variable of ``poses`` as ``(T, D)`` float32.
+
+    Raises
+    ------
+    InputError
+        The variable is missing, or comes from another encoder (weights hash) or size than
+        the spec's.
+    """
+    source = poses.attrs.get("source_file")
+    if "video_features" not in poses:
+        raise InputError(f"no video features with the poses; encode the video with {spec.video_encoder!r} "
+                         "(`ethoforge encode`) and load it through the project", source)
+    variable = poses["video_features"]
+    made_by = variable.attrs.get("encoder"), variable.attrs.get("encoder_hash")
+    if made_by != (spec.video_encoder, spec.video_encoder_hash) or variable.shape[1] != spec.video_dim:
+        raise InputError(
+            f"the video features come from encoder {made_by[0]!r} (weights {str(made_by[1])[:12]}, "
+            f"{variable.shape[1]} values) but the model needs {spec.video_encoder!r} (weights "
+            f"{str(spec.video_encoder_hash)[:12]}, {spec.video_dim} values); encode with --encoder {spec.video_encoder}",
+            source)
+    return np.asarray(variable.values, dtype=np.float32)
 
 
 def frame_features(

@@ -86,6 +86,12 @@ class FeatureSpec(BaseModel):
     window_sizes, window_stats
         Centred rolling statistics (odd sizes) over every per-frame feature (for ``gbdt``);
         empty = none.
+    pose
+        Compute pose features (False: video features only, and no keypoints are needed).
+    video_encoder, video_encoder_hash, video_dim
+        Append the per-frame features of this frame encoder (`ethoforge.video.encoders`),
+        read from the poses' ``video_features`` variable, which must come from an encoder
+        with this weights hash (`ethoforge.video.features.with_video_features` adds it).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -96,8 +102,8 @@ class FeatureSpec(BaseModel):
         except ValidationError as error:
             raise ConfigError(f"invalid feature spec: {_describe(error)}") from None
 
-    individuals: list[str] = Field(min_length=1)
-    keypoints: list[str] = Field(min_length=1)
+    individuals: list[str] = Field(default_factory=list)
+    keypoints: list[str] = Field(default_factory=list)
     fps: float | None = Field(None, gt=0)
     confidence_threshold: float = Field(0.5, ge=0.0, le=1.0)
     max_gap: int | None = Field(30, ge=0)
@@ -108,6 +114,10 @@ class FeatureSpec(BaseModel):
     velocity_frame: Literal["egocentric", "allocentric"] = "egocentric"
     window_sizes: list[int] = Field(default_factory=list)
     window_stats: list[WindowStat] = Field(default_factory=lambda: ["mean", "std", "min", "max"])  # type: ignore[arg-type]
+    pose: bool = True
+    video_encoder: str | None = None
+    video_encoder_hash: str | None = None
+    video_dim: int = Field(0, ge=0)
 
     @field_validator("individuals", "keypoints")
     @classmethod
@@ -127,6 +137,16 @@ class FeatureSpec(BaseModel):
 
     @model_validator(mode="after")
     def _resolve_names(self) -> FeatureSpec:
+        if not self.pose:
+            if not self.video_encoder:
+                raise ValueError("pose=False needs a video_encoder: there would be no features")
+            object.__setattr__(self, "individuals", [])
+            object.__setattr__(self, "keypoints", [])
+            object.__setattr__(self, "social_keypoints", [])
+            return self
+        if not self.individuals or not self.keypoints:
+            raise ValueError("pose features need at least one individual and one keypoint (a recording "
+                             "without poses takes video features only: --features video:ENCODER)")
         known = set(self.keypoints)
         axis = self.body_axis if self.body_axis is not None else _default_axis(self.keypoints)
         social = self.social_keypoints if self.social_keypoints is not None else _default_social(self.keypoints, axis)

@@ -315,6 +315,10 @@ class ModelBundle:
         threads: int | None = None,
     ) -> np.ndarray:
         """Uncalibrated logits ``(T, C)`` float32 over the whole recording (see `predict_proba`)."""
+        from ethoforge.video.features import with_video_features
+
+        if hasattr(recording_or_poses, "poses"):  # a Recording: its cached video features when the model uses them
+            recording_or_poses = with_video_features(recording_or_poses, self.spec)
         poses = self.prepare_poses(recording_or_poses, keypoint_map)
         device = resolve_device(device)
         model = self.model(device)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 import numpy as np
 
@@ -129,8 +129,8 @@ class VideoReader:
             raise InputError(f"frames [{start}, {stop}) are outside the video (0..{self.n_frames - 1})", self.path)
         width, height = size if size is not None else (self.width, self.height)
         index, restarted_at = start, -1
-        if index < stop:
-            self._seek(index, exact=index == 0)
+        if index < stop and not (self._decoder is not None and self._last_index == index - 1):
+            self._seek(index, exact=index == 0)  # else: go on decoding from the frame just read
         while index < stop:
             for frame in self._decoder:
                 if frame.pts is None:
@@ -152,6 +152,21 @@ class VideoReader:
                 raise InputError(f"frame {index} is missing from the video stream", self.path, f"frame {index}")
             restarted_at = index
             self._seek(0, exact=True)
+
+    def keyframes_near(self, indices: "Sequence[int]", *, size: tuple[int, int] | None = None,
+                       format: str = "rgb24") -> np.ndarray:
+        """For each index, the first frame decoded after seeking there (the keyframe at or
+        before it): a cheap, deterministic sample spread over the video (for background models)."""
+        width, height = size if size is not None else (self.width, self.height)
+        out = []
+        for index in indices:
+            self._seek(int(index))
+            frame = next((f for f in self._decoder if f.pts is not None), None)
+            if frame is None:
+                raise InputError(f"no frame could be decoded near frame {index}", self.path, f"frame {index}")
+            out.append(frame.reformat(width=width, height=height, format=format).to_ndarray())
+        self._decoder, self._last_index = None, -1
+        return np.stack(out)
 
     def _seek(self, index: int, exact: bool = False) -> None:
         target = self.start_pts if exact else self._pts_of(index)

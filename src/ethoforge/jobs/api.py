@@ -21,7 +21,7 @@ from ethoforge.store.jobs_repo import JobInfo
 if TYPE_CHECKING:
     from ethoforge.store import Project
 
-JobKind = Literal["train", "infer", "prelabel"]
+JobKind = Literal["train", "infer", "prelabel", "encode"]
 STALE_ENV = "ETHOFORGE_JOB_STALE_S"
 DEFAULT_STALE_S = 30.0
 

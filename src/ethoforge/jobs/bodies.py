@@ -10,6 +10,8 @@ job's ``result`` dict; it raises `JobCancelled` (or `ethoforge.errors.Cancelled`
 - ``infer``: a registered model over recordings (`ethoforge.workflows.infer_many`) → probabilities
   and bouts in ``PROJECT/inference/job_<id>/`` (frame table, bouts, BORIS, ethogram). Result
   ``{"model_id", "outputs", "recordings"}``; the job fails if any recording failed.
+- ``encode``: recordings' videos through a frame encoder into the feature cache
+  (`ethoforge.video.job`).
 - ``prelabel``: as ``infer``, and the predicted bouts are stored with ``source="predicted"``
   (`ethoforge.store.Project.replace_predicted_bouts`: earlier predictions of the model's
   behaviors are replaced; frames humans labelled are left out).
@@ -157,7 +159,15 @@ def prelabel_body(project: Project, job: JobInfo, reporter: Reporter) -> dict[st
     return infer_body(project, job, reporter, store_bouts=True)
 
 
+def encode_body(project: Project, job: JobInfo, reporter: Reporter) -> dict[str, Any]:
+    """Encode recordings' videos (`ethoforge.video.job.encode_body`)."""
+    from ethoforge.video.job import encode_body as body
+
+    return body(project, job, reporter)
+
+
 BODIES: dict[str, Callable[[Project, JobInfo, Reporter], dict[str, Any]]] = {
+    "encode": encode_body,
     "train": train_body,
     "infer": infer_body,
     "prelabel": prelabel_body,

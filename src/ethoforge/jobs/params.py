@@ -56,7 +56,11 @@ def check_params(project: Project, kind: str, params: Any, dataset_id: int | Non
         return _check_train(project, params, dataset_id)
     if kind in ("infer", "prelabel"):
         return _check_infer(project, params)
-    raise ConfigError(f"unknown job kind {kind!r}; expected one of 'train', 'infer', 'prelabel'")
+    if kind == "encode":
+        from ethoforge.video.job import check_encode_params
+
+        return check_encode_params(project, params)
+    raise ConfigError(f"unknown job kind {kind!r}; expected one of 'train', 'infer', 'prelabel', 'encode'")
 
 
 def _check_train(project: Project, params: dict[str, Any], dataset_id: int | None) -> dict[str, Any]:

@@ -82,6 +82,7 @@ class TrainConfig(BaseModel):
     family: Family = DEFAULT_FAMILY
     model: dict[str, Any] = Field(default_factory=dict)  # overrides of default_model_config
     features: dict[str, Any] = Field(default_factory=dict)  # overrides of the FeatureSpec
+    # (a string "pose" | "video:ENC" | "pose+video:ENC" is read by ethoforge.video.features.parse_feature_choice)
     # see ethoforge.training.normalise; None: "none" for gbdt (trees ignore rescaling), else "robust"
     normalisation: Literal["robust", "zscore", "none"] | None = None
     window: int = Field(31, le=LIMITS["window"])  # frames of context per training sample (odd: the centre frame is labelled)
@@ -107,6 +108,15 @@ class TrainConfig(BaseModel):
     checkpoint_every: int = Field(0, ge=0)  # also keep checkpoints/epoch_XXX.pt every N epochs
     resume: str | None = None  # path of a checkpoint to continue from
     num_threads: int | None = Field(None, ge=1, le=LIMITS["num_threads"])  # torch CPU threads (None: torch's default)
+
+    @field_validator("features", mode="before")
+    @classmethod
+    def _feature_choice(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            from ethoforge.video.features import parse_feature_choice
+
+            return parse_feature_choice(value)
+        return value
 
     @field_validator("window")
     @classmethod

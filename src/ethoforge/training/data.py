@@ -263,7 +263,8 @@ def build_training_data(
 
     return TrainingData(
         behaviors=list(behaviors), recordings=records, feature_names=names, normalisation=norm, spec=spec,
-        individuals=first.individuals, keypoints=first.keypoints, fps=float(first.fps), featurize=featurize,
+        individuals=list(getattr(spec, "individuals", first.individuals)),
+        keypoints=list(getattr(spec, "keypoints", first.keypoints)), fps=float(first.fps), featurize=featurize,
     )
 
 

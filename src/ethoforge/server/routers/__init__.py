@@ -2,6 +2,7 @@
 
 from ethoforge.server.routers import (
            datasets,
+           encoding,
            jobs,
            labels,
            models,
@@ -11,4 +12,4 @@ from ethoforge.server.routers import (
 )
 
 ROUTERS = [system.router, recordings.router, labels.router, poses.router, datasets.router, jobs.router,
-           models.router]
+           models.router, encoding.router]

@@ -40,7 +40,7 @@ def _list(settings: ServerState, kinds: tuple[str, ...] | None, status_: Sequenc
 
 @router.get("/jobs", summary="Jobs, newest first, filtered by kind, status and dataset")
 def list_all_jobs(
-    settings: Settings, kind: Literal["train", "infer", "prelabel"] | None = None,
+    settings: Settings, kind: Literal["train", "infer", "prelabel", "encode"] | None = None,
     status: list[JobStatus] | None = Query(None),  # noqa: B008
     dataset: str | None = Query(None, max_length=64, description="dataset name or id"),
 ) -> dict:

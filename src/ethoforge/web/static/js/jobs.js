@@ -13,6 +13,12 @@ export function submitInference(modelId, recordings, { prelabel = false, folder 
   return api("inference/jobs", { method: "POST", body });
 }
 
+export function submitEncoding(encoder = "motion", recordings = null) {
+  const body = { encoder };
+  if (recordings && recordings.length) body.recordings = recordings;
+  return api("encoding/jobs", { method: "POST", body });
+}
+
 export function getJob(id) {
   return api(`jobs/${id}`);
 }

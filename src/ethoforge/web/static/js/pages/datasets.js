@@ -3,6 +3,7 @@
 // Train, Infer and Manage — plus "Create dataset".
 
 import { api, items } from "../api.js";
+import { submitEncoding } from "../jobs.js";
 import { COLORS, field, fmt, fmtDuration, go, h, notify, showError } from "../ui.js";
 import { statusWords } from "./monitor.js";
 
@@ -29,7 +30,14 @@ export async function renderDatasets(root) {
   const models = items(modelsAnswer, "models");
   const activeJobs = items(jobsAnswer, "jobs");
   const dialog = createDialog(recordings);
-  root.append(h("div", { class: "toolbar" }, h("h2", {}, "Datasets"),
+  const withVideo = recordings.filter((r) => r.has_video);
+  const encode = withVideo.length
+    ? h("button", { id: "encode-videos", title: "Compute the motion features of every video (a job; cached, resumable)",
+      onclick: async () => {
+        try { const job = await submitEncoding("motion"); go(`/jobs/${job.id}`); } catch (error) { showError(error); }
+      } }, `Encode ${withVideo.length} video${withVideo.length > 1 ? "s" : ""}`)
+    : null;
+  root.append(h("div", { class: "toolbar" }, h("h2", {}, "Datasets"), encode,
     h("button", { id: "new-dataset", class: "primary", onclick: () => dialog.showModal(), "aria-label": "create dataset" }, "+ New dataset")),
   dialog);
   const cards = h("div", { class: "cards" });

@@ -50,7 +50,7 @@ export async function renderMonitor(root, jobId) {
   const errorBox = h("p", { id: "job-error", class: "error" });
   const report = h("section", { id: "job-report" });
   root.append(
-    h("div", { class: "toolbar" }, h("h2", {}, `${job.kind === "train" ? "Training" : job.kind === "prelabel" ? "Pre-label" : "Inference"} job #${jobId}`), badge, cancel),
+    h("div", { class: "toolbar" }, h("h2", {}, `${{ train: "Training", prelabel: "Pre-label", encode: "Encoding" }[job.kind] || "Inference"} job #${jobId}`), badge, cancel),
     h("section", { class: "panel" }, h("div", { class: "toolbar" }, bar, stepText, eta, queue), errorBox, chart),
     h("section", { class: "panel" }, h("h3", {}, "Log"), log),
     report);
@@ -113,6 +113,9 @@ export async function renderMonitor(root, jobId) {
     const modelId = (final.result || {}).model_id;
     if (final.status === "completed" && final.kind === "train" && modelId !== undefined) {
       await renderReport(report, modelId);
+    } else if (final.status === "completed" && final.kind === "encode") {
+      const done = ((final.result || {}).recordings || []).map((r) => `${r.recording}: ${r.frames} frames${r.cached ? " (cached)" : ""}`);
+      report.append(h("p", { class: "panel", id: "encode-result" }, `Encoded with ${(final.result || {}).encoder}: ${done.join(", ")}.`));
     } else if (final.status === "completed" && final.kind !== "train") {
       report.append(h("p", { class: "panel" }, "Results: ", h("a", { href: `#/inference?job=${jobId}` }, "open them on the Inference page"), "."));
     }

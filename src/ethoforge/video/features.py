@@ -1,0 +1,94 @@
+"""Video features beside pose features: the ``--features`` choice, and adding a recording's
+cached encoder output to its poses (frame ``i`` of the video is pose frame ``i``).
+
+``--features pose`` (default) | ``video:ENCODER`` | ``pose+video:ENCODER`` become the
+`ethoforge.features.FeatureSpec` options ``pose``, ``video_encoder``, ``video_encoder_hash``
+and ``video_dim``. A recording's video and pose frames are the same frames (their counts
+and rates are checked to agree at import), so nothing is resampled.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+from ethoforge.errors import ConfigError, InputError
+
+if TYPE_CHECKING:
+    from ethoforge.features import FeatureSpec
+    from ethoforge.recording import Recording
+
+FEATURE_CHOICES = ("pose", "video:ENCODER", "pose+video:ENCODER")
+
+
+def parse_feature_choice(text: str) -> dict[str, Any]:
+    """``"pose"`` → ``{}``; ``"video:motion"`` → ``{"pose": False, "video_encoder": "motion"}``;
+    ``"pose+video:motion"`` → ``{"video_encoder": "motion"}``.
+
+    Raises
+    ------
+    ConfigError
+        Another form, or an unknown encoder (names ``--features``).
+    """
+    from ethoforge.video.encoders import encoder_names
+
+    text = text.strip()
+    if text == "pose":
+        return {"pose": True}
+    head, _, encoder = text.partition(":")
+    if head not in ("video", "pose+video") or not encoder:
+        raise ConfigError(f"--features {text!r}: expected one of {', '.join(FEATURE_CHOICES)}")
+    if encoder not in encoder_names():
+        raise ConfigError(f"--features {text!r}: unknown encoder {encoder!r}; encoders: {', '.join(encoder_names())}")
+    return {"pose": head == "pose+video", "video_encoder": encoder}
+
+
+def resolve_video_options(options: dict[str, Any]) -> dict[str, Any]:
+    """Feature-spec options with a ``features`` choice string expanded and the encoder's
+    weights hash and size filled in (when a ``video_encoder`` is named)."""
+    from ethoforge.video.encoders import get_encoder
+
+    options = dict(options)
+    if "choice" in options:
+        options.update(parse_feature_choice(str(options.pop("choice"))))
+    name = options.get("video_encoder")
+    if name:
+        info = get_encoder(name).info
+        options.setdefault("video_encoder_hash", info.weights_hash)
+        options.setdefault("video_dim", info.dim)
+    return options
+
+
+def with_video_features(recording: "Recording", spec: "FeatureSpec") -> "Recording":
+    """``recording`` with its cached ``spec.video_encoder`` features as the poses'
+    ``video_features (time, video_feature)`` variable (unchanged when the spec has none).
+
+    Raises
+    ------
+    InputError
+        The recording has no video.
+    ConfigError
+        This installation's encoder of that name has other weights than the spec's.
+    NotFoundError
+        The video is not encoded yet (says which command encodes it).
+    """
+    from ethoforge.video.encode import load_features
+    from ethoforge.video.encoders import get_encoder
+
+    if not getattr(spec, "video_encoder", None):
+        return recording
+    if "video_features" in recording.poses:
+        return recording  # compute_features checks where they come from
+    if recording.video_path is None or not recording.video_hash or recording.feature_cache is None:
+        raise InputError(f"recording {recording.name!r} has no video, and the model uses video features "
+                         f"({spec.video_encoder!r}); import its video with `ethoforge import videos`",
+                         recording.source_path)
+    encoder = get_encoder(spec.video_encoder)
+    if encoder.info.weights_hash != spec.video_encoder_hash:
+        raise ConfigError(f"the model was trained on encoder {spec.video_encoder!r} with weights "
+                          f"{str(spec.video_encoder_hash)[:12]}, but this installation's has "
+                          f"{encoder.info.weights_hash[:12]}; retrain the model or install the same encoder")
+    values = load_features(recording.feature_cache, encoder, recording.video_hash, recording.n_frames, recording.name)
+    poses = recording.poses.assign(video_features=(("time", "video_feature"), values))
+    poses["video_features"].attrs.update(encoder=encoder.info.name, encoder_hash=encoder.info.weights_hash)
+    return dataclasses.replace(recording, poses=poses)

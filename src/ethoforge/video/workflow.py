@@ -1,0 +1,81 @@
+"""Encode a project's recordings (the CLI, the ``encode`` job and REST call this)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from ethoforge.errors import InputError
+from ethoforge.recording import content_hash
+from ethoforge.video.encode import CHUNK_FRAMES, EncodeResult, encode_video
+from ethoforge.video.encoders import DEFAULT_ENCODER, get_encoder
+
+if TYPE_CHECKING:
+    from ethoforge.store import Project, RecordingInfo
+
+RecordingProgress = Callable[[int, int, dict], "bool | None"]
+"""``progress(done_frames, total_frames, info)`` over all recordings; False cancels."""
+
+
+def recordings_to_encode(project: "Project", recordings: Sequence[str | int] | None) -> list["RecordingInfo"]:
+    """The named recordings (default: every recording with a video).
+
+    Raises
+    ------
+    InputError
+        A named recording has no video (they are all listed).
+    """
+    infos = [project.get_recording(r) for r in recordings] if recordings else \
+        [r for r in project.recordings() if r.has_video]
+    missing = [r.name for r in infos if not r.has_video]
+    if missing:
+        raise InputError(f"recording(s) {missing} have no video; import it with `ethoforge import videos`")
+    return infos
+
+
+def encode_recordings(
+    project: "Project",
+    recordings: Sequence[str | int] | None = None,
+    encoder: str = DEFAULT_ENCODER,
+    *,
+    chunk_frames: int = CHUNK_FRAMES,
+    progress: RecordingProgress | None = None,
+) -> list[dict]:
+    """Encode the videos of ``recordings`` with ``encoder`` into the project's feature cache,
+    skipping what is cached; returns one summary dict per recording.
+
+    Raises
+    ------
+    ConfigError
+        Unknown encoder (before any work).
+    InputError
+        A recording without a video, a video that changed since it was imported (its
+        SHA-256 differs), or frames that cannot be decoded.
+    EncodingCancelled
+        ``progress`` returned False; finished chunks are kept and a new call resumes.
+    """
+    frame_encoder = get_encoder(encoder)
+    infos = recordings_to_encode(project, recordings)
+    total = sum(r.n_frames for r in infos)
+    before = 0
+    summaries = []
+    for info in infos:
+        if content_hash(info.video_path) != info.video_hash:
+            raise InputError(f"the video of recording {info.name!r} changed since it was imported (its content "
+                             "differs); import it again under a new name", info.video_path)
+
+        def relay(done: int, _n: int, extra: dict, offset: int = before, name: str = info.name):
+            if progress is not None:
+                return progress(offset + done, total, {**extra, "recording": name})
+            return None
+
+        result: EncodeResult = encode_video(info.video_path, frame_encoder, project.feature_cache_dir,
+                                            info.video_hash, chunk_frames=chunk_frames, progress=relay)
+        before += info.n_frames
+        if progress is not None and result.cached:
+            progress(before, total, {"recording": info.name, "cached": True})
+        summaries.append({"recording": info.name, "encoder": frame_encoder.info.name, "frames": result.n_frames,
+                          "dim": result.dim, "cached": result.cached, "resumed_from": result.resumed_from,
+                          "seconds": round(result.seconds, 2), "frames_per_s": round(result.n_frames / result.seconds, 1)
+                          if result.seconds and not result.cached else None})
+    return summaries

@@ -1,0 +1,74 @@
+"""The web app on a project whose only recording is a video (no poses): the Label page
+shows the decoded frame it names and commits a keyboard bout; the Datasets page's
+"Encode" button runs an ``encode`` job to completion on the job page."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture(scope="module")
+def project_dir(tmp_path_factory, testkit):
+    """Overrides tests/web/conftest.py: one video-only recording ``cage`` (frames spell their
+    index) in a dataset ``cage`` with the behavior ``rear``."""
+    from ethoforge.store import Project
+
+    root = tmp_path_factory.mktemp("web-video-only")
+    testkit.write_index_video(root / "cage.mp4", n_frames=90)
+    with Project.create(root / "project") as project:
+        project.import_video(root / "cage.mp4")
+        project.create_dataset("cage", ["rear"], recordings=["cage"])
+    return root / "project"
+
+
+def _spelled(page, testkit) -> tuple[int, int, int]:
+    from PIL import Image
+
+    snap = page.evaluate("""() => {
+      const canvas = document.querySelector('#pose-canvas');
+      return { shown: document.querySelector('#frame-display').dataset.frame, video: canvas.dataset.videoFrame,
+               rect: canvas.dataset.videoRect, png: canvas.dataset.videoRect ? canvas.toDataURL('image/png') : null };
+    }""")
+    x, y, w, h = (round(float(v)) for v in snap["rect"].split(","))
+    rgb = np.asarray(Image.open(io.BytesIO(base64.b64decode(snap["png"].split(",", 1)[1]))).convert("RGB"))
+    return int(snap["shown"]), int(snap["video"]), testkit.index_of_image(rgb[y:y + h, x:x + w])
+
+
+def test_label_a_video_only_recording(page, server, testkit):
+    base, api = server
+    [rec] = api("recordings")["recordings"]
+    assert rec["has_video"] and not rec["has_poses"]
+    [dataset] = api("datasets")["datasets"]
+    page.goto(f"{base}/#/label?dataset={dataset['id']}&recording={rec['id']}")
+    page.wait_for_selector("#page[data-ready='true']", state="attached")
+    page.wait_for_selector("#pose-canvas[data-video-frame='0']")
+    assert _spelled(page, testkit) == (0, 0, 0)
+    page.focus("#editor")
+    page.keyboard.press("1")  # start a 'rear' bout at frame 0
+    for _ in range(12):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_selector("#pose-canvas[data-video-frame='12']")
+    assert _spelled(page, testkit) == (12, 12, 12)
+    page.keyboard.press("1")  # ... and end it at frame 12: [0, 13)
+    page.keyboard.press("Control+s")
+    page.wait_for_function("() => (document.querySelector('#save-status')?.textContent || '').includes('committed')")
+    stored = api(f"recordings/{rec['id']}/labels")["bouts"]
+    assert [(b["behavior"], b["start"], b["stop"]) for b in stored] == [("rear", 0, 13)]
+    assert page.console_errors == []
+
+
+def test_encode_button_runs_an_encode_job(page, server):
+    base, api = server
+    page.goto(f"{base}/#/datasets")
+    page.click("#encode-videos")
+    page.wait_for_selector("#encode-result", timeout=120_000)
+    assert "cage: 90 frames" in page.inner_text("#encode-result")
+    [job] = api("jobs?kind=encode")["jobs"]
+    assert job["status"] == "completed" and job["result"]["recordings"][0]["frames"] == 90
+    assert page.console_errors == []
