@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ethoforge.errors import ConfigError, InputError, option, speak, voice
+from ethoforge.errors import ConfigError, InputError, label, option, speak, voice
 
 
 def test_option_renders_per_voice():
@@ -23,3 +23,9 @@ def test_str_follows_the_current_voice_and_restores_it():
         assert error.message("python") == "a.csv, line 1: no fps: pass fps="
     assert str(error) == "a.csv, line 1: no fps: pass fps="
     assert InputError(error.detail, "b.csv").message("cli") == "b.csv: no fps: pass --fps"  # re-raised detail keeps it
+
+
+def test_a_label_is_the_bare_name_except_on_the_command_line():
+    message = f"{label('batch_size')}: must be > 0"
+    assert [speak(message, v) for v in ("python", "rest", "cli")] == [
+        "batch_size: must be > 0", "batch_size: must be > 0", "--batch-size: must be > 0"]

@@ -44,6 +44,12 @@ def option(name: str, value: Any = _UNSET) -> str:
     return "\x02" + json.dumps([name] if value is _UNSET else [name, value], default=str) + "\x03"
 
 
+def label(name: str) -> str:
+    """Name an option as the subject of a message (``batch_size: must be > 0``): the bare name in
+    Python and over REST (where it is the JSON field), the flag on the command line."""
+    return "\x02" + json.dumps({"label": name}) + "\x03"
+
+
 def speak(message: str, voice: Voice | None = None) -> str:
     """``message`` with its `option` marks rendered for ``voice`` (default: the current one)."""
     chosen = voice or _VOICE.get()
@@ -60,7 +66,10 @@ def voice(chosen: Voice) -> Iterator[None]:
         _VOICE.reset(token)
 
 
-def _render(parts: list, chosen: Voice) -> str:
+def _render(parts: list | dict, chosen: Voice) -> str:
+    if isinstance(parts, dict):
+        name = parts["label"]
+        return _CLI_FLAGS.get(name, "--" + name.replace("_", "-")) if chosen == "cli" else name
     name, has_value = parts[0], len(parts) > 1
     value = parts[1] if has_value else None
     template = _TEMPLATES.get(name)

@@ -156,6 +156,7 @@ def test_infer_default_output_folder_and_exit_code_zero(trained, project_root):
     (("--window", "10"), "window must be an odd number"),
     (("--model", "forest"), "unknown model 'forest'"),
     (("--lr", "0"), "lr must be > 0"),
+    (("--batch-size", "0"), "invalid training config: --batch-size: Input should be greater than or equal to 1"),
     (("--class-weights", "jump=2"), "--class-weights names unknown behavior(s) ['jump']"),
     (("--class-weights", "interact:2"), "--class-weights expects"),
     (("--augment", "spin:p=0.5"), "spin"),

@@ -205,7 +205,7 @@ def load_poses(
             hint = f"name {name!r} is not among them" if name is not None else f"pass {option('name')} to pick one"
             raise InputError(
                 f"the file holds {len(entries)} recordings {names[:10]}{'...' if len(names) > 10 else ''}; "
-                f"{hint}, or use load_pose_collection",
+                f"{hint} (each import takes one of them)",
                 path,
             )
         entry_name, dataset, file_fps, metadata = entries[0]

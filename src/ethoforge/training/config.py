@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ethoforge.errors import ConfigError
+from ethoforge.errors import ConfigError, label
 
 Family = Literal["gbdt", "conv_bilstm", "transformer"]
 FAMILIES: tuple[str, ...] = ("gbdt", "conv_bilstm", "transformer")
@@ -168,10 +168,15 @@ class TrainConfig(BaseModel):
 
 
 def _describe(error: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'config'}: {e['msg'].removeprefix('Value error, ')}"
-        for e in error.errors()
-    )
+    """Each problem as ``<option>: <what is wrong>``, the option named in the reader's voice (`label`)."""
+    return "; ".join(f"{_field(e['loc'])}: {e['msg'].removeprefix('Value error, ')}" for e in error.errors())
+
+
+def _field(loc: tuple) -> str:
+    path = ".".join(str(p) for p in loc)
+    if not path:
+        return "config"
+    return label(path) if len(loc) == 1 or loc[0] == "split" else path
 
 
 def make_config(config: TrainConfig | dict[str, Any] | None = None, **overrides: Any) -> TrainConfig:
