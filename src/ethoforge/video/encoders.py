@@ -111,4 +111,4 @@ def settings_hash(*parts: object) -> str:
 
 
 def _load_builtin() -> None:
-    from ethoforge.video import motion  # noqa: F401  (registers "motion")
+    from ethoforge.video import dinov2, efficientnet, motion  # noqa: F401  (each registers its encoders)
