@@ -1,10 +1,14 @@
-"""API latency benchmark: list 10,000 bouts and commit 1,000 while a training job runs.
+"""API latency benchmark: list 10,000 bouts idle and while a training job runs; commit 1,000;
+refuse an oversized bout list.
 
 Starts the real server (``python -m ethoforge.server.run``, with its worker) over a fresh
-project of two ethome5 recordings, stores 10,000 bouts on one recording, starts a training
-job, and times ``GET /recordings/{id}/labels`` (10,000 bouts) and ``PUT`` of 1,000 bouts on
-the other recording (each commit against the version the previous one returned). Prints
-p50 / p99 / max in milliseconds, and whether the training job was running throughout.
+project of two ethome5 recordings (``tests/data/ethome5``), stores 10,000 bouts on one
+recording and times ``GET /recordings/{id}/labels`` (10,000 bouts) with no job running; then
+starts a training job and times the same GET and ``PUT`` of 1,000 bouts on the other recording
+(each commit against the version the previous one returned); last, times the refusal (422) of
+a commit of 200,001 bouts, one over the limit. Prints p50 / p99 / max in milliseconds, and
+whether the training job was running throughout. Targets (issue 12): p99 < 250 ms idle and
+< 600 ms while a model trains on 2 cores; the refusal < 1 s.
 
 Run: ``python benchmarks/bench_api.py [--requests 50] [--epochs 30]``.
 """
@@ -21,8 +25,9 @@ import tempfile
 import time
 from pathlib import Path
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+ETHOME5 = Path(__file__).resolve().parents[1] / "tests" / "data" / "ethome5"
 RECORDINGS = ("122332-122642", "122758-123309")
+LANES = (("adult", None), ("juvenile", None), ("adult", "juvenile"), ("juvenile", "adult"))
 
 
 def _project(root: Path) -> Path:
@@ -30,7 +35,7 @@ def _project(root: Path) -> Path:
 
     with Project.create(root) as project:
         for stem in RECORDINGS:
-            [pose] = (SHARED / "ethome5" / "poses").glob(f"*{stem}*")
+            [pose] = (ETHOME5 / "poses").glob(f"*{stem}*")
             project.import_recording(pose)
         project.create_dataset("mice", ["interact"], recordings=[r.name for r in project.recordings()])
     return root
@@ -43,10 +48,18 @@ def _free_port() -> int:
 
 
 def _bouts(n: int, n_frames: int, offset: int = 0) -> list[dict]:
-    """``n`` distinct short bouts of ``interact`` spread over the recording."""
-    step = max((n_frames - 10) // n, 1)
-    return [{"behavior": "interact", "start": (i * step + offset) % (n_frames - 5),
-             "stop": (i * step + offset) % (n_frames - 5) + 1 + i % 3, "agent": "adult"} for i in range(n)]
+    """``n`` short bouts of ``interact`` spread over the recording in four (agent, target) lanes;
+    bouts of one lane never overlap (the API refuses overlapping bouts of one behavior and animal)."""
+    per_lane = -(-n // len(LANES))
+    step = max((n_frames - 5) // per_lane, 1)
+    bouts = []
+    for i in range(n):
+        agent, target = LANES[i % len(LANES)]
+        length = min(1 + i % 3, step)
+        start = (i // len(LANES)) * step + offset % (step - length + 1)
+        bouts.append({"behavior": "interact", "start": start, "stop": start + length, "agent": agent,
+                      "target": target})
+    return bouts
 
 
 def _percentiles(samples: list[float]) -> str:
@@ -54,6 +67,17 @@ def _percentiles(samples: list[float]) -> str:
     p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
     return (f"p50 {statistics.median(ordered) * 1000:7.1f} ms   p99 {p99 * 1000:7.1f} ms   "
             f"max {ordered[-1] * 1000:7.1f} ms   (n={len(ordered)})")
+
+
+def _time_listing(http, recording_id: int, requests: int) -> list[float]:
+    """Seconds of each of ``requests`` GETs of the recording's 10,000 bouts."""
+    times = []
+    for _ in range(requests):
+        start = time.perf_counter()
+        answer = http.get(f"/recordings/{recording_id}/labels")
+        times.append(time.perf_counter() - start)
+        assert answer.status_code == 200 and len(answer.json()["bouts"]) == 10_000
+    return times
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             seed = http.put(f"/recordings/{committed['id']}/labels",  # the validation side needs labels too
                             json={"bouts": _bouts(1_000, committed["n_frames"]), "version": "*"})
             assert seed.status_code == 200, seed.text
+            idle_times = _time_listing(http, listed["id"], args.requests)
             names = [r["name"] for r in recordings]
             params = {"family": "conv_bilstm", "epochs": args.epochs, "samples_per_epoch": 2048, "batch_size": 128,
                       "window": 31, "patience": None, "calibrate": False, "num_threads": 1, "device": "cpu",
@@ -98,12 +123,7 @@ def main(argv: list[str] | None = None) -> int:
                     break
                 time.sleep(0.1)
 
-            list_times = []
-            for _ in range(args.requests):
-                start = time.perf_counter()
-                answer = http.get(f"/recordings/{listed['id']}/labels")
-                list_times.append(time.perf_counter() - start)
-                assert answer.status_code == 200 and len(answer.json()["bouts"]) == 10_000
+            list_times = _time_listing(http, listed["id"], args.requests)
             commit_times = []
             version = seed.headers["ETag"]
             for i in range(args.requests):
@@ -118,9 +138,18 @@ def main(argv: list[str] | None = None) -> int:
                   f"{status['status']} at epoch {status['progress'].get('epoch')} of {args.epochs} when timing ended")
             if status["error"]:
                 print(f"  (the training job failed: {status['error'][:300]})")
-            print(f"  GET  labels, 10,000 bouts:   {_percentiles(list_times)}")
-            print(f"  PUT  labels,  1,000 bouts:   {_percentiles(commit_times)}")
             http.post(f"/jobs/{job['id']}/cancel")
+            oversized = {"bouts": _bouts(200_001, 10**7), "version": "*"}
+            refusals = []
+            for _ in range(3):
+                start = time.perf_counter()
+                answer = http.put(f"/recordings/{committed['id']}/labels", json=oversized)
+                refusals.append(time.perf_counter() - start)
+                assert answer.status_code == 422 and "200000" in answer.text, answer.text[:300]
+            print(f"  GET  labels, 10,000 bouts, idle:            {_percentiles(idle_times)}")
+            print(f"  GET  labels, 10,000 bouts, while training:  {_percentiles(list_times)}")
+            print(f"  PUT  labels,  1,000 bouts, while training:  {_percentiles(commit_times)}")
+            print(f"  PUT  labels, 200,001 bouts refused (422):   {_percentiles(refusals)}")
         finally:
             server.terminate()
             server.wait(timeout=60)

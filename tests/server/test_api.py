@@ -317,3 +317,40 @@ def test_bad_values_are_refused_at_the_door_and_nothing_is_stored(client, live_s
     assert client.get("/datasets").json() == datasets
     assert client.get("/jobs").json()["jobs"] == []
     assert "junk" not in [r["name"] for r in client.get("/recordings").json()["recordings"]]
+
+
+def test_unsupported_methods_get_405_with_every_allowed_method(client, live_server):
+    """Issue 12 item 6: the Allow header lists every method of the path (it said "GET, HEAD" of the
+    web front end), an unknown API path is a JSON 404, and both use the one error body."""
+    for method, path, allowed in (("PUT", "/recordings", "GET, POST"), ("DELETE", "/datasets", "GET, POST"),
+                                  ("PATCH", "/recordings/1/labels", "GET, POST, PUT"),
+                                  ("GET", "/jobs/1/cancel", "POST"), ("POST", "/jobs/1", "DELETE, GET")):
+        answer = client.request(method, path)
+        assert answer.status_code == 405 and answer.headers["allow"] == allowed, (method, path, answer.headers)
+        assert answer.json()["error"] == "MethodNotAllowed"
+    missing = client.put("/no/such/route")
+    assert missing.status_code == 404 and missing.json()["error"] == "NotFound"
+
+
+def test_openapi_documents_every_4xx_with_the_one_error_schema(client):
+    """Issue 12 item 6: domain 422s and validation 422s share `ErrorBody`, and the spec says so."""
+    spec = client.get("/openapi.json").json()
+    error_ref = "#/components/schemas/ErrorBody"
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            codes = {int(code) for code in operation["responses"] if code.isdigit() and code.startswith("4")}
+            assert {400, 401, 403} <= codes, (method, path, codes)
+            if operation.get("parameters") or operation.get("requestBody"):
+                assert {404, 422} <= codes, (method, path, codes)
+            for code in codes:
+                schema = operation["responses"][str(code)]["content"]["application/json"]["schema"]
+                assert schema == {"$ref": error_ref}, (method, path, code)
+    labels = spec["paths"]["/api/v1/recordings/{recording_id}/labels"]["put"]["responses"]
+    assert {"409", "413", "428"} <= set(labels)
+    domain = client.post("/training/jobs", json={"dataset": "mice", "params": {"epochs": 0}}).json()
+    validation = client.put("/recordings/1/labels", json={"version": "*", "bouts": [{"behavior": "a", "start": "x"}]})
+    assert set(domain) <= {"detail", "error", "problems"} and isinstance(domain["detail"], str)
+    body = validation.json()
+    assert validation.status_code == 422 and set(body) == {"detail", "error", "problems"}
+    assert body["detail"].startswith("bouts[0].start: ") and body["problems"][0]["loc"] == ["body", "bouts", 0, "start"]

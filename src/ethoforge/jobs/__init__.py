@@ -18,6 +18,7 @@ _EXPORTS = {
     "delete_job": "ethoforge.jobs.api",
     "resume_job": "ethoforge.jobs.api",
     "reap_stale_jobs": "ethoforge.jobs.api",
+    "reap_periodically": "ethoforge.jobs.api",
     "JobInfo": "ethoforge.store.jobs_repo",
     "JobWatcher": "ethoforge.jobs.events",
     "job_messages": "ethoforge.jobs.events",

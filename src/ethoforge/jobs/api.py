@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -195,3 +196,24 @@ def reap_stale_jobs(project: Project | str | Path, older_than_s: float | None = 
             elif jobs_repo.fail_if_stale(opened, job_id, limit, message):
                 reaped.append(job_id)
     return reaped
+
+
+def reap_periodically(project: Project | str | Path, stop: threading.Event, older_than_s: float | None = None) -> None:
+    """Run `reap_stale_jobs` every third of the stale limit (0.5-10 s) until ``stop`` is set.
+
+    Workers run it, and so does the server: a job whose worker died is marked failed (and
+    shown so) even when no worker is left to notice.
+    """
+    import logging
+
+    log = logging.getLogger("ethoforge.jobs")
+    limit = stale_after_s() if older_than_s is None else float(older_than_s)
+    interval = max(min(limit / 3.0, 10.0), 0.5)
+    while not stop.wait(interval):
+        try:
+            reaped = reap_stale_jobs(project, limit)
+            if reaped:
+                log.warning("marked stale jobs failed: %s", reaped)
+        except Exception:  # noqa: BLE001  (the database may be busy or briefly unavailable: try again later)
+            log.exception("reaper")
+

@@ -47,7 +47,7 @@ def run_worker(
         Stop (as on SIGTERM) when the process with this pid is no longer our parent.
     """
     from ethoforge.errors import ConfigError
-    from ethoforge.jobs.api import reap_stale_jobs
+    from ethoforge.jobs.api import reap_periodically, reap_stale_jobs
     from ethoforge.jobs.api import stale_after_s as default_stale
     from ethoforge.jobs.queue import get_huey
     from ethoforge.store import Project
@@ -64,7 +64,7 @@ def run_worker(
     consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=False,
                                     initial_delay=0.1, backoff=1.15, max_delay=1.0, check_worker_health=True)
     stop = threading.Event()
-    threading.Thread(target=_reaper, args=(root, stale, stop), name="reaper", daemon=True).start()
+    threading.Thread(target=reap_periodically, args=(root, stop, stale), name="reaper", daemon=True).start()
     if exit_with_parent is not None:
         threading.Thread(target=_parent_watch, args=(exit_with_parent, stop), name="parent-watch",
                          daemon=True).start()
@@ -75,19 +75,6 @@ def run_worker(
     finally:
         stop.set()
         _abandon_running(root)
-
-
-def _reaper(root: Path, stale: float, stop: threading.Event) -> None:
-    from ethoforge.jobs.api import reap_stale_jobs
-
-    interval = max(min(stale / 3.0, 10.0), 0.5)
-    while not stop.wait(interval):
-        try:
-            reaped = reap_stale_jobs(root, stale)
-            if reaped:
-                log.warning("marked stale jobs failed: %s", reaped)
-        except Exception:  # the database may be busy or briefly unavailable: try again later
-            log.exception("reaper")
 
 
 def _parent_watch(parent: int, stop: threading.Event) -> None:

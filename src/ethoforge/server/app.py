@@ -52,8 +52,9 @@ def create_app(
 
     from ethoforge.server.auth import TokenMiddleware
     from ethoforge.server.deps import ServerState
-    from ethoforge.server.errors import install_error_handlers
+    from ethoforge.server.errors import document_errors, install_error_handlers
     from ethoforge.server.limits import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware
+    from ethoforge.server.methods import MethodCheckMiddleware, route_table
     from ethoforge.server.paths import allowed_roots as resolve_roots
     from ethoforge.server.routers import ROUTERS
     from ethoforge.store import Project
@@ -64,8 +65,19 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
-        yield
-        project.close()
+        import threading
+
+        from ethoforge.jobs.api import reap_periodically
+
+        stop = threading.Event()  # the server marks jobs of dead workers failed, worker or not
+        reaper = threading.Thread(target=reap_periodically, args=(project, stop), name="reaper", daemon=True)
+        reaper.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            reaper.join(timeout=5)
+            project.close()
 
     app = FastAPI(
         title="EthoForge",
@@ -78,22 +90,22 @@ def create_app(
     )
     app.state.ethoforge = settings
     install_error_handlers(app)
-    for router in ROUTERS:
-        app.include_router(router, prefix=API_PREFIX)
-    _include_web_support(app)
+    from ethoforge.server.web_support import router as web_router
+
+    served = [(API_PREFIX, router) for router in ROUTERS] + [("", web_router)]  # web_router carries the prefix
+    for prefix, router in served:
+        document_errors(router.routes)
+        app.include_router(router, prefix=prefix)
+    paths = [(f"{prefix}{route.path}", set(route.methods)) for prefix, router in served for route in router.routes
+             if getattr(route, "methods", None)]
+    paths += [(f"{API_PREFIX}/openapi.json", {"GET", "HEAD"}), (f"{API_PREFIX}/docs", {"GET", "HEAD"})]
+    app.add_middleware(MethodCheckMiddleware, prefix=API_PREFIX, routes=route_table(paths))
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes or DEFAULT_MAX_BODY_BYTES)
     if token:
         app.add_middleware(TokenMiddleware, token=token)
     if web:
         _mount_web(app)
     return app
-
-
-def _include_web_support(app: FastAPI) -> None:
-    """The web front end's extra endpoints (drafts, uncertainty...), whose router carries ``/api/v1``."""
-    from ethoforge.server.web_support import router
-
-    app.include_router(router)
 
 
 def _mount_web(app: FastAPI) -> None:

@@ -1,13 +1,17 @@
 """One place that turns errors into JSON answers: ``{"detail": message, "error": kind}``.
 
-`ethoforge.errors` map to statuses (`STATUS`); validation errors of FastAPI stay 422 with
-their list of problems; anything unexpected is logged and answered 500 without a traceback.
+Every error has that shape (`ErrorBody`): `ethoforge.errors` map to statuses (`STATUS`);
+request validation errors are 422 too, with a ``detail`` naming each bad field and the same
+problems listed in ``problems``; anything unexpected is logged and answered 500 without a
+traceback. `document_errors` writes the 4xx answers of every route into the OpenAPI spec.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, Field
 
 from ethoforge.errors import (
     Cancelled,
@@ -33,6 +37,62 @@ STATUS: tuple[tuple[type[EthoForgeError], int], ...] = (
     (EthoForgeError, 400),
 )
 """Error class → HTTP status, first match wins (a `PathNotAllowed` is 403, see `status_of`)."""
+
+
+class Problem(BaseModel):
+    """One invalid part of a request: where (``["body", "bouts", 3, "start"]``), what, and its kind."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ErrorBody(BaseModel):
+    """Every error answer (4xx and 5xx): a message for people and the kind of error."""
+
+    detail: str = Field(description="what is wrong and what was expected (names the field, file, line or frame)")
+    error: str = Field(description="kind of error: ValidationError, InputError, ConfigError, NotFoundError, "
+                                   "ConflictError, Unauthorized, RequestTooLarge, MethodNotAllowed...")
+    problems: list[Problem] | None = Field(None, description="request validation errors: each invalid field")
+
+
+_DESCRIPTIONS: dict[int, str] = {
+    400: "malformed request (e.g. a bad Content-Length) or refused by the server's request checks",
+    401: "missing or wrong access token (when the server requires one)",
+    403: "refused: a path outside the allowed folders, or a request from another site",
+    404: "no such recording, dataset, model, job or file",
+    409: "conflicts with the stored state (duplicate, stale labels version, job in the wrong state)",
+    413: "request body over the size limit",
+    422: "invalid values: request validation (see `problems`) or refused by the project's rules",
+    428: "the labels version read is required (If-Match header or `version` field)",
+    503: "the project database is busy; retry after `Retry-After` seconds",
+}
+
+
+def document_errors(routes: Any) -> None:
+    """Add the error answers each API route can give to its OpenAPI ``responses``, all with
+    the `ErrorBody` schema: 400, 401, 403 and 503 everywhere; 404 and 422 where the route
+    takes parameters or a body; 413 with a body; 409 for routes that change state. A route's
+    own ``responses`` entries (such as 428) keep their description."""
+    from fastapi.routing import APIRoute
+
+    for route in routes:
+        if not isinstance(route, APIRoute):
+            continue
+        statuses = {400, 401, 403, 503}
+        if route.dependant.path_params or route.dependant.query_params or route.dependant.header_params \
+                or route.body_field is not None:
+            statuses |= {404, 422}
+        if route.body_field is not None:
+            statuses.add(413)
+        if route.methods - {"GET", "HEAD"}:
+            statuses.add(409)
+        statuses |= {code for code in route.responses if isinstance(code, int) and 400 <= code < 600}
+        for code in sorted(statuses):
+            entry = dict(route.responses.get(code, {}))
+            entry.setdefault("description", _DESCRIPTIONS.get(code, "error"))
+            entry["model"] = ErrorBody
+            route.responses[code] = entry
 
 
 def status_of(error: EthoForgeError) -> int:
@@ -74,7 +134,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
         assert isinstance(error, RequestValidationError)
         problems = [{k: v for k, v in p.items() if k in ("loc", "msg", "type")} for p in error.errors()]
-        return JSONResponse({"detail": jsonable_encoder(problems), "error": "ValidationError"}, status_code=422)
+        detail = "; ".join(f"{_field(p.get('loc', ()))}: {p.get('msg', '')}" for p in problems) or "invalid request"
+        return JSONResponse({"detail": detail, "error": "ValidationError", "problems": jsonable_encoder(problems)},
+                            status_code=422)
 
     async def database_busy(_request: Request, error: Exception) -> JSONResponse:
         log.warning("database error: %s", error)
@@ -94,6 +156,16 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(OperationalError, database_busy)
     app.add_exception_handler(OverflowError, overflow)
     app.add_exception_handler(Exception, unexpected)
+
+
+def _field(loc) -> str:
+    """``["body", "bouts", 3, "start"]`` → ``bouts[3].start``; a query or path parameter keeps its place."""
+    parts = list(loc)
+    name = "" if not parts or parts[0] == "body" else f"{parts[0]} "
+    text = ""
+    for part in parts[1:] if parts and parts[0] in ("body", "query", "path", "header", "cookie") else parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return f"{name}{text}" if text else (name.strip() or "request")
 
 
 def _http_kind(status: int) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import Path as FastPath
 from fastapi.responses import FileResponse
 
 from ethoforge.errors import EthoForgeError, NotFoundError
@@ -238,7 +239,11 @@ def _write_nwb(project: Project, folder: Path, name: str, path: Path) -> None:
 # ---------------------------------------------------------------------- uncertainty
 
 @router.get("/datasets/{dataset}/uncertainty")
-def uncertainty(dataset: str, model_id: int, request: Request, window: int = 300, top: int = 20) -> dict[str, Any]:
+def uncertainty(
+    dataset: Annotated[str, FastPath(max_length=255)], model_id: Annotated[int, Query(ge=0, le=2**31 - 1)],
+    request: Request, window: Annotated[int, Query(ge=1, le=100_000)] = 300,
+    top: Annotated[int, Query(ge=1, le=1000)] = 20,
+) -> dict[str, Any]:
     """Rank the dataset's recordings, and stretches of ``window`` frames, by the model's uncertainty.
 
     Uncertainty of a frame is ``1 - max class probability`` from the newest completed inference
@@ -249,8 +254,6 @@ def uncertainty(dataset: str, model_id: int, request: Request, window: int = 300
 
     from ethoforge.store import registry
 
-    if not 1 <= window <= 100_000 or not 1 <= top <= 1000:
-        raise HTTPException(422, "window must be 1-100000 frames and top 1-1000")
     project = _project(request)
     try:
         info = project.get_dataset(dataset)
