@@ -26,3 +26,25 @@ def test_register_mounts_worker_on_a_root_app():
 
     result = CliRunner().invoke(root, ["worker", "--help"])
     assert result.exit_code == 0 and "Run jobs from the project's queue" in result.output
+
+
+def test_jobs_resume_queues_a_failed_job_again(project_dir, project):
+    """Issue 12 item 5: ``ethoforge jobs resume ID`` backs the "resume the job" message."""
+    from ethoforge.cli import app as root
+    from ethoforge.jobs import get_job
+    from ethoforge.store import jobs_repo
+
+    job = jobs_repo.insert_job(project, "train", {"epochs": 1}, project.get_dataset("mice").id)
+    assert jobs_repo.claim_job(project, job.id, "gone:1:w")
+    jobs_repo.set_status(project, job.id, "failed", error="the worker was stopped")
+    runner = CliRunner()
+    listed = runner.invoke(root, ["jobs", "list", "--project", str(project_dir)])
+    assert listed.exit_code == 0 and f"{job.id:>4}  train    failed" in listed.output
+    result = runner.invoke(root, ["jobs", "resume", str(job.id), "--project", str(project_dir)])
+    assert result.exit_code == 0, result.output
+    assert "is pending again: " in result.output and "restarting from the beginning" in result.output
+    assert get_job(project, job.id).status == "pending"
+    again = runner.invoke(root, ["jobs", "resume", str(job.id), "--project", str(project_dir)])
+    assert again.exit_code == 1 and "only failed jobs can be resumed" in again.output
+    missing = runner.invoke(root, ["jobs", "resume", "999", "--project", str(project_dir)])
+    assert missing.exit_code == 1 and "no job 999" in missing.output

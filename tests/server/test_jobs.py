@@ -200,3 +200,45 @@ def test_cancel_a_pending_job(launch, ethome5_project, tmp_path, testkit):
         assert http.get("/jobs", params={"status": "cancelled"}).json()["jobs"][0]["id"] == job["id"]
     messages = follow(f"{server.ws}/jobs/{job['id']}/ws", timeout=10)
     assert [m["type"] for m in messages] == ["state", "job_complete"] and messages[1]["status"] == "cancelled"
+
+
+def test_a_dead_workers_job_is_shown_failed_and_resumes_over_rest(launch, ethome5_project, tmp_path, testkit,
+                                                                   monkeypatch):
+    """Issue 12 item 5: no worker is alive, yet the server shows the job failed (not training), and
+    POST /jobs/{id}/resume continues it from its checkpoint once a worker is back."""
+    import os
+    import signal
+
+    from ethoforge.jobs.worker import start_worker_process, stop_worker_process
+
+    monkeypatch.setenv("ETHOFORGE_JOB_STALE_S", "2")
+    project_dir = testkit.copy_project(ethome5_project, tmp_path / "project")
+    server = launch(project_dir)  # no worker of its own
+    env = {**testkit.FAST_ENV, "ETHOFORGE_JOB_STALE_S": "600"}  # only the server may notice
+    worker = start_worker_process(project_dir, log_path=tmp_path / "worker1.log", env=env)
+    try:
+        with server.client() as http:
+            names = [r["name"] for r in http.get("/recordings").json()["recordings"]]
+            params = testkit.tiny_train_params(names, epochs=3, samples_per_epoch=2048)
+            job_id = http.post("/training/jobs", json={"dataset": "mice", "params": params}).json()["id"]
+            testkit.wait_for(lambda: http.get(f"/jobs/{job_id}").json()["progress"].get("checkpoint"), 120,
+                             "no checkpoint written")
+            os.kill(worker.pid, signal.SIGKILL)
+            worker.wait()
+            testkit.wait_for(lambda: not testkit.job_processes(project_dir, job_id), 10, "job outlived its worker")
+            failed = testkit.wait_for(lambda: (j := http.get(f"/jobs/{job_id}").json())["status"] == "failed" and j,
+                                      20, "the server did not mark the dead worker's job failed")
+            assert "no heartbeat" in failed["error"] and "resume the job" in failed["error"]
+            resumed = http.post(f"/jobs/{job_id}/resume")
+            assert resumed.status_code == 200, resumed.text
+            assert resumed.json()["status"] == "pending" and resumed.json()["params"]["resume"].endswith("latest.pt")
+            again = http.post(f"/jobs/{job_id}/resume")
+            assert again.status_code == 409 and "only failed jobs can be resumed" in again.json()["detail"]
+            assert http.post("/jobs/999/resume").status_code == 404
+            worker = start_worker_process(project_dir, log_path=tmp_path / "worker2.log", env=env)
+            done = testkit.wait_for(lambda: (j := http.get(f"/jobs/{job_id}").json())["status"] in
+                                    ("completed", "failed", "cancelled") and j, 180, "resumed job did not finish")
+            assert done["status"] == "completed", done["error"]
+            assert "resumed from checkpoint" in done["log"]
+    finally:
+        stop_worker_process(worker, timeout=5)

@@ -505,3 +505,22 @@ def test_a_queued_job_says_what_it_waits_for_and_a_finished_one_shows_no_eta(pag
     row = page.locator("#jobs-table tr", has=page.locator(f"a[href='#/jobs/{infer_id}']"))
     assert "completed" in row.text_content() and "100 %" in row.text_content()
     assert page.console_errors == []
+
+
+def test_resume_button_queues_a_failed_job_again(page, server, project_dir):
+    """Issue 12 item 5: a failed job's monitor offers Resume (hidden otherwise); it queues the job again."""
+    from ethoforge.store import Project, jobs_repo
+
+    base, api = server
+    with Project.open(project_dir) as project:
+        job = jobs_repo.insert_job(project, "infer", {"model_id": 999_999}, None)  # fails again once it runs
+        assert jobs_repo.claim_job(project, job.id, "gone:1:w")
+        jobs_repo.set_status(project, job.id, "failed", error="the worker was stopped while the job ran")
+    page.goto(f"{base}/#/jobs/{job.id}")
+    page.wait_for_selector("#resume-job:not([hidden])")
+    page.click("#resume-job")
+    resumed = "resumed: restarting from the beginning"
+    page.wait_for_function("(t) => (document.querySelector('#job-log')?.textContent || '').includes(t)",
+                           arg=resumed, timeout=15_000)
+    assert resumed in api(f"jobs/{job.id}")["log"]
+    assert page.console_errors == []

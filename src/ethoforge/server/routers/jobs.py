@@ -1,5 +1,5 @@
 """Jobs: ``/training/jobs`` and ``/inference/jobs`` to create and list, ``/jobs/{id}`` to get,
-cancel and delete, ``/jobs/{id}/ws`` for live updates, and inference results.
+cancel, resume and delete, ``/jobs/{id}/ws`` for live updates, and inference results.
 
 Jobs run in the worker process; the ``jobs`` table is the source of truth, so the WebSocket
 polls it (cheaply, by version) and works whichever process runs the job.
@@ -57,6 +57,14 @@ def cancel_job(settings: Settings, job_id: Id) -> dict:
     from ethoforge.jobs import cancel_job as cancel
 
     return cancel(settings.project, job_id).to_dict()
+
+
+@router.post("/jobs/{job_id}/resume", summary="Queue a failed job again (training continues from its last checkpoint)",
+             responses={409: {"description": "the job is not failed"}})
+def resume_job(settings: Settings, job_id: Id) -> dict:
+    from ethoforge.jobs import resume_job as resume
+
+    return resume(settings.project, job_id, redis_url=settings.redis_url).to_dict()
 
 
 @router.delete("/jobs/{job_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response,

@@ -27,6 +27,11 @@ export function cancelJob(id) {
   return api(`jobs/${id}/cancel`, { method: "POST" });
 }
 
+// Queue a failed job again; a training job continues from its last checkpoint.
+export function resumeJob(id) {
+  return api(`jobs/${id}/resume`, { method: "POST" });
+}
+
 export const FINAL = ["completed", "failed", "cancelled"];
 
 // Calls onMessage(message) for every live message; returns a function that stops following.

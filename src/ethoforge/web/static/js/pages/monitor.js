@@ -1,7 +1,7 @@
-// Training monitor (status, progress with ETA, live loss / F1 chart, cancel, logs, report) and the job list.
+// Training monitor (status, progress with ETA, live loss / F1 chart, cancel, resume, logs, report) and the job list.
 
 import { api, items, withToken } from "../api.js";
-import { FINAL, cancelJob, followJob, getJob } from "../jobs.js";
+import { FINAL, cancelJob, followJob, getJob, resumeJob } from "../jobs.js";
 import { fmt, fmtDuration, h, showError } from "../ui.js";
 import { renderReport } from "./report.js";
 
@@ -45,12 +45,20 @@ export async function renderMonitor(root, jobId) {
     if (!confirm(`Cancel job ${jobId}? Its partial model is discarded.`)) return;
     try { await cancelJob(jobId); } catch (error) { showError(error); }
   } }, "Cancel");
+  const resume = h("button", { id: "resume-job", hidden: job.status !== "failed", title: "continue from the last checkpoint",
+    onclick: async () => {
+      resume.disabled = true;
+      try {
+        await resumeJob(jobId);
+        window.dispatchEvent(new HashChangeEvent("hashchange"));  // render the monitor again and follow the job
+      } catch (error) { resume.disabled = false; showError(error); }
+    } }, "Resume");
   const chart = h("canvas", { id: "job-chart", width: 720, height: 240, "aria-label": "loss and F1 per epoch" });
   const log = h("pre", { class: "log", id: "job-log" }, job.log || "");
   const errorBox = h("p", { id: "job-error", class: "error" });
   const report = h("section", { id: "job-report" });
   root.append(
-    h("div", { class: "toolbar" }, h("h2", {}, `${{ train: "Training", prelabel: "Pre-label", encode: "Encoding" }[job.kind] || "Inference"} job #${jobId}`), badge, cancel),
+    h("div", { class: "toolbar" }, h("h2", {}, `${{ train: "Training", prelabel: "Pre-label", encode: "Encoding" }[job.kind] || "Inference"} job #${jobId}`), badge, cancel, resume),
     h("section", { class: "panel" }, h("div", { class: "toolbar" }, bar, stepText, eta, queue), errorBox, chart),
     h("section", { class: "panel" }, h("h3", {}, "Log"), log),
     report);
@@ -81,6 +89,7 @@ export async function renderMonitor(root, jobId) {
       badge.dataset.status = current.status;
       cancel.disabled = FINAL.includes(current.status);
       cancel.hidden = FINAL.includes(current.status);
+      resume.hidden = current.status !== "failed";
       if (current.status === "pending") showQueue(); else queue.textContent = "";
     }
     const progress = current.progress || {};
