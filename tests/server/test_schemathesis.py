@@ -22,14 +22,14 @@ SEED = 12
 MAX_EXAMPLES = 5
 
 
-def test_schemathesis_all_checks_pass(live_server):
+def test_schemathesis_all_checks_pass(live_server, tmp_path):
     st = Path(sys.executable).with_name("st")
     if not st.is_file():
         pytest.skip(f"the schemathesis CLI is not installed beside {sys.executable}")
     command = [str(st), "--no-color", "--config-file", str(CONFIG), "run", f"{live_server.api}/openapi.json",
                "--checks", "all", "--seed", str(SEED), "--max-examples", str(MAX_EXAMPLES), "--no-shrink",
                "--phases", "examples,fuzzing", "--request-timeout", "30", "--workers", "1"]
-    run = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    run = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path)  # its reports land there
     output = run.stdout + run.stderr
     assert run.returncode == 0, output[-8000:]
     assert "Tested: " in output and " 0 passed" not in output
