@@ -1,5 +1,7 @@
 // Talking to the REST API: one place for paths, the access token and error messages.
 
+import { markDown, whenUp } from "./connection.js";
+
 const BASE = "/api/v1";
 
 function token() {
@@ -35,11 +37,21 @@ export async function api(path, { method = "GET", body, headers = {}, raw = fals
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
+  const url = path.startsWith("/") ? path : `${BASE}/${path}`;
   let response;
-  try {
-    response = await fetch(path.startsWith("/") ? path : `${BASE}/${path}`, init);
-  } catch (error) {
-    throw new ApiError(`cannot reach the EthoForge server (${error.message}); is \`ethoforge serve\` still running?`, 0);
+  for (;;) {
+    if (method === "GET") await whenUp(); // while the server is away only the health probe asks it
+    try {
+      response = await fetch(url, init);
+      break;
+    } catch (error) {
+      markDown(error.message);
+      // a read waits for the server and goes on; a write is refused now (drafts resend on reconnect)
+      if (method !== "GET") {
+        throw new ApiError(`cannot reach the EthoForge server (${error.message}); is \`ethoforge serve\` still running? `
+          + "Your work is kept as a draft in this browser.", 0);
+      }
+    }
   }
   if (raw) return response;
   const text = await response.text();

@@ -7,6 +7,7 @@
 // replaces another draft of the same recording.
 
 import { api } from "./api.js";
+import { onReconnect } from "./connection.js";
 
 const PREFIX = "ethoforge.draft.";
 const key = (recordingId, slot) => `${PREFIX}${recordingId}.${slot}`;
@@ -27,12 +28,23 @@ export function saveLocal(recordingId, slot, draft) {
 }
 
 const timers = new Map();
+const unsent = new Map(); // drafts whose server copy failed because the server was away: resent when it is back
+onReconnect(() => {
+  for (const [k, { recordingId, slot, draft }] of [...unsent]) {
+    unsent.delete(k);
+    api(path(recordingId, slot), { method: "PUT", body: draft }).catch(() => unsent.set(k, { recordingId, slot, draft }));
+  }
+});
+
 export function saveServer(recordingId, slot, draft, onError) {
   const k = key(recordingId, slot);
   clearTimeout(timers.get(k));
   timers.set(k, setTimeout(() => {
     timers.delete(k);
-    api(path(recordingId, slot), { method: "PUT", body: draft }).catch(onError);
+    api(path(recordingId, slot), { method: "PUT", body: draft }).then(() => unsent.delete(k)).catch((error) => {
+      if (error.status === 0) unsent.set(k, { recordingId, slot, draft }); // away: the bar says so, resent later
+      else onError(error);
+    });
   }, 800));
 }
 

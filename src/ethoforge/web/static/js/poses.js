@@ -2,6 +2,7 @@
 // Poses are fetched in blocks of BLOCK frames and cached; drawing happens in requestAnimationFrame.
 
 import { api, BASE, withToken } from "./api.js";
+import { isDown } from "./connection.js";
 import { COLORS } from "./ui.js";
 
 export const BLOCK = 1000;
@@ -128,6 +129,7 @@ export class PoseSource {
 
   // Ask the server for video frame `frame` (an older request still loading is dropped).
   _requestImage(frame) {
+    if (isDown()) return; // the server is away: no frame requests until it is back
     if (this.pendingImage?.frame === frame || (this.image && this.image.index === frame)) return;
     if (this.pendingImage) {
       this.pendingImage.img.onload = null;

@@ -2,6 +2,7 @@
 
 import { api, items } from "../api.js";
 import { LabelModel, describeCuts, isPending } from "../editor.js";
+import { onReconnect } from "../connection.js";
 import { clearDraft, draftSlot, flushServer, loadDraft, otherDrafts, saveLocal, saveServer } from "../drafts.js";
 import { PoseSource } from "../poses.js";
 import { Timeline } from "../timeline.js";
@@ -272,6 +273,7 @@ export async function openEditor(host, { dataset, recording, review, labels }) {
   }
 
   document.onkeydown = onKey;
+  onReconnect(() => schedule()); // draw again (video frame, poses) once the server is back
   window.onbeforeunload = () => {
     if (!model.dirty) return undefined;
     const draftNow = { dataset: dataset.id, review, recording: recording.id, base_etag: state.etag, saved_at: Date.now(),
