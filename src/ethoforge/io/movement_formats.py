@@ -429,7 +429,8 @@ def _linked_video_fps(videos: list[str], path: Path) -> float | None:
         from ethoforge.io.video import VIDEO_SUFFIXES, nice_rate, video_info
     except ImportError:  # PyAV is the server extra
         return None
-    candidates = [Path(v) for v in videos] + [path.parent / Path(v.replace("\\", "/")).name for v in videos]
+    candidates = [Path(v) for v in videos if Path(v).is_absolute()]  # relative: beside the file, not the cwd
+    candidates += [path.parent / Path(v.replace("\\", "/")).name for v in videos]
     candidates += [path.with_name(recording_name_from_path(path) + suffix) for suffix in VIDEO_SUFFIXES]
     for candidate in candidates:
         try:
