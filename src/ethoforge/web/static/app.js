@@ -46,6 +46,11 @@ async function route() {
 window.addEventListener("hashchange", route);
 window.addEventListener("unhandledrejection", (event) => showError(event.reason));
 document.addEventListener("DOMContentLoaded", () => {
+  // sticky page toolbars sit just under the sticky header and error banner, whatever their height
+  const chrome = document.getElementById("chrome");
+  const setChromeHeight = () => document.documentElement.style.setProperty("--chrome-h", `${chrome.offsetHeight}px`);
+  new ResizeObserver(setChromeHeight).observe(chrome);
+  setChromeHeight();
   document.querySelector("#error-banner .close").addEventListener("click", hideError);
   route();
 });

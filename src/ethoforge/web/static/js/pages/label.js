@@ -46,7 +46,7 @@ export async function renderLabel(root, params, { review = false } = {}) {
   const recordingSelect = h("select", { id: "recording-select", "aria-label": "recording",
     onchange: () => go(page, { dataset: dataset.id, recording: recordingSelect.value, model: params.get("model") }) },
   recordings.map((r) => h("option", { value: r.id, selected: recording && r.id === recording.id }, `${r.name} (${r.n_frames} frames)`)));
-  const toolbar = h("div", { class: "toolbar" }, h("h2", {}, review ? "Review & Correct" : "Label"),
+  const toolbar = h("div", { class: "toolbar page-toolbar", id: "page-toolbar" }, h("h2", {}, review ? "Review & Correct" : "Label"),
     datasetSelect, recordingSelect);
   root.append(toolbar);
   if (!recording) {
@@ -118,7 +118,7 @@ export async function openEditor(host, { dataset, recording, review, labels }) {
       h("div", { class: "viewer" }, poseCanvas,
         h("div", { class: "frame-line" }, frameOut, " · step ", stepOut, " · animal ", agentOut, " ", pendingOut)),
       h("aside", { class: "side" }, legend, boutOut, cutOut, h("div", { class: "commit-line" }, commitButton, status), help)),
-    timelineCanvas);
+    h("div", { class: "timeline-scroll", id: "timeline-scroll" }, timelineCanvas));
   host.append(editor);
 
   const poses = new PoseSource(recording, (error) => { if (error) showError(error); schedule(); });
