@@ -45,3 +45,24 @@ def test_what_cannot_be_read_from_a_project_says_to_export_events(test_data, tmp
     other.write_text('{"name": "not BORIS"}')
     with pytest.raises(InputError, match="not a BORIS project.*export the events from BORIS"):
         load_labels(other, "boris")
+
+
+def test_a_project_observation_lands_in_the_recording_named_like_its_video(test_data, tmp_path):
+    """Through the project (real SQLite): 'modifiers' plays video_test_25fps_180s.mp4 at 25 fps."""
+    import numpy as np
+    import xarray as xr
+
+    from ethoforge.recording import Recording
+    from ethoforge.store import Project
+
+    n = 1100
+    poses = xr.Dataset(
+        {"position": (("time", "space", "keypoint", "individual"), np.random.default_rng(0).random((n, 2, 1, 1))),
+         "confidence": (("time", "keypoint", "individual"), np.ones((n, 1, 1)))},
+        coords={"time": np.arange(n), "space": ["x", "y"], "keypoint": ["nose"], "individual": ["m"]},
+    )
+    with Project.create(tmp_path / "p") as project:
+        project.import_recording_object(Recording("video_test_25fps_180s", poses, fps=25.0))
+        assert project.import_labels(test_data / PROJECT, "boris", recording="video_test_25fps_180s").bouts == 5
+        stored = project.get_bouts("video_test_25fps_180s")
+    assert sorted((b.behavior, b.start, b.stop) for b in stored)[-2:] == [("r", 479, 699), ("r", 761, 1021)]
