@@ -106,3 +106,40 @@ def test_features_from_another_encoder_are_refused(blob_project):
     other = spec.model_copy(update={"video_encoder_hash": "0" * 64})
     with pytest.raises(InputError, match="the model needs 'motion' \\(weights 000000000000"):
         compute_features(loaded.poses, other)
+
+
+def test_pose_plus_video_uses_both_and_checks_the_link(tmp_path):
+    """A recording with poses (a nose and a tail on the blob) and its video: pose+video:motion
+    features have both kinds of columns, frame-aligned."""
+    import xarray as xr
+
+    from ethoforge.features import compute_features
+    from ethoforge.pipeline import feature_spec_for
+    from ethoforge.recording import Recording
+    from ethoforge.training.config import make_config
+    from ethoforge.video.features import with_video_features
+    from ethoforge.video.workflow import encode_recordings
+
+    clip = write_blob_clip(tmp_path / "both.mp4", n_frames=60, seed=7)
+    heading = np.vstack([clip.centres[1:] - clip.centres[:-1], [[1.0, 0.0]]])
+    heading /= np.maximum(np.linalg.norm(heading, axis=1, keepdims=True), 1e-6)
+    nose, tail = clip.centres + 5 * heading, clip.centres - 5 * heading
+    position = np.stack([nose, tail], axis=-1)[..., None]  # (time, space, keypoint, individual)
+    poses = xr.Dataset({"position": (("time", "space", "keypoint", "individual"), position)},
+                       coords={"time": np.arange(60), "space": ["x", "y"], "keypoint": ["nose", "tail"],
+                               "individual": ["mouse"]})
+    with Project.create(tmp_path / "p") as project:
+        project.import_recording_object(Recording("both", poses, fps=30.0))
+        info = project.import_video(clip.path)
+        assert info.has_poses and info.has_video
+        encode_recordings(project, ["both"])
+        recording = project.load_recording("both")
+    spec = feature_spec_for(recording, make_config({"family": "conv_bilstm", "features": "pose+video:motion"}))
+    matrix = compute_features(with_video_features(recording, spec).poses, spec)
+    pose_columns = [n for n in matrix.names if not n.startswith("video.")]
+    video_columns = [n for n in matrix.names if n.startswith("video.motion.")]
+    assert pose_columns and len(video_columns) == spec.video_dim and matrix.values.shape[0] == 60
+    true_speed = np.r_[0.0, np.linalg.norm(np.diff(clip.centres, axis=0), axis=1)]
+    motion_speed = matrix.values[:, matrix.names.index("video.motion.8")]  # motion:speed (frame widths/s)
+    lagged = {lag: np.corrcoef(true_speed[3:-3], np.roll(motion_speed, lag)[3:-3])[0, 1] for lag in (-1, 0, 1)}
+    assert lagged[0] > 0.9 and lagged[0] > max(lagged[-1], lagged[1]), lagged  # frame i is frame i

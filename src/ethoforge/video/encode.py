@@ -26,6 +26,7 @@ EncodeProgress = Callable[[int, int, dict], "bool | None"]
 """``progress(done_frames, total_frames, {"fps": ..., "eta_s": ...})``; returning False cancels."""
 
 CHUNK_FRAMES = 512
+MIN_KEYFRAMES = 10  # distinct keyframes enough for a background model (a median over them)
 
 
 class EncodingCancelled(Exception):
@@ -146,8 +147,17 @@ class _Sampler:
         self.n_frames, self.fps = reader.n_frames, float(reader.fps)
 
     def sample(self, count: int) -> np.ndarray:
+        """``count`` frames spread over the video: the keyframes nearest evenly spaced points
+        (cheap), or, when the video has fewer than `MIN_KEYFRAMES` distinct ones (short
+        videos), evenly spaced frames from one pass of decoding."""
         indices = np.unique(np.linspace(0, self.n_frames - 1, max(1, count)).round().astype(int))
-        return self.reader.keyframes_near(indices.tolist(), size=self.size, format=self.colour)
+        frames = self.reader.keyframes_near(indices.tolist(), size=self.size, format=self.colour)
+        distinct = {frame.tobytes() for frame in frames}
+        if len(distinct) >= min(len(indices), MIN_KEYFRAMES):
+            return frames
+        wanted = set(indices.tolist())
+        return np.stack([frame for i, frame in enumerate(self.reader.frames(0, size=self.size, format=self.colour))
+                         if i in wanted])
 
 
 def _chunk_name(start: int) -> str:
