@@ -16,6 +16,7 @@ Run: ``python benchmarks/bench_api.py [--requests 50] [--epochs 30]``.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import socket
 import statistics
@@ -69,15 +70,26 @@ def _percentiles(samples: list[float]) -> str:
             f"max {ordered[-1] * 1000:7.1f} ms   (n={len(ordered)})")
 
 
-def _time_listing(http, recording_id: int, requests: int) -> list[float]:
-    """Seconds of each of ``requests`` GETs of the recording's 10,000 bouts."""
-    times = []
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) the process ``pid`` has used so far (Linux; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _time_listing(http, recording_id: int, requests: int, pid: int) -> tuple[list[float], list[float]]:
+    """Wall seconds of each of ``requests`` GETs of the recording's 10,000 bouts, and the server's CPU seconds."""
+    times, cpu = [], []
     for _ in range(requests):
+        used = _cpu_s(pid)
         start = time.perf_counter()
         answer = http.get(f"/recordings/{recording_id}/labels")
         times.append(time.perf_counter() - start)
+        cpu.append(_cpu_s(pid) - used)
         assert answer.status_code == 200 and len(answer.json()["bouts"]) == 10_000
-    return times
+    return times, cpu
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
             seed = http.put(f"/recordings/{committed['id']}/labels",  # the validation side needs labels too
                             json={"bouts": _bouts(1_000, committed["n_frames"]), "version": "*"})
             assert seed.status_code == 200, seed.text
-            idle_times = _time_listing(http, listed["id"], args.requests)
+            idle_times, idle_cpu = _time_listing(http, listed["id"], args.requests, server.pid)
             names = [r["name"] for r in recordings]
             params = {"family": "conv_bilstm", "epochs": args.epochs, "samples_per_epoch": 2048, "batch_size": 128,
                       "window": 31, "patience": None, "calibrate": False, "num_threads": 1, "device": "cpu",
@@ -123,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
                     break
                 time.sleep(0.1)
 
-            list_times = _time_listing(http, listed["id"], args.requests)
+            list_times, list_cpu = _time_listing(http, listed["id"], args.requests, server.pid)
             commit_times = []
             version = seed.headers["ETag"]
             for i in range(args.requests):
@@ -139,17 +151,25 @@ def main(argv: list[str] | None = None) -> int:
             if status["error"]:
                 print(f"  (the training job failed: {status['error'][:300]})")
             http.post(f"/jobs/{job['id']}/cancel")
-            oversized = {"bouts": _bouts(200_001, 10**7), "version": "*"}
-            refusals = []
+            oversized = json.dumps({"bouts": _bouts(200_001, 10**7), "version": "*"}).encode()  # encoded untimed
+            refusals, refusal_cpu = [], []
             for _ in range(3):
+                used = _cpu_s(server.pid)
                 start = time.perf_counter()
-                answer = http.put(f"/recordings/{committed['id']}/labels", json=oversized)
+                answer = http.put(f"/recordings/{committed['id']}/labels", content=oversized,
+                                  headers={"Content-Type": "application/json"})
                 refusals.append(time.perf_counter() - start)
+                refusal_cpu.append(_cpu_s(server.pid) - used)
                 assert answer.status_code == 422 and "200000" in answer.text, answer.text[:300]
             print(f"  GET  labels, 10,000 bouts, idle:            {_percentiles(idle_times)}")
             print(f"  GET  labels, 10,000 bouts, while training:  {_percentiles(list_times)}")
             print(f"  PUT  labels,  1,000 bouts, while training:  {_percentiles(commit_times)}")
-            print(f"  PUT  labels, 200,001 bouts refused (422):   {_percentiles(refusals)}")
+            print(f"  PUT  labels, 200,001 bouts refused (422):   {_percentiles(refusals)}  "
+                  f"({len(oversized) / 1e6:.1f} MB body)")
+            print("  server CPU per request (what a request costs when the machine is not shared): "
+                  f"GET idle p50 {statistics.median(idle_cpu) * 1000:.0f} ms, while training p50 "
+                  f"{statistics.median(list_cpu) * 1000:.0f} ms; refusal p50 {statistics.median(refusal_cpu) * 1000:.0f} ms")
+            print(f"  load average over the run: {os.getloadavg()[0]:.1f} (figures above are wall time on this machine)")
         finally:
             server.terminate()
             server.wait(timeout=60)
