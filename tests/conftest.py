@@ -325,6 +325,7 @@ def testkit() -> SimpleNamespace:
         free_port=free_port, wait_for=wait_for, copy_project=copy_project, start_server=start_server,
         kill_job_processes=kill_job_processes, job_processes=job_processes, tiny_train_params=tiny_train_params,
         make_ethome5_project=make_ethome5_project, make_video_project=make_video_project,
+        write_two_animal_poses=write_two_animal_poses,
         index_image=index_image, index_of_image=index_of_image, write_index_video=write_index_video,
         FAST_ENV=FAST_ENV,
     )

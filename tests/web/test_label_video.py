@@ -282,3 +282,37 @@ def test_drafts_on_label_review_and_another_dataset_never_replace_each_other(bro
             api(f"recordings/{rec['id']}/draft?slot={slot}", "DELETE")
         api(f"datasets/{solo['id']}", "DELETE")
         context.close()
+
+
+def test_a_video_beside_its_pose_file_outside_the_project_is_shown_or_the_page_says_why(browser, tmp_path, testkit):
+    from ethoforge.store import Project
+
+    outside = tmp_path / "lab-disk"
+    outside.mkdir()
+    for name, n_frames in (("cage1", 60), ("cage2", 61)):
+        testkit.write_two_animal_poses(outside / f"{name}.csv", n_frames)
+        testkit.write_index_video(outside / f"{name}.mp4", n_frames)
+    project_dir = tmp_path / "project"
+    with Project.create(project_dir) as project:
+        for name in ("cage1", "cage2"):
+            project.import_recording(outside / f"{name}.csv", fps=30.0)  # the video beside it is linked, not copied
+        project.create_dataset("cages", ["groom"], recordings=["cage1", "cage2"])
+    (outside / "cage2.mp4").rename(outside / "moved.mp4")  # a video moved away after import
+    live = testkit.start_server(project_dir)  # no --allow: the lab disk is outside the allowed roots
+    try:
+        with live.client() as client:
+            recordings = {r["name"]: r for r in client.get("/recordings").json()["recordings"]}
+            cage1, cage2 = (client.get(f"/recordings/{recordings[n]['id']}").json() for n in ("cage1", "cage2"))
+        assert cage1["has_video"] and cage1["video_note"] is None
+        assert not cage2["has_video"] and "no longer where it was imported from" in cage2["video_note"]
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(f"{live.url}/#/label?dataset=1&recording={cage1['id']}")
+        page.wait_for_selector("#pose-canvas[data-video-frame='0']")  # the decoded video frame is drawn
+        assert page.query_selector("#video-note") is None
+        page.goto("about:blank")
+        page.goto(f"{live.url}/#/label?dataset=1&recording={cage2['id']}")
+        page.wait_for_selector("#frame-display[data-frame='0']")
+        assert "cage2.mp4 is no longer where it was imported from" in page.inner_text("#video-note")
+        page.close()
+    finally:
+        live.stop()

@@ -58,25 +58,40 @@ def to_json_lists(values: np.ndarray, decimals: int = 2) -> list:
 
 
 def video_path(settings: ServerState, info: RecordingInfo) -> Path | None:
-    """The recording's video: the one imported with it (``ethoforge import videos`` / ``--video``),
-    else a file named like the recording (or its pose file) beside the pose file, inside the
-    allowed roots and not one of the project's own files; None if there is none."""
+    """The recording's video file (see `video_status`); None if it cannot be served."""
+    return video_status(settings, info)[0]
+
+
+def video_status(settings: ServerState, info: RecordingInfo) -> tuple[Path | None, str | None]:
+    """``(video file, None)`` when the recording's video can be served, else ``(None, why not)``
+    in words for the label page (``(None, None)`` when it has no video at all).
+
+    The video is the one linked at import (``ethoforge import videos`` / ``--video``, or found
+    beside the pose file then), wherever it lies; for recordings imported before links were
+    stored, a file named like the recording beside its pose file, inside the allowed roots."""
     from ethoforge.server.paths import inside
 
     if info.video_path:  # stored by an import (the CLI, or REST inside the allowed roots)
         stored = Path(info.video_path)
-        return stored if stored.is_file() else None
+        if stored.is_file():
+            return stored, None
+        return None, (f"its video {stored.name} is no longer where it was imported from (moved or deleted); "
+                      "put it back, or import it again with `ethoforge import videos`")
     if not info.source_path:
-        return None
+        return None, None
     source = Path(info.source_path)
-    stems = {info.name, source.stem}
     own = settings.project.own_files
-    for stem in sorted(stems):
+    for stem in sorted({info.name, source.stem}):
         for suffix in VIDEO_SUFFIXES:
             candidate = source.with_name(stem + suffix)
-            if candidate.is_file() and inside(candidate.resolve(), settings.roots) and own.why(candidate) is None:
-                return candidate.resolve()
-    return None
+            if not candidate.is_file() or own.why(candidate) is not None:
+                continue
+            if inside(candidate.resolve(), settings.roots):
+                return candidate.resolve(), None
+            return None, (f"the video {candidate.name} beside its pose file lies outside the folders this server may "
+                          "read; link it with `ethoforge import videos` or start `ethoforge serve` with --allow "
+                          "and its folder")
+    return None, None
 
 
 def jpeg_frame(path: Path, index: int, quality: int = 85) -> bytes:

@@ -229,8 +229,12 @@ class Project:
                     raise InputError(f"fps must be a positive number, got {answer!r}", path)
                 recording.fps = float(answer)
                 recording.metadata["fps_assumed"] = False
-        info = self.import_recording_object(recording, video=video_info)
         notes = list(recording.metadata.get("warnings", []))  # e.g. keypoints dropped as empty
+        if video_info is None and not video_only:
+            video_info, note = self._video_beside(path, recording)
+            if note:
+                notes.append(note)
+        info = self.import_recording_object(recording, video=video_info)
         if recording.metadata.get("fps_assumed"):
             notes.append(f"{path.name}: the file does not say its frame rate, so {recording.fps:g} fps was ASSUMED for "
                          f"recording {info.name!r}; every time in seconds (label files, durations) depends on it. "
@@ -376,6 +380,29 @@ class Project:
         if same is not None:
             raise ConflictError(f"the video {path} is already imported, in recording {same.name!r} (id {same.id}); "
                                 "nothing was changed")
+
+    def _video_beside(self, pose_path: Path, recording: Recording) -> "tuple[VideoInfo | None, str | None]":
+        """The video beside a pose file, named like the recording or the file (``arena.mp4`` for
+        ``arena.csv``), if it fits the poses and is not imported yet; else ``(None, why not)``
+        (``(None, None)`` when there is no such file). It is linked, not copied, so the label
+        page shows it wherever it lies."""
+        from ethoforge.io.video import VIDEO_SUFFIXES, probe_video
+
+        stems = dict.fromkeys([recording.name, pose_path.stem])
+        candidates = [pose_path.with_name(stem + suffix) for stem in stems for suffix in VIDEO_SUFFIXES]
+        found = next((c for c in candidates if c.is_file() and self.own_files.why(c) is None), None)
+        if found is None:
+            return None, None
+        try:
+            video = probe_video(found)
+            check_video_fits(video, recording.n_frames, recording.fps, f"the poses of {recording.name!r}")
+        except InputError as error:
+            return None, f"{found.name} beside {pose_path.name} was not linked as its video: {error}"
+        with self._sessions() as session:
+            digest = content_hash(found)
+            if session.scalars(select(RecordingRow.id).where(RecordingRow.video_hash == digest)).first() is not None:
+                return None, f"{found.name} beside {pose_path.name} was not linked: another recording has that video"
+        return video, None
 
     def _video_only_row(self, session: Session, name: str) -> RecordingRow | None:
         return session.scalars(select(RecordingRow).where(

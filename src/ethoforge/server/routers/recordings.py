@@ -52,7 +52,7 @@ def import_recordings(settings: Settings, body: ImportRecordings) -> dict:
 
 @router.get("/recordings/{recording_id}", summary="A recording: layout, label counts, datasets")
 def get_recording(settings: Settings, recording_id: Id) -> dict:
-    from ethoforge.server.media import video_path
+    from ethoforge.server.media import video_status
     from ethoforge.store.recording_edits import recording_metadata
 
     project = settings.project
@@ -62,7 +62,9 @@ def get_recording(settings: Settings, recording_id: Id) -> dict:
                       "n_frames": info.n_frames, "duration_s": info.duration_s}
     data["label_counts"] = project.label_counts(info.id)
     data["datasets"] = [d.name for d in project.datasets() if info.name in d.recordings]
-    data["has_video"] = video_path(settings, info) is not None
+    video, why_not = video_status(settings, info)
+    data["has_video"] = video is not None
+    data["video_note"] = why_not  # why a video cannot be shown, for the label page (None: fine, or none at all)
     data["video"] = info.video_meta
     data["fps_assumed"] = bool(recording_metadata(project, info.id).get("fps_assumed"))
     return data

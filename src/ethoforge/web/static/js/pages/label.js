@@ -116,7 +116,9 @@ export async function openEditor(host, { dataset, recording, review, labels }) {
     banner, elsewhere,
     h("div", { class: "editor-top" },
       h("div", { class: "viewer" }, poseCanvas,
-        h("div", { class: "frame-line" }, frameOut, " · step ", stepOut, " · animal ", agentOut, " ", pendingOut)),
+        h("div", { class: "frame-line" }, frameOut, " · step ", stepOut, " · animal ", agentOut, " ", pendingOut),
+        recording.video_note ? h("p", { id: "video-note", class: "warning", role: "note" },
+          `No video shown: ${recording.video_note}. Showing the poses alone.`) : null),
       h("aside", { class: "side" }, legend, boutOut, cutOut, h("div", { class: "commit-line" }, commitButton, status), help)),
     h("div", { class: "timeline-scroll", id: "timeline-scroll" }, timelineCanvas));
   host.append(editor);
