@@ -181,9 +181,9 @@ def test_infer_many_reports_a_bad_source_and_finishes_the_rest(project, trained,
 
 
 def test_infer_many_checks_options_before_reading(project, trained, tmp_path):
-    with pytest.raises(ConfigError, match=r"--min-bout names unknown behavior\(s\) \['jump'\]"):
+    with pytest.raises(ConfigError, match=r"min_bout names unknown behavior\(s\) \['jump'\]"):
         infer_many(trained.bundle, ["whatever"], tmp_path, min_bout={"jump": 2})
-    with pytest.raises(ConfigError, match="--smooth must be"):
+    with pytest.raises(ConfigError, match="smoothing must be"):
         infer_many(trained.bundle, ["whatever"], tmp_path, smoothing=0)
     with pytest.raises(ConfigError, match="no recordings"):
         infer_many(trained.bundle, [], tmp_path)

@@ -23,6 +23,7 @@ _UNSET = object()
 # Python argument -> CLI flag, where the flag is not "--" + the name with "-" for "_"
 _CLI_FLAGS = {
     "keypoint_map": "--map",
+    "thresholds": "--threshold",
     "family": "--model",
     "model": "--model-config",
     "split.train": "--recordings",

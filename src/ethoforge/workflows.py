@@ -24,6 +24,7 @@ from ethoforge.errors import (
     EthoForgeError,
     InputError,
     NotFoundError,
+    label,
     option,
 )
 from ethoforge.labels import HUMAN_SOURCES, Bout, parse_behaviors
@@ -110,7 +111,8 @@ def _resolve_training_refs(
             raise ConfigError(f"recording(s) {outside} are not in dataset {info.name!r}; its recordings are "
                               f"{info.recordings}")
     if not recordings:
-        raise ConfigError("no recordings to train on; pass --recordings NAME... or --dataset NAME")
+        raise ConfigError(f"no recordings to train on; pass {option('recordings', ['NAME', '...'])} or "
+                          f"{option('dataset', 'NAME')}")
     if not behaviors:
         raise ConfigError('no behaviors; pass --behaviors "a;b" or --dataset NAME')
     names = [project.get_recording(r).name for r in recordings]
@@ -226,18 +228,19 @@ def build_train_config(options: Mapping[str, Any], behaviors: Sequence[str] | No
         try:
             options["model"] = json.loads(options["model"])
         except ValueError as error:
-            raise ConfigError(f"--model-config must be a JSON object, got {options['model']!r} ({error})") from None
+            raise ConfigError(f"{label('model')} must be a JSON object, got {options['model']!r} ({error})") from None
         if not isinstance(options["model"], dict):
-            raise ConfigError(f"--model-config must be a JSON object, got {options['model']!r}")
+            raise ConfigError(f"{label('model')} must be a JSON object, got {options['model']!r}")
     weights = options.get("class_weights")
     if isinstance(weights, str):
-        weights = parse_per_behavior(weights, "--class-weights", float)
+        weights = parse_per_behavior(weights, label("class_weights"), float)
         if not isinstance(weights, Mapping):
-            raise ConfigError(f"--class-weights expects name=weight pairs (e.g. 'attack=2,none=1'), got {weights!r}")
+            raise ConfigError(f"{label('class_weights')} expects name=weight pairs (e.g. 'attack=2,none=1'), got "
+                              f"{weights!r}")
         options["class_weights"] = dict(weights)
     config = make_config(options)
     if config.class_weights and behaviors is not None:
-        _check_names(config.class_weights, ["none", *behaviors], "--class-weights")
+        _check_names(config.class_weights, ["none", *behaviors], label("class_weights"))
     return config
 
 
@@ -413,7 +416,7 @@ def evaluate_in_project(
     if not recordings:
         recordings = list((bundle.meta.get("split") or {}).get("test") or [])
         if not recordings:
-            raise ConfigError("the model has no held-out test recordings; pass --recordings NAME...")
+            raise ConfigError(f"the model has no held-out test recordings; pass {option('recordings', ['NAME', '...'])}")
     names = [project.get_recording(r).name for r in recordings]
     training = _load_labelled(project, names, bundle.behaviors)
     scores = evaluate_bundle(bundle_path, training.recordings, training.bouts, scopes=training.scopes, device=device)
@@ -528,32 +531,32 @@ def infer_many(
     from ethoforge.recording import Recording
 
     if not sources:
-        raise ConfigError("no recordings to run the model on; pass --recordings NAME|PATH...")
+        raise ConfigError(f"no recordings to run the model on; pass {option('recordings', ['NAME|PATH', '...'])}")
     if device not in ("auto", "cpu", "cuda"):
-        raise ConfigError(f"--device must be auto, cpu or cuda, got {device!r}")
+        raise ConfigError(f"{label('device')} must be auto, cpu or cuda, got {device!r}")
     bundle_path, info = resolve_model(project, model)
     bundle = load_bundle(bundle_path)
     per_behavior: Mapping[str, float] | None = (
         {name: float(thresholds) for name in bundle.behaviors} if isinstance(thresholds, (int, float))
         else thresholds
     )
-    for option, value, low, high in (("--threshold", per_behavior, 0.0, 1.0), ("--min-bout", min_bout, 1, None),
-                                     ("--merge-gap", merge_gap, 0, None)):
-        _check_names(value, bundle.behaviors, option)
+    for flag, value, low, high in ((label("thresholds"), per_behavior, 0.0, 1.0),
+                                   (label("min_bout"), min_bout, 1, None), (label("merge_gap"), merge_gap, 0, None)):
+        _check_names(value, bundle.behaviors, flag)
         values = value.values() if isinstance(value, Mapping) else [] if value is None else [value]
         bad = [v for v in values if v < low or (high is not None and v > high)]
         if bad:
             span = f"between {low} and {high}" if high is not None else f">= {low}"
-            raise ConfigError(f"{option} values must be {span}, got {bad}")
+            raise ConfigError(f"{flag} values must be {span}, got {bad}")
     if smoothing < 1:
-        raise ConfigError(f"--smooth must be >= 1 frame, got {smoothing}")
+        raise ConfigError(f"{label('smoothing')} must be >= 1 frame, got {smoothing}")
     formats = list(formats or EXPORT_FORMATS)
     if out_dir is None:
         out_dir = (project.root / INFERENCE_DIR / f"model_{info.id}") if (project and info) else Path(INFERENCE_DIR)
     run = InferenceRun(Path(out_dir), behaviors=list(bundle.behaviors))
     chunk_progress = None if should_stop is None else (lambda *_: not should_stop())
     for done, source in enumerate(sources, start=1):
-        label = source.name if isinstance(source, Recording) else str(source)
+        shown = source.name if isinstance(source, Recording) else str(source)
         try:
             recording = _load_source(source, project, fps)
             name = recording.name
@@ -572,8 +575,8 @@ def infer_many(
             raise
         except Exception as error:  # noqa: BLE001 - one bad file must not stop the others
             message = str(error) if isinstance(error, EthoForgeError) else f"{type(error).__name__}: {error}"
-            run.failed[label] = message
-        _report(progress, done, len(sources), label)
+            run.failed[shown] = message
+        _report(progress, done, len(sources), shown)
     return run
 
 

@@ -34,5 +34,5 @@ def test_match_recording_name(stem, expected):
 
 
 def test_match_recording_name_refuses_ambiguity():
-    with pytest.raises(InputError, match=r"several recordings \['a', 'a_b'\].*--recording"):
+    with pytest.raises(InputError, match=r"several recordings \['a', 'a_b'\].*recording='NAME'"):
         match_recording_name("a_b_reencode", ["a", "a_b"], "a_b_reencode.csv")

@@ -105,7 +105,7 @@ def test_bad_bouts_are_refused_and_change_nothing(project, bout, message):
 def test_same_bouts_twice_conflict_unless_replaced(project):
     project.import_recording_object(make_recording("r1"))
     project.add_bouts("r1", [Bout("r1", "a", 0, 10)])
-    with pytest.raises(ConflictError, match="already stored.*--replace"):
+    with pytest.raises(ConflictError, match="already stored.*replace="):
         project.add_bouts("r1", [Bout("r1", "a", 0, 10)])
     project.add_bouts("r1", [Bout("r1", "a", 0, 10), Bout("r1", "a", 20, 30)], replace=True)
     assert [(b.start, b.stop) for b in project.get_bouts("r1")] == [(0, 10), (20, 30)]
@@ -369,3 +369,12 @@ def test_a_label_file_matching_no_recording_says_so_first(project, tmp_path):
                                             r"or pass recording='NAME'\. Reading the file for recording names "
                                             r"failed too \(line 1\): no start/stop columns"):
         project.import_labels(path, "intervals")
+
+
+def test_a_label_file_naming_its_recordings_goes_to_them(project, tmp_path):
+    project.import_recording_object(make_recording("s1"))
+    project.import_recording_object(make_recording("s2", seed=1))
+    path = tmp_path / "all_sessions.csv"
+    path.write_text("recording,behavior,start,stop\ns1,rear,0,5\ns2,rear,3,9\ns2,groom,10,12\n")
+    assert project.import_labels(path, "intervals").bouts == 3
+    assert project.get_bouts("s2") == [Bout("s2", "rear", 3, 9), Bout("s2", "groom", 10, 12)]

@@ -149,7 +149,7 @@ def test_real_openfield_video_with_its_dlc_poses(project, test_data):
     nwb = next(folder.glob("*.nwb"))
     video = folder / "m3v1mp4.mp4"
     project.import_recording(nwb, name="m3v1mp4", fps=25)
-    with pytest.raises(InputError, match=r"video has 30 fps but the poses of recording 'm3v1mp4' have 25 fps; .*--fps 30"):
+    with pytest.raises(InputError, match=r"video has 30 fps but the poses of recording 'm3v1mp4' have 25 fps; .*fps=30\.0"):
         project.import_video(video)
     with Project.create(project.root.parent / "second") as second:
         info = second.import_recording(nwb, name="m3v1mp4", video=video)

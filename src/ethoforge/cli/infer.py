@@ -50,13 +50,14 @@ def infer(
     the others finish. The exit code is 1 when any failed, 0 otherwise.
     """
     from ethoforge.cli._common import parse_rename
+    from ethoforge.errors import label
     from ethoforge.workflows import infer_many, parse_per_behavior
 
     sources = [*(paths or []), *(recordings or [])]
     options = {
-        "thresholds": parse_per_behavior(threshold, "--threshold", float),
-        "min_bout": parse_per_behavior(min_bout, "--min-bout", int) or 1,
-        "merge_gap": parse_per_behavior(merge_gap, "--merge-gap", int) or 0,
+        "thresholds": parse_per_behavior(threshold, label("thresholds"), float),
+        "min_bout": parse_per_behavior(min_bout, label("min_bout"), int) or 1,
+        "merge_gap": parse_per_behavior(merge_gap, label("merge_gap"), int) or 0,
         "smoothing": smooth, "device": device, "fps": fps, "keypoint_map": parse_rename(keypoint_map, "--map"),
     }
     opened = _maybe_project(project)

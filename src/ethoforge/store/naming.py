@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from ethoforge.errors import InputError
+from ethoforge.errors import InputError, option
 from ethoforge.io.poses import recording_name_from_path
 
 __all__ = ["match_recording_name", "recording_name_from_path"]
@@ -24,7 +24,7 @@ def match_recording_name(stem: str, names: Iterable[str], source: str | Path | N
     if len(matches) > 1:
         raise InputError(
             f"the file name {stem!r} matches several recordings {sorted(matches)}; "
-            "say which with --recording NAME",
+            f"say which with {option('recording', 'NAME')}",
             source,
         )
     return matches[0] if matches else None

@@ -301,7 +301,7 @@ class Project:
                 if row is not None:
                     if video is not None:
                         raise ConflictError(f"recording {recording.name!r} already has the video {row.video_path}; "
-                                            "drop --video")
+                                            f"drop {option('video')}")
                     check_video_fits(_video_of(row), recording.n_frames, recording.fps,
                                      f"the poses {recording.source_path or recording.name}")
                     self._check_new_recording(session, None, recording.content_hash,
@@ -371,7 +371,7 @@ class Project:
             )
         raise ConflictError(
             f"a recording named {name!r} already exists (id {same.id}, from {same.source_path}); "
-            "pick another name with --name"
+            f"pick another name with {option('name')}"
         )
 
     def _check_new_video(self, session: Session, digest: str, path: Path) -> None:
@@ -445,7 +445,7 @@ class Project:
             if row is not None:
                 if row.video_path:
                     raise ConflictError(f"recording {row.name!r} already has the video {row.video_path}; "
-                                        f"import {path.name} under another name with --name")
+                                        f"import {path.name} under another name with {option('name')}")
                 check_video_fits(video, row.n_frames, row.fps, f"the poses of recording {row.name!r}")
                 for key, value in _video_columns(video, digest).items():
                     setattr(row, key, value)
@@ -679,7 +679,7 @@ class Project:
             if _bout_key(bout) in stored:
                 raise ConflictError(
                     f"{source_path or 'bouts'}: {bout.behavior!r} [{bout.start}, {bout.stop}) of recording "
-                    f"{row.name!r} is already stored; to replace the recording's labels use --replace"
+                    f"{row.name!r} is already stored; to replace the recording's labels use {option('replace')}"
                 )
         validate_bouts([b for b in existing + bouts if b.source in HUMAN_SOURCES], disjoint=True, source=source_path)
         for dataset in datasets:
@@ -1243,12 +1243,13 @@ def check_video_fits(video: "VideoInfo", n_frames: int, fps: float, what: str) -
     if video.n_frames != n_frames:
         raise InputError(
             f"frame counts disagree: the video has {video.n_frames:,} frames but {what} have {n_frames:,}; "
-            "frame i of the video must be pose frame i (pick the right video with --video, or trim one of them)",
+            f"frame i of the video must be pose frame i (pick the right video with {option('video')}, or trim one "
+            "of them)",
             video.path)
     if abs(video.fps - fps) > FPS_TOLERANCE * video.fps:
         raise InputError(
             f"frame rates disagree: the video has {video.fps:g} fps but {what} have {fps:g} fps; when the pose "
-            f"file's rate is wrong, import the poses again with --fps {video.fps:g}", video.path)
+            f"file's rate is wrong, import the poses again with {option('fps', video.fps)}", video.path)
 
 
 def _video_columns(video: "VideoInfo | None", digest: str | None) -> dict:
@@ -1269,8 +1270,8 @@ def _video_of(row: RecordingRow) -> "VideoInfo":
 def _check_fps_agrees(fps: float | None, recording: RecordingInfo, path: Path) -> None:
     if fps is not None and abs(fps - recording.fps) > 1e-6:
         raise InputError(
-            f"fps contradictory: --fps {fps:g} was given but recording {recording.name!r} has "
-            f"{recording.fps:g} fps; drop --fps (labels use the recording's fps)", path,
+            f"fps contradictory: {option('fps', fps)} was given but recording {recording.name!r} has "
+            f"{recording.fps:g} fps; drop {option('fps')} (labels use the recording's fps)", path,
         )
 
 
@@ -1281,6 +1282,7 @@ def _resolve_label_recording(name: str, recordings: dict[str, RecordingInfo], pa
             f"{path}: no recording in the project matches {name!r} (named by the file or its file name; recordings: "
             f"{_some(recordings)}); import its poses first or pass {option('recording', 'NAME')}"
         )
+    return matched
 
 
 def _of_annotator(bouts: list[Bout], annotator: str, path: Path) -> list[Bout]:
@@ -1312,7 +1314,6 @@ def _some(names: Iterable[str], limit: int = 10) -> str:
     """Up to ``limit`` names, comma-separated, ``...`` when there are more; ``none yet`` when empty."""
     names = list(names)
     return ", ".join(names[:limit]) + (", ..." if len(names) > limit else "") if names else "none yet"
-    return matched
 
 
 _BOUT_COLUMNS = (BoutRow.id, BoutRow.behavior, BoutRow.start, BoutRow.stop, BoutRow.agent, BoutRow.target,
