@@ -130,15 +130,23 @@ def greedy(*options: str) -> type[GreedyListCommand]:
 
 @contextmanager
 def progress_bar(
-    description: str, enabled: bool = True, *, eta: bool = False
+    description: str, enabled: bool = True, *, eta: bool = False, lines: bool = False
 ) -> Iterator[Callable[[int, int, str], None]]:
     """A rich progress bar on stderr (when it is a terminal); yields ``update(done, total, item)``.
 
-    ``eta`` adds the estimated time remaining after the elapsed time.
+    ``eta`` adds the estimated time remaining after the elapsed time. ``lines``: when stderr
+    is not a terminal (a log file, a pipe), print one plain line per update instead of
+    nothing, with the elapsed time and (``eta``) the time remaining.
     """
     console = stderr()
-    if not (enabled and console.is_terminal):
+    if not enabled:
         yield lambda done, total, item: None
+        return
+    if not console.is_terminal:
+        if not lines:
+            yield lambda done, total, item: None
+            return
+        yield _line_printer(description, eta)
         return
     from rich.progress import (
         BarColumn,
@@ -159,6 +167,29 @@ def progress_bar(
             progress.update(task, completed=done, total=total, item=item)
 
         yield update
+
+
+def _line_printer(description: str, eta: bool) -> Callable[[int, int, str], None]:
+    """``update(done, total, item)`` printing ``description done/total item, elapsed … ETA …`` on stderr."""
+    import time
+
+    start = time.monotonic()
+
+    def update(done: int, total: int, item: str) -> None:
+        elapsed = time.monotonic() - start
+        text = f"{description} {done}/{total}" + (f"  {item}" if item else "") + f"  elapsed {_clock(elapsed)}"
+        if eta and 0 < done < total:
+            text += f"  ETA {_clock(elapsed / done * (total - done))}"
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
+    return update
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def parse_list(value: str | None) -> list[str] | None:

@@ -24,7 +24,7 @@ def demo(
 
     options = {k: v for k, v in {"family": model, "epochs": epochs, "model": model_config}.items() if v is not None}
     config = build_train_config(options) if options else None
-    with progress_bar("training", enabled=not json) as update:
+    with progress_bar("training", eta=True, lines=True) as update:  # stderr, so also with --json
         result = run(out, lambda step, total, metrics: update(step, total, _epoch_text(metrics)), config=config)
     if json:
         emit_json(result)

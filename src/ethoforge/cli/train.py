@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +17,7 @@ from ethoforge.cli._common import (
     greedy,
     open_project,
     progress_bar,
+    stderr,
     stdout,
 )
 
@@ -37,7 +39,7 @@ def train(
     batch_size: Annotated[int | None, typer.Option(help="Windows per batch (default 256).")] = None,
     lr: Annotated[float | None, typer.Option(help="Learning rate of AdamW (> 0; default 2e-3).")] = None,
     weight_decay: Annotated[float | None, typer.Option(help="AdamW weight decay (default 1e-4).")] = None,
-    samples_per_epoch: Annotated[int | None, typer.Option(help="Windows drawn per epoch (default 20000).")] = None,
+    samples_per_epoch: Annotated[int | None, typer.Option(help="Windows drawn per epoch (default 4096).")] = None,
     sampling: Annotated[str | None, typer.Option(
         help="balanced (default), weighted, focal or uniform.")] = None,
     class_weights: Annotated[str | None, typer.Option(
@@ -65,7 +67,8 @@ def train(
     json: JsonOption = False,
 ) -> None:
     """Train a behavior classifier on project recordings and register it in the project."""
-    from ethoforge.workflows import train_in_project
+    from ethoforge.training.config import TrainConfig
+    from ethoforge.workflows import TRAINING_DIR, train_in_project
 
     options: dict[str, Any] = {
         key: value for key, value in {
@@ -83,9 +86,23 @@ def train(
         "test_fraction": test_fraction, "seed": seed}.items() if value is not None}
     if split:
         options["split"] = split
-    with open_project(project) as opened, _epoch_bar(enabled=not json) as update:
-        trained = train_in_project(opened, options, recordings=recordings, behaviors=behaviors, dataset=dataset,
-                                   progress=update, name=name, activate=activate)
+    trials = options.get("trials") or TrainConfig.model_fields["trials"].default
+    with open_project(project) as opened:
+        which = f"{len(recordings)}" if recordings else "the dataset's"
+        stderr().print(f"training: reading {which} recordings and computing features (progress per epoch follows)",
+                       highlight=False)
+        started = time.time()
+        with _epoch_bar(trials) as update:
+            try:
+                trained = train_in_project(opened, options, recordings=recordings, behaviors=behaviors,
+                                           dataset=dataset, progress=update, name=name, activate=activate)
+            except KeyboardInterrupt:
+                interrupted = update.last
+            else:
+                interrupted = None
+        if interrupted is not None:
+            _interrupted(opened.root / TRAINING_DIR, started, interrupted)
+            raise typer.Exit(130)
     summary = trained.to_dict()
     if json:
         emit_json(summary)
@@ -93,19 +110,62 @@ def train(
     _print_summary(summary)
 
 
+class _EpochProgress:
+    """``progress(step, total, metrics)`` for the training loop: a bar (or lines) on stderr
+    saying the trial, the epoch, the latest loss and val F1; remembers the last epoch."""
+
+    def __init__(self, update: Callable[[int, int, str], None], trials: int):
+        self.update, self.trials, self.last = update, max(1, trials), {}
+
+    def __call__(self, step: int, total: int, metrics: dict) -> bool:
+        self.last = {**metrics, "step": step, "total": total}
+        per_trial = max(1, total // self.trials)
+        where = f"trial {int(metrics.get('trial', 0)) + 1}/{self.trials}"
+        if per_trial > 1:
+            where += f" · epoch {int(metrics.get('epoch', 0)) + 1}/{per_trial}"
+        shown = [f"{label} {metrics[key]:.3f}" for key, label in
+                 (("train_loss", "loss"), ("val_loss", "val loss"), ("val_macro_f1", "val F1"))
+                 if isinstance(metrics.get(key), (int, float))]
+        self.update(step, total, "  ".join([where, *shown]))
+        return True
+
+
 @contextmanager
-def _epoch_bar(enabled: bool) -> Iterator[Callable[[int, int, dict], bool]]:
-    """A rich progress bar on stderr, one step per epoch, showing the latest loss and val F1."""
-    with progress_bar("training", enabled=enabled) as update:
+def _epoch_bar(trials: int) -> Iterator[_EpochProgress]:
+    """Progress on stderr, also with --json (stdout keeps exactly the JSON): a rich bar with
+    the ETA on a terminal, one line per epoch otherwise."""
+    with progress_bar("training", eta=True, lines=True) as update:
+        yield _EpochProgress(update, trials)
 
-        def on_epoch(step: int, total: int, metrics: dict) -> bool:
-            shown = [f"{label} {metrics[key]:.3f}" for key, label in
-                     (("train_loss", "loss"), ("val_loss", "val loss"), ("val_macro_f1", "val F1"))
-                     if isinstance(metrics.get(key), (int, float))]
-            update(step, total, "  ".join(shown))
-            return True
 
-        yield on_epoch
+def _interrupted(training_dir: Path, started: float, last: dict) -> None:
+    """After Ctrl-C: keep only the latest checkpoint of the run started now (for --resume),
+    drop its partial bundle, and say what was left."""
+    import shutil
+
+    console = stderr()
+    where = (f" at trial {int(last.get('trial', 0)) + 1}, epoch {int(last.get('epoch', 0)) + 1} "
+             f"({last['step']} of {last['total']} epochs done)" if last else " before the first epoch ended")
+    runs = [d for d in training_dir.glob("*") if d.is_dir() and d.stat().st_mtime >= started - 1] \
+        if training_dir.is_dir() else []
+    kept = []
+    for run in runs:
+        latest = next(iter(sorted(run.glob(".*.partial/checkpoints/latest.pt"))), None)
+        if latest is not None:
+            latest.replace(run / "latest.pt")
+        for partial in run.glob(".*.partial"):
+            shutil.rmtree(partial, ignore_errors=True)
+        if (run / "latest.pt").is_file():
+            kept.append(run / "latest.pt")
+        elif not any(run.iterdir()):
+            run.rmdir()
+    console.print(f"interrupted{where}: no model was registered and the partial bundle was removed.",
+                  style="yellow", highlight=False)
+    if kept:
+        console.print(f"left: {kept[0]} (the latest epoch's checkpoint). Continue with the same command plus "
+                      f"--resume {kept[0]}, or delete {kept[0].parent}", style="yellow", highlight=False)
+    else:
+        console.print("nothing was left on disk.", style="yellow", highlight=False)
 
 
 def _print_summary(summary: dict) -> None:

@@ -33,14 +33,15 @@ Size = Literal["auto", "small", "full"]
 FULL_SIZE_MIN_FRAMES = 200_000
 
 CONV_BILSTM_PRESETS: dict[str, dict[str, Any]] = {
-    "small": {"conv_channels": [32, 64], "kernel_size": 5, "lstm_hidden": 64, "lstm_layers": 1,
+    # small: one epoch of 4096 windows on ethome5 in seconds on 2 CPU cores (benchmarks/bench_epoch.py)
+    "small": {"conv_channels": [16, 32], "kernel_size": 5, "lstm_hidden": 32, "lstm_layers": 1,
               "dropout": 0.1, "lstm_dropout": 0.0},
     "full": {"conv_channels": [64, 128, 256], "kernel_size": 5, "lstm_hidden": 256, "lstm_layers": 2,
              "dropout": 0.2, "lstm_dropout": 0.3},
 }
 
 TRANSFORMER_PRESETS: dict[str, dict[str, Any]] = {
-    "small": {"embed_dim": 32, "num_layers": 4, "num_heads": 4, "ff_dim": 64, "dropout": 0.1},
+    "small": {"embed_dim": 16, "num_layers": 4, "num_heads": 2, "ff_dim": 32, "dropout": 0.1},
     "full": {"embed_dim": 64, "num_layers": 6, "num_heads": 4, "ff_dim": 256, "dropout": 0.1},
 }
 
@@ -75,7 +76,7 @@ class ConvBiLSTMConfig(_Sized):
     """Conv1D stack → bidirectional LSTM → linear head, per frame.
 
     Presets (``size``): ``"full"`` = channels ``[64, 128, 256]``, kernel 5, LSTM hidden 256
-    × 2 layers, dropout 0.2, LSTM dropout 0.3; ``"small"`` = channels ``[32, 64]``, hidden 64
+    × 2 layers, dropout 0.2, LSTM dropout 0.3; ``"small"`` = channels ``[16, 32]``, hidden 32
     × 1 layer, dropout 0.1.
     """
 
@@ -111,7 +112,7 @@ class ConvBiLSTMConfig(_Sized):
 class TransformerConfig(_Sized):
     """Temporal transformer encoder (LISBET-like): linear embedding, positions, encoder layers.
 
-    Presets (``size``): ``"small"`` = embedding 32, 4 layers, 4 heads, feed-forward 64;
+    Presets (``size``): ``"small"`` = embedding 16, 4 layers, 2 heads, feed-forward 32;
     ``"full"`` = embedding 64, 6 layers, 4 heads, feed-forward 256; dropout 0.1.
 
     ``attention_radius``: each frame attends to frames at most this far away (local

@@ -72,11 +72,11 @@ def fps_changes(bouts: list[tuple[int, int]], n_frames: int, old_fps: float, new
     ratio = new_fps / old_fps
     moved: list[tuple[int, int] | None] = []
     for start, stop in bouts:
-        new_start = int(round(start * ratio))
+        new_start = round(start * ratio)
         if new_start >= n_frames:
             moved.append(None)
             continue
-        new_stop = min(n_frames, max(new_start + 1, int(round(stop * ratio))))
+        new_stop = min(n_frames, max(new_start + 1, round(stop * ratio)))
         moved.append((new_start, new_stop))
     return moved
 

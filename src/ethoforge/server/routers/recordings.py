@@ -114,7 +114,8 @@ def update_recording(settings: Settings, recording_id: Id, body: RecordingUpdate
 def delete_recording(settings: Settings, recording_id: Id,
                      confirm: bool = Query(False, description="needed when the recording has labelled bouts")
                      ) -> Response:
-    from ethoforge.store.recording_edits import delete_recording as delete, human_bout_count
+    from ethoforge.store.recording_edits import delete_recording as delete
+    from ethoforge.store.recording_edits import human_bout_count
 
     project = settings.project
     info = project.get_recording(_by_id(settings, recording_id))

@@ -13,7 +13,7 @@ export const OPTIONS = [
   ["batch_size", "Batch size", 256, "Windows per optimisation step; lower it if memory runs out.", "int"],
   ["lr", "Learning rate", 0.002, "AdamW step size; 1e-3 to 3e-3 works for most data.", "float"],
   ["epochs", "Epochs", 30, "Passes over the sampled training windows (early stopping may end sooner).", "int"],
-  ["samples_per_epoch", "Samples per epoch", 20000, "Windows drawn per epoch; fewer trains faster.", "int"],
+  ["samples_per_epoch", "Samples per epoch", 4096, "Windows drawn per epoch; fewer trains faster.", "int"],
   ["trials", "Trials", 1, "Independent runs with different seeds; the best on validation is kept.", "int"],
   ["val_fraction", "Validation share", 0.2, "Share of recordings held out for validation (whole recordings, never split).", "float"],
   ["test_fraction", "Test share", 0, "Share of recordings held out for the final report (0: report on validation).", "float"],
