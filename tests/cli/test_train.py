@@ -44,7 +44,9 @@ def test_ctrl_c_keeps_one_checkpoint_removes_the_partial_bundle_and_says_so(root
     process = subprocess.Popen([EXE, "train", "--dataset", "mice", "--val-recordings", REC_B, *TINY,
                                 "--epochs", "500", "--project", str(root), "--json"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "COLUMNS": "200", "OMP_NUM_THREADS": "1"})
+                               env={**os.environ, "COLUMNS": "200", "OMP_NUM_THREADS": "1"},
+                               # a shell's background job ignores SIGINT and passes that on: Ctrl-C as in a terminal
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     seen = []
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:

@@ -186,7 +186,7 @@ def _print_summary(summary: dict) -> None:
             table.add_row(cls, f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}",
                           f"{row['support']:,}")
         console.print(table)
-        console.print(f"{side} macro F1: {scores['macro_f1']:.3f}")
+        console.print(f"{side} macro F1: {scores['macro_f1']:.3f} (mean over the behaviors, background 'none' excluded)")
     console.print(f"best epoch {summary['best_epoch'] + 1} of trial {summary['best_trial'] + 1}; "
                   f"report: {Path(summary['bundle']) / 'performance_report.yaml'}")
 
