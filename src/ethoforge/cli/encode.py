@@ -12,6 +12,7 @@ from ethoforge.cli._common import JsonOption, ProjectOption, emit_json, open_pro
 def encode(
     recordings: Annotated[list[str] | None, typer.Argument(help="Recordings (names or ids); default: every one with a video.")] = None,
     encoder: Annotated[str, typer.Option(help="Frame encoder: motion (default, no weights), efficientnet_lite0, ...")] = "motion",
+    crop: Annotated[str, typer.Option(help="none (whole frames), pose (around confident keypoints) or auto (largest moving blobs); for pixel encoders.")] = "none",
     chunk_frames: Annotated[int, typer.Option(help="Frames decoded and encoded at a time (memory stays flat).", min=1)] = 512,
     project: ProjectOption = None,
     json: JsonOption = False,
@@ -20,7 +21,7 @@ def encode(
     from ethoforge.video.workflow import encode_recordings
 
     with open_project(project) as opened, progress_bar("encoding", enabled=not json, eta=True) as update:
-        summaries = encode_recordings(opened, recordings or None, encoder, chunk_frames=chunk_frames,
+        summaries = encode_recordings(opened, recordings or None, encoder, chunk_frames=chunk_frames, crop=crop,
                                       progress=lambda done, total, info: update(done, total, info.get("recording", "")))
     if json:
         emit_json({"encoded": summaries})

@@ -88,8 +88,8 @@ class FeatureSpec(BaseModel):
         empty = none.
     pose
         Compute pose features (False: video features only, and no keypoints are needed).
-    video_encoder, video_encoder_hash, video_dim
-        Append the per-frame features of this frame encoder (`ethoforge.video.encoders`),
+    video_encoder, video_encoder_hash, video_dim, video_crop
+        Append the per-frame features of this frame encoder (on whole frames or crops) (`ethoforge.video.encoders`),
         read from the poses' ``video_features`` variable, which must come from an encoder
         with this weights hash (`ethoforge.video.features.with_video_features` adds it).
     """
@@ -118,6 +118,7 @@ class FeatureSpec(BaseModel):
     video_encoder: str | None = None
     video_encoder_hash: str | None = None
     video_dim: int = Field(0, ge=0)
+    video_crop: Literal["none", "pose", "auto"] = "none"
 
     @field_validator("individuals", "keypoints")
     @classmethod

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ethoforge.errors import InputError, NotFoundError
+from ethoforge.errors import ConfigError, InputError, NotFoundError
+from ethoforge.video.crops import crop_and_resize
 from ethoforge.video.encoders import FrameEncoder
 
 EncodeProgress = Callable[[int, int, dict], "bool | None"]
@@ -45,9 +46,11 @@ class EncodeResult:
     seconds: float = 0.0
 
 
-def cache_path(cache_root: str | Path, encoder: FrameEncoder, video_hash: str) -> Path:
-    """The cache file of a video (by content hash) under an encoder (by its weights hash)."""
-    return Path(cache_root) / encoder.info.key / f"{video_hash}.npy"
+def cache_path(cache_root: str | Path, encoder: FrameEncoder, video_hash: str, crop: str = "") -> Path:
+    """The cache file of a video (by content hash) under an encoder (by its weights hash) and
+    a crop tag (``""``: whole frames; see `ethoforge.video.features.crop_tag`)."""
+    folder = encoder.info.key + (f"-crop-{crop}" if crop else "")
+    return Path(cache_root) / folder / f"{video_hash}.npy"
 
 
 def encode_video(
@@ -58,8 +61,13 @@ def encode_video(
     *,
     chunk_frames: int = CHUNK_FRAMES,
     progress: EncodeProgress | None = None,
+    boxes: np.ndarray | None = None,
+    crop: str = "",
 ) -> EncodeResult:
     """Encode every frame of ``video_path`` (whose SHA-256 is ``video_hash``) unless cached.
+
+    With ``boxes`` ``(n_frames, 4)`` (`ethoforge.video.crops`), each frame is cut to its box
+    and resized to the encoder's input size first; ``crop`` tags that cache entry.
 
     Raises
     ------
@@ -71,7 +79,7 @@ def encode_video(
     from ethoforge.io.video import VideoReader
 
     tic = time.monotonic()
-    final = cache_path(cache_root, encoder, video_hash)
+    final = cache_path(cache_root, encoder, video_hash, crop)
     if final.is_file():
         n_frames, dim = np.load(final, mmap_mode="r").shape
         return EncodeResult(final, n_frames, dim, cached=True)
@@ -81,6 +89,13 @@ def encode_video(
         n_frames = reader.n_frames
         size = _decode_size(encoder, reader.width, reader.height)
         colour = "gray" if encoder.info.colour == "grey" else "rgb24"
+        if boxes is not None:
+            if encoder.info.input_size is None:
+                raise ConfigError(f"encoder {encoder.info.name!r} finds the animal itself; --crop applies to "
+                                  "encoders with a fixed input size (efficientnet_lite0, dinov2_*)")
+            if len(boxes) != n_frames:
+                raise InputError(f"{len(boxes)} crop boxes for {n_frames} frames", video_path)
+            input_size, size = size, None  # decode whole frames, crop, then resize
         encoder.prepare(_Sampler(reader, size, colour))
         starts = list(range(0, n_frames, chunk_frames))
         done = [s for s in starts if (partial / _chunk_name(s)).is_file()]
@@ -95,7 +110,12 @@ def encode_video(
             stop = min(start + chunk_frames, n_frames)
             if previous is None and start > 0:
                 previous = next(iter(reader.frames(start - 1, start, size=size, format=colour)))
-            frames = np.stack(list(reader.frames(start, stop, size=size, format=colour)))
+                if boxes is not None:
+                    previous = crop_and_resize(previous, boxes[start - 1], input_size)
+            decoded = reader.frames(start, stop, size=size, format=colour)
+            if boxes is not None:
+                decoded = (crop_and_resize(f, boxes[i], input_size) for i, f in enumerate(decoded, start))
+            frames = np.stack(list(decoded))
             values = encoder.encode(frames, previous)
             previous = frames[-1]
             _save_atomic(target, values.astype(np.float16))
@@ -112,7 +132,7 @@ def encode_video(
 
 
 def load_features(cache_root: str | Path, encoder: FrameEncoder, video_hash: str, n_frames: int,
-                  recording: str = "") -> np.ndarray:
+                  recording: str = "", crop: str = "") -> np.ndarray:
     """Cached features ``(n_frames, dim)`` as float32.
 
     Raises
@@ -122,10 +142,11 @@ def load_features(cache_root: str | Path, encoder: FrameEncoder, video_hash: str
     InputError
         The cache holds another number of frames than the recording.
     """
-    path = cache_path(cache_root, encoder, video_hash)
+    path = cache_path(cache_root, encoder, video_hash, crop)
     if not path.is_file():
-        raise NotFoundError(f"recording {recording!r} is not encoded with {encoder.info.name!r} yet; run "
-                            f"`ethoforge encode {recording} --encoder {encoder.info.name}` first")
+        mode = crop.split("-")[0] if crop else "none"
+        raise NotFoundError(f"recording {recording!r} is not encoded with {encoder.info.name!r} (crop {mode}) yet; "
+                            f"run `ethoforge encode {recording} --encoder {encoder.info.name} --crop {mode}` first")
     values = np.load(path, mmap_mode="r")
     if values.shape != (n_frames, encoder.info.dim):
         raise InputError(f"cached features have shape {values.shape}, expected ({n_frames}, {encoder.info.dim})",

@@ -1,9 +1,10 @@
 """Video features beside pose features: the ``--features`` choice, and adding a recording's
 cached encoder output to its poses (frame ``i`` of the video is pose frame ``i``).
 
-``--features pose`` (default) | ``video:ENCODER`` | ``pose+video:ENCODER`` become the
-`ethoforge.features.FeatureSpec` options ``pose``, ``video_encoder``, ``video_encoder_hash``
-and ``video_dim``. A recording's video and pose frames are the same frames (their counts
+``--features pose`` (default) | ``video:ENCODER[:CROP]`` | ``pose+video:ENCODER[:CROP]``
+become the `ethoforge.features.FeatureSpec` options ``pose``, ``video_encoder``,
+``video_encoder_hash``, ``video_dim`` and ``video_crop`` (``none``, ``pose``, ``auto``: which
+encoding of the video, see ``ethoforge encode --crop``). A recording's video and pose frames are the same frames (their counts
 and rates are checked to agree at import), so nothing is resampled.
 """
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from ethoforge.features import FeatureSpec
     from ethoforge.recording import Recording
 
-FEATURE_CHOICES = ("pose", "video:ENCODER", "pose+video:ENCODER")
+FEATURE_CHOICES = ("pose", "video:ENCODER[:CROP]", "pose+video:ENCODER[:CROP]")
 
 
 def parse_feature_choice(text: str) -> dict[str, Any]:
@@ -32,15 +33,20 @@ def parse_feature_choice(text: str) -> dict[str, Any]:
     """
     from ethoforge.video.encoders import encoder_names
 
+    from ethoforge.video.crops import CROP_MODES
+
     text = text.strip()
     if text == "pose":
         return {"pose": True}
-    head, _, encoder = text.partition(":")
+    head, _, rest = text.partition(":")
+    encoder, _, crop = rest.partition(":")
     if head not in ("video", "pose+video") or not encoder:
         raise ConfigError(f"--features {text!r}: expected one of {', '.join(FEATURE_CHOICES)}")
     if encoder not in encoder_names():
         raise ConfigError(f"--features {text!r}: unknown encoder {encoder!r}; encoders: {', '.join(encoder_names())}")
-    return {"pose": head == "pose+video", "video_encoder": encoder}
+    if crop and crop not in CROP_MODES:
+        raise ConfigError(f"--features {text!r}: unknown crop {crop!r}; expected one of {', '.join(CROP_MODES)}")
+    return {"pose": head == "pose+video", "video_encoder": encoder, "video_crop": crop or "none"}
 
 
 def resolve_video_options(options: dict[str, Any]) -> dict[str, Any]:
@@ -88,7 +94,11 @@ def with_video_features(recording: "Recording", spec: "FeatureSpec") -> "Recordi
         raise ConfigError(f"the model was trained on encoder {spec.video_encoder!r} with weights "
                           f"{str(spec.video_encoder_hash)[:12]}, but this installation's has "
                           f"{encoder.info.weights_hash[:12]}; retrain the model or install the same encoder")
-    values = load_features(recording.feature_cache, encoder, recording.video_hash, recording.n_frames, recording.name)
+    from ethoforge.video.workflow import crop_tag
+
+    crop = crop_tag(getattr(spec, "video_crop", "none"), recording.content_hash)
+    values = load_features(recording.feature_cache, encoder, recording.video_hash, recording.n_frames,
+                           recording.name, crop)
     poses = recording.poses.assign(video_features=(("time", "video_feature"), values))
     poses["video_features"].attrs.update(encoder=encoder.info.name, encoder_hash=encoder.info.weights_hash)
     return dataclasses.replace(recording, poses=poses)

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from ethoforge.store import Project
     from ethoforge.store.jobs_repo import JobInfo
 
-_KNOWN = ("encoder", "recordings", "chunk_frames")
+_KNOWN = ("encoder", "recordings", "chunk_frames", "crop")
 
 
 def check_encode_params(project: "Project", params: dict[str, Any]) -> dict[str, Any]:
@@ -37,6 +37,8 @@ def check_encode_params(project: "Project", params: dict[str, Any]) -> dict[str,
     chunk = params.get("chunk_frames", 512)
     if not isinstance(chunk, int) or isinstance(chunk, bool) or not 1 <= chunk <= 100_000:
         raise ConfigError("'chunk_frames' must be a whole number from 1 to 100000")
+    if params.get("crop", "none") not in ("none", "pose", "auto"):
+        raise ConfigError("'crop' must be none, pose or auto")
     infos = recordings_to_encode(project, wanted or None)
     if not infos:
         raise ConfigError("no recording has a video to encode; import videos first (`ethoforge import videos`)")
@@ -57,7 +59,8 @@ def encode_body(project: "Project", job: "JobInfo", reporter: "Reporter") -> dic
 
     try:
         summaries = encode_recordings(project, params.get("recordings") or None, params.get("encoder", "motion"),
-                                      chunk_frames=int(params.get("chunk_frames", 512)), progress=progress)
+                                      chunk_frames=int(params.get("chunk_frames", 512)), progress=progress,
+                                      crop=params.get("crop", "none"))
     except EncodingCancelled as stopped:  # the finished chunks stay in the cache for a resume
         raise Cancelled(str(stopped)) from None
     for item in summaries:

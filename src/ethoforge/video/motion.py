@@ -87,13 +87,18 @@ class MotionEncoder:
             before, last_blob = image, blob
         return out
 
+    def animal_mask(self, image: np.ndarray) -> np.ndarray:
+        """Binary mask (uint8) of pixels differing from the background model by more than the threshold."""
+        import cv2
+
+        diff = np.abs(image.astype(np.float32) - self.background)
+        return cv2.morphologyEx((diff > self.threshold).astype(np.uint8), cv2.MORPH_OPEN, _KERNEL)
+
     def _blob(self, image: np.ndarray, with_mask: bool = False):
         import cv2
 
         height, width = image.shape
-        diff = np.abs(image - self.background)
-        mask = (diff > self.threshold).astype(np.uint8)
-        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, _KERNEL)
+        mask = self.animal_mask(image)
         count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
         blob = np.zeros(len(_BLOB), dtype=np.float32)
         largest = None

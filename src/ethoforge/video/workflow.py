@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from ethoforge.errors import InputError
+from ethoforge.errors import ConfigError, InputError
 from ethoforge.recording import content_hash
 from ethoforge.video.encode import CHUNK_FRAMES, EncodeResult, encode_video
 from ethoforge.video.encoders import DEFAULT_ENCODER, get_encoder
@@ -40,9 +40,11 @@ def encode_recordings(
     *,
     chunk_frames: int = CHUNK_FRAMES,
     progress: RecordingProgress | None = None,
+    crop: str = "none",
 ) -> list[dict]:
     """Encode the videos of ``recordings`` with ``encoder`` into the project's feature cache,
-    skipping what is cached; returns one summary dict per recording.
+    skipping what is cached; returns one summary dict per recording. ``crop``: ``none``
+    (whole frames), ``pose`` or ``auto`` (`ethoforge.video.crops`).
 
     Raises
     ------
@@ -54,8 +56,19 @@ def encode_recordings(
     EncodingCancelled
         ``progress`` returned False; finished chunks are kept and a new call resumes.
     """
+    from ethoforge.video.crops import CROP_MODES
+
+    if crop not in CROP_MODES:
+        raise ConfigError(f"--crop {crop!r}: expected one of {', '.join(CROP_MODES)}")
     frame_encoder = get_encoder(encoder)
+    if crop != "none" and frame_encoder.info.input_size is None:
+        raise ConfigError(f"encoder {encoder!r} finds the animal itself; --crop applies to encoders with a fixed "
+                          "input size (efficientnet_lite0, dinov2_*)")
     infos = recordings_to_encode(project, recordings)
+    if crop == "pose":
+        missing = [r.name for r in infos if not r.has_poses]
+        if missing:
+            raise ConfigError(f"--crop pose needs poses; recording(s) {missing} have none (use --crop auto)")
     total = sum(r.n_frames for r in infos)
     before = 0
     summaries = []
@@ -69,13 +82,34 @@ def encode_recordings(
                 return progress(offset + done, total, {**extra, "recording": name})
             return None
 
+        boxes = crop_boxes(project, info, crop)
         result: EncodeResult = encode_video(info.video_path, frame_encoder, project.feature_cache_dir,
-                                            info.video_hash, chunk_frames=chunk_frames, progress=relay)
+                                            info.video_hash, chunk_frames=chunk_frames, progress=relay,
+                                            boxes=boxes, crop=crop_tag(crop, info.content_hash))
         before += info.n_frames
         if progress is not None and result.cached:
             progress(before, total, {"recording": info.name, "cached": True})
         summaries.append({"recording": info.name, "encoder": frame_encoder.info.name, "frames": result.n_frames,
-                          "dim": result.dim, "cached": result.cached, "resumed_from": result.resumed_from,
+                          "dim": result.dim, "crop": crop, "cached": result.cached, "resumed_from": result.resumed_from,
                           "seconds": round(result.seconds, 2), "frames_per_s": round(result.n_frames / result.seconds, 1)
                           if result.seconds and not result.cached else None})
     return summaries
+
+
+def crop_tag(crop: str, content_hash: str) -> str:
+    """The cache tag of a crop mode: ``""`` (none), ``"auto"``, ``"pose-<poses hash[:12]>"``."""
+    return {"none": "", "auto": "auto"}.get(crop, f"pose-{content_hash[:12]}")
+
+
+def crop_boxes(project: "Project", info: "RecordingInfo", crop: str):
+    """The crop boxes of a recording's frames for ``crop`` (None for ``none``)."""
+    from ethoforge.io.video import VideoReader
+    from ethoforge.video.crops import auto_boxes, pose_boxes
+
+    if crop == "none":
+        return None
+    if crop == "pose":
+        meta = info.video_meta or {}
+        return pose_boxes(project.load_recording(info.name).poses, int(meta["width"]), int(meta["height"]))
+    with VideoReader(info.video_path) as reader:
+        return auto_boxes(reader)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, status
 from pydantic import Field
 
@@ -16,6 +18,7 @@ class EncodingJobCreate(_Strict):
 
     encoder: str = Field("motion", min_length=1, max_length=64, description="frame encoder name (GET /encoders)")
     recordings: list[str] | None = Field(None, max_length=10_000, description="recording names")
+    crop: Literal["none", "pose", "auto"] = Field("none", description="crop frames around the animal first")
     chunk_frames: int = Field(512, ge=1, le=100_000, description="frames decoded and encoded at a time")
 
 
