@@ -15,16 +15,25 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 @pytest.fixture(scope="module")
 def project_dir(tmp_path_factory, testkit):
-    """Overrides tests/web/conftest.py: one video-only recording ``cage`` (frames spell their
-    index) in a dataset ``cage`` with the behavior ``rear``."""
+    """Overrides tests/web/conftest.py: video-only recordings ``cage`` (frames spell their
+    index) and ``blob`` (a moving blob, centres saved in ``blob_centres.npy``) in a dataset
+    ``cage`` with the behavior ``rear``."""
     from ethoforge.store import Project
+    from ethoforge.video.synthetic import write_blob_clip
 
     root = tmp_path_factory.mktemp("web-video-only")
     testkit.write_index_video(root / "cage.mp4", n_frames=90)
+    clip = write_blob_clip(root / "blob.mp4", n_frames=40, width=128, height=96, seed=1)
+    np.save(root / "blob_centres.npy", clip.centres)
     with Project.create(root / "project") as project:
         project.import_video(root / "cage.mp4")
-        project.create_dataset("cage", ["rear"], recordings=["cage"])
+        project.import_video(clip.path)
+        project.create_dataset("cage", ["rear"], recordings=["cage", "blob"])
     return root / "project"
+
+
+def _recording(api, name: str) -> dict:
+    return next(r for r in api("recordings")["recordings"] if r["name"] == name)
 
 
 def _spelled(page, testkit) -> tuple[int, int, int]:
@@ -42,7 +51,7 @@ def _spelled(page, testkit) -> tuple[int, int, int]:
 
 def test_label_a_video_only_recording(page, server, testkit):
     base, api = server
-    [rec] = api("recordings")["recordings"]
+    rec = _recording(api, "cage")
     assert rec["has_video"] and not rec["has_poses"]
     [dataset] = api("datasets")["datasets"]
     page.goto(f"{base}/#/label?dataset={dataset['id']}&recording={rec['id']}")
@@ -68,7 +77,25 @@ def test_encode_button_runs_an_encode_job(page, server):
     page.goto(f"{base}/#/datasets")
     page.click("#encode-videos")
     page.wait_for_selector("#encode-result", timeout=120_000)
-    assert "cage: 90 frames" in page.inner_text("#encode-result")
+    assert "cage: 90 frames" in page.inner_text("#encode-result") and "blob: 40 frames" in page.inner_text("#encode-result")
     [job] = api("jobs?kind=encode")["jobs"]
     assert job["status"] == "completed" and job["result"]["recordings"][0]["frames"] == 90
+    assert page.console_errors == []
+
+
+def test_label_page_draws_the_auto_crop_around_the_animal(page, server, project_dir):
+    base, api = server
+    rec = _recording(api, "blob")
+    [dataset] = api("datasets")["datasets"]
+    page.goto("about:blank")
+    page.goto(f"{base}/#/label?dataset={dataset['id']}&recording={rec['id']}")
+    page.wait_for_selector("#pose-canvas[data-video-frame='0']")
+    assert [o for o in page.eval_on_selector_all("#crop-select option", "os => os.map(o => o.value)")] == ["", "auto"]
+    page.select_option("#crop-select", "auto")
+    page.wait_for_selector("#pose-canvas[data-crop-box]", timeout=60_000)
+    x0, y0, x1, y1 = (float(v) for v in page.get_attribute("#pose-canvas", "data-crop-box").split(","))
+    cx, cy = np.load(project_dir.parent / "blob_centres.npy")[0]
+    assert x0 <= cx <= x1 and y0 <= cy <= y1 and (x1 - x0) * (y1 - y0) < 0.5 * 128 * 96
+    answer = api(f"recordings/{rec['id']}/crops?mode=auto&start=0&stop=40")
+    assert len(answer["boxes"]) == 40 and answer["boxes"][0] == [round(v, 1) for v in (x0, y0, x1, y1)]
     assert page.console_errors == []

@@ -113,3 +113,20 @@ def crop_boxes(project: "Project", info: "RecordingInfo", crop: str):
         return pose_boxes(project.load_recording(info.name).poses, int(meta["width"]), int(meta["height"]))
     with VideoReader(info.video_path) as reader:
         return auto_boxes(reader)
+
+
+def cached_crop_boxes(project: "Project", info: "RecordingInfo", crop: str):
+    """`crop_boxes`, kept in ``features/crops/`` (keyed like the encodings), for drawing them."""
+    import numpy as np
+
+    from ethoforge.atomic import atomic_path
+
+    path = project.feature_cache_dir / "crops" / f"{info.video_hash}-{crop_tag(crop, info.content_hash) or 'none'}.npy"
+    if path.is_file():
+        return np.load(path)
+    boxes = crop_boxes(project, info, crop)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as temporary:
+        with open(temporary, "wb") as handle:
+            np.save(handle, boxes)
+    return boxes

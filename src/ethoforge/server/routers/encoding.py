@@ -43,3 +43,24 @@ def create_encoding_job(settings: Settings, body: EncodingJobCreate) -> dict:
     params = body.model_dump(exclude_none=True)
     job_id = submit_job(settings.project, "encode", params, None, redis_url=settings.redis_url)
     return get_job(settings.project, job_id).to_dict()
+
+
+@router.get("/recordings/{recording_id}/crops", summary="Animal-centred crop boxes of frames [start, stop)")
+def get_crops(settings: Settings, recording_id: int, mode: Literal["pose", "auto"] = "pose", start: int = 0,
+              stop: int | None = None) -> dict:
+    """``boxes``: ``[x0, y0, x1, y1]`` per frame in video pixels (see `ethoforge.video.crops`);
+    ``auto`` boxes are computed once per video (one decoding pass) and kept in the feature cache."""
+    from ethoforge.errors import InputError
+    from ethoforge.video.workflow import cached_crop_boxes
+
+    info = settings.project.get_recording(recording_id)
+    if not info.has_video:
+        raise InputError(f"recording {info.name!r} has no video: crops are drawn on video frames", location="mode")
+    if mode == "pose" and not info.has_poses:
+        raise InputError(f"recording {info.name!r} has no poses; ask for mode=auto", location="mode")
+    stop = info.n_frames if stop is None else min(stop, info.n_frames)
+    if not 0 <= start < stop:
+        raise InputError(f"frames [{start}, {stop}) are outside the recording (0..{info.n_frames - 1})", location="start")
+    boxes = cached_crop_boxes(settings.project, info, mode)[start:stop]
+    return {"recording_id": info.id, "mode": mode, "start": start, "stop": stop,
+            "boxes": [[round(float(v), 1) for v in box] for box in boxes]}

@@ -19,6 +19,30 @@ export class PoseSource {
     this.pendingImage = null; // the video frame being loaded: {frame, img}
     this.failedFrames = new Set(); // frames the server could not give: drawn from the poses
     this.hasVideo = Boolean(recording.video || recording.has_video || recording.video_path);
+    this.cropMode = null; // "pose" | "auto": draw the animal-centred crop box of each frame
+    this.crops = new Map(); // block index -> boxes [[x0, y0, x1, y1], ...] (video pixels)
+  }
+
+  setCropMode(mode) {
+    this.cropMode = mode || null;
+    this.crops.clear();
+    this.onBlock?.(null);
+  }
+
+  cropBox(frame) {
+    const index = Math.floor(frame / BLOCK);
+    const boxes = this.crops.get(index);
+    if (boxes) return boxes[frame - index * BLOCK] || null;
+    if (boxes === undefined) {
+      this.crops.set(index, null); // loading
+      const start = index * BLOCK;
+      const stop = Math.min(this.recording.n_frames, start + BLOCK);
+      const mode = this.cropMode;
+      api(`recordings/${this.recording.id}/crops?mode=${mode}&start=${start}&stop=${stop}`)
+        .then((answer) => { if (mode === this.cropMode) { this.crops.set(index, answer.boxes); this.onBlock?.(null); } })
+        .catch((error) => { this.crops.delete(index); this.cropMode = null; this.onBlock?.(error); });
+    }
+    return null;
   }
 
   block(frame) {
@@ -117,6 +141,17 @@ export class PoseSource {
           ctx.fillText(individuals[i], cx / n + 8, cy / n - 8);
         }
       }
+    }
+    const box = this.cropMode ? this.cropBox(frame) : null;
+    if (box) {
+      const [x0, y0, x1, y1] = box;
+      ctx.strokeStyle = "#ffd400";
+      ctx.lineWidth = 2;
+      ctx.strokeRect(transform.ox + (x0 - transform.x0) * transform.scale, transform.oy + (y0 - transform.y0) * transform.scale,
+        (x1 - x0) * transform.scale, (y1 - y0) * transform.scale);
+      canvas.dataset.cropBox = box.join(",");
+    } else {
+      delete canvas.dataset.cropBox;
     }
     return frame;
   }

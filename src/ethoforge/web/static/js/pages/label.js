@@ -124,6 +124,12 @@ export async function openEditor(host, { dataset, recording, review, labels }) {
   host.append(editor);
 
   const poses = new PoseSource(recording, (error) => { if (error) showError(error); schedule(); });
+  if (recording.has_video) { // draw the animal-centred crop the video encoders can use (--crop pose | auto)
+    const cropSelect = h("select", { id: "crop-select", "aria-label": "show crop", onchange: () => { poses.setCropMode(cropSelect.value); editor.focus(); } },
+      [["", "no crop shown"], ...(recording.has_poses ? [["pose", "crop: pose"]] : []), ["auto", "crop: auto"]]
+        .map(([value, text]) => h("option", { value }, text)));
+    editor.querySelector(".frame-line")?.append(" ", cropSelect);
+  }
   const timeline = new Timeline(timelineCanvas, { behaviors: dataset.behaviors, nFrames: recording.n_frames, individuals: recording.individuals || [], onSeek: (f) => { seek(f); editor.focus(); } });
   timeline.onZoom = () => schedule();
   host.editorApi = { model, state, schedule: () => schedule(), seek: (f) => seek(f), timeline };
