@@ -197,18 +197,19 @@ def test_token_required_beyond_loopback(launch, ethome5_project, tmp_path, testk
     with server.client() as http:
         job = http.post("/training/jobs", json={"dataset": "mice", "params": {"epochs": 1}}).json()
 
-    async def connect(query: str):
-        async with websockets.connect(f"{server.ws}/jobs/{job['id']}/ws{query}") as socket:
+    async def connect(token: str | None):
+        headers = {"Authorization": f"Bearer {token}"} if token else None
+        async with websockets.connect(f"{server.ws}/jobs/{job['id']}/ws", additional_headers=headers) as socket:
             import json
 
             return json.loads(await asyncio.wait_for(socket.recv(), 10))
 
-    assert asyncio.run(connect(f"?token={server.token}"))["type"] == "state"
+    assert asyncio.run(connect(server.token))["type"] == "state"
     with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
-        asyncio.run(connect("?token=nope"))
+        asyncio.run(connect("nope"))
     assert refused.value.response.status_code == 401
     with pytest.raises(websockets.exceptions.InvalidStatus) as missing:  # no token at all
-        asyncio.run(connect(""))
+        asyncio.run(connect(None))
     assert missing.value.response.status_code == 401
     assert b"missing access token" in missing.value.response.body
     # the token survives a restart: same file, same token
@@ -220,7 +221,7 @@ def test_token_required_beyond_loopback(launch, ethome5_project, tmp_path, testk
 def test_dataset_from_a_folder_takes_the_recordings_imported_from_it(client, ethome5_dir, tmp_path_factory):
     poses = ethome5_dir / "poses"
     from_folder = sorted(r["name"] for r in client.get("/recordings").json()["recordings"]
-                         if Path(r["source_path"]).resolve().is_relative_to(poses.resolve()))
+                         if (ethome5_dir / r["source_path"]).resolve().is_relative_to(poses.resolve()))
     created = client.post("/datasets", json={"name": "byfolder", "behaviors": ["interact"], "folders": [str(poses)]})
     assert created.status_code == 201, created.text
     assert sorted(created.json()["recordings"]) == from_folder and len(from_folder) >= 2

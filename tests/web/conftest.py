@@ -50,13 +50,19 @@ def server(project_dir: Path, testkit):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser_args() -> list[str]:
+    """Chromium's command line (a module may override this fixture to add switches)."""
+    return list(CHROMIUM_ARGS)
+
+
+@pytest.fixture(scope="module")
+def browser(browser_args: list[str]):
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=browser_args)
         yield browser
         browser.close()
 

@@ -24,6 +24,7 @@ def create_app(
     max_body_bytes: int | None = None,
     ws_poll_s: float = 0.25,
     web: bool = True,
+    bind_host: str = "127.0.0.1",
 ) -> FastAPI:
     """Build the API app over the project in ``project_dir``.
 
@@ -45,12 +46,17 @@ def create_app(
         How often a job WebSocket polls the job table.
     web
         Serve the static front end at ``/`` (when `ethoforge.web` is installed).
+    bind_host
+        The address the server listens on; on a loopback address, requests must name a
+        loopback host (`ethoforge.server.browser.BrowserGuard` also refuses other web pages'
+        requests on any address).
     """
     from contextlib import asynccontextmanager
 
     from fastapi import FastAPI
 
-    from ethoforge.server.auth import TokenMiddleware
+    from ethoforge.server.auth import TokenMiddleware, is_loopback
+    from ethoforge.server.browser import BrowserGuard
     from ethoforge.server.deps import ServerState
     from ethoforge.server.errors import document_errors, install_error_handlers
     from ethoforge.server.limits import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware
@@ -61,7 +67,7 @@ def create_app(
 
     project = Project.open(Path(project_dir))
     settings = ServerState(project=project, roots=resolve_roots(project.root, project.config, allowed_roots),
-                           redis_url=redis_url, ws_poll_s=ws_poll_s)
+                           redis_url=redis_url, ws_poll_s=ws_poll_s, token_required=bool(token))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
@@ -103,6 +109,7 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes or DEFAULT_MAX_BODY_BYTES)
     if token:
         app.add_middleware(TokenMiddleware, token=token)
+    app.add_middleware(BrowserGuard, loopback=is_loopback(bind_host))  # outermost: before the token
     if web:
         _mount_web(app)
     return app

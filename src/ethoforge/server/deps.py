@@ -24,6 +24,7 @@ class ServerState:
     redis_url: str | None = None
     ws_poll_s: float = 0.25
     max_poses_frames: int = 10_000
+    token_required: bool = False
     extra: dict = field(default_factory=dict)
 
     @property

@@ -113,20 +113,44 @@ def error_response(status: int, message: str, kind: str, headers: dict | None = 
     return JSONResponse({"detail": message, "error": kind}, status_code=status, headers=headers)
 
 
+async def deny(scope, receive, send, status: int, message: str, kind: str | None = None,
+               headers: tuple[tuple[bytes, bytes], ...] = ()) -> None:
+    """Answer an ASGI request from a middleware with ``status`` and ``{"detail", "error"}``.
+
+    A WebSocket handshake gets the answer as its HTTP response where the server supports it
+    (uvicorn does), else it is closed with code 1008 before being accepted.
+    """
+    import json
+
+    body = json.dumps({"detail": message, "error": kind or _http_kind(status)}).encode()
+    start = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *headers]
+    if scope["type"] == "http":
+        await send({"type": "http.response.start", "status": status, "headers": start})
+        await send({"type": "http.response.body", "body": body})
+    elif "websocket.http.response" in scope.get("extensions", {}):
+        await receive()  # websocket.connect
+        await send({"type": "websocket.http.response.start", "status": status, "headers": start})
+        await send({"type": "websocket.http.response.body", "body": body})
+    else:
+        await receive()
+        await send({"type": "websocket.close", "code": 1008, "reason": message[:120]})
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
     from fastapi.exceptions import RequestValidationError
     from sqlalchemy.exc import OperationalError
     from starlette.exceptions import HTTPException
 
-    async def ethoforge_error(_request: Request, error: Exception) -> JSONResponse:
+    async def ethoforge_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, EthoForgeError)
-        return error_response(status_of(error), error.message("rest"), type(error).__name__)
+        return error_response(status_of(error), _public(request, error.message("rest")), type(error).__name__)
 
-    async def http_error(_request: Request, error: Exception) -> JSONResponse:
+    async def http_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, HTTPException)
         detail = error.detail if isinstance(error.detail, str) else str(error.detail)
-        return error_response(error.status_code, detail, _http_kind(error.status_code), getattr(error, "headers", None))
+        return error_response(error.status_code, _public(request, detail), _http_kind(error.status_code),
+                              getattr(error, "headers", None))
 
     async def validation_error(_request: Request, error: Exception) -> JSONResponse:
         from fastapi.encoders import jsonable_encoder
@@ -175,3 +199,11 @@ def _http_kind(status: int) -> str:
         return HTTPStatus(status).phrase.replace(" ", "")
     except ValueError:
         return "Error"
+
+
+def _public(request: Request, message: str) -> str:
+    """``message`` naming paths relative to the project or allowed roots (`public_text`)."""
+    from ethoforge.server.paths import public_text
+
+    settings = getattr(request.app.state, "ethoforge", None)
+    return message if settings is None else public_text(message, settings.roots)

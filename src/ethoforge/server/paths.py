@@ -3,11 +3,13 @@
 Allowed roots are the project folder, the folders listed under ``allowed_roots`` in
 ``project.yaml`` and those given to `ethoforge.server.create_app`. A relative path is taken
 relative to the project folder. Symlinks are followed before the check, so a link that
-points out of the roots is refused like the path it points to.
+points out of the roots is refused like the path it points to. Answers name paths relative
+to the roots (`public_path`, `public_text`), never the server's own folders.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
@@ -68,10 +70,10 @@ def resolve_inside(path: str, project_root: Path, roots: Sequence[Path]) -> Path
         raise PathNotAllowed(f"cannot resolve path {path[:200]!r}: {getattr(error, 'strerror', None) or error}",
                              location="path") from None
     if not any(real == root or real.is_relative_to(root) for root in roots):
-        listed = ", ".join(str(root) for root in roots)
         raise PathNotAllowed(
-            f"path {path!r} (resolves to {real}) is outside the folders this server may read ({listed}); "
-            f"add its folder to '{CONFIG_KEY}' in project.yaml or start the server with --allow DIR",
+            f"path {path!r} is outside the folders this server may read (the project folder and its allowed "
+            f"roots; symlinks are followed); add its folder to '{CONFIG_KEY}' in project.yaml or start the "
+            "server with --allow DIR",
             location="path",
         )
     return real
@@ -80,3 +82,20 @@ def resolve_inside(path: str, project_root: Path, roots: Sequence[Path]) -> Path
 def inside(real: Path, roots: Sequence[Path]) -> bool:
     """True if the resolved path ``real`` lies in one of ``roots``."""
     return any(real == root or real.is_relative_to(root) for root in roots)
+
+
+def public_path(path: str | Path, roots: Sequence[Path]) -> str:
+    """``path`` as a client sees it: relative to the first of ``roots`` (the project folder
+    first) that holds it, else only its file name; the server's folders stay private."""
+    real = Path(path)
+    for root in roots:
+        if real == root or real.is_relative_to(root):
+            return real.relative_to(root).as_posix() or "."
+    return real.name
+
+
+def public_text(text: str, roots: Sequence[Path]) -> str:
+    """``text`` (an error message, a job log) with the root folders left out of the paths in it."""
+    for root in sorted(roots, key=lambda r: len(str(r)), reverse=True):
+        text = text.replace(f"{root}{os.sep}", "").replace(str(root), ".")
+    return text

@@ -2,11 +2,12 @@
 
 Binding 127.0.0.1 (the default) needs no token. Binding any other address turns on the
 access token (`ethoforge.server.auth`): made on first start, kept in ``PROJECT/server_token``
-(mode 0600) and printed.
+(mode 0600) and printed only to a terminal; the logs never show it (`TokenRedactor`).
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -58,7 +59,12 @@ def serve(
     from ethoforge.errors import ConfigError
     from ethoforge.jobs import start_worker_process, stop_worker_process
     from ethoforge.server.app import create_app
-    from ethoforge.server.auth import TOKEN_FILE, is_loopback, load_or_create_token
+    from ethoforge.server.auth import (
+        TOKEN_FILE,
+        TokenRedactor,
+        is_loopback,
+        load_or_create_token,
+    )
 
     if not 0 < int(port) < 65536:
         raise ConfigError(f"port must be 1-65535, got {port}")
@@ -67,15 +73,18 @@ def serve(
     if require_token or not is_loopback(host):
         token, created = load_or_create_token(root)
         state = "new access token" if created else "access token"
-        print(f"{state} (also in {root / TOKEN_FILE}): {token}", file=sys.stderr, flush=True)
-        print("send it as 'Authorization: Bearer <token>' or open "
-              f"http://{host}:{port}/?token=<token>", file=sys.stderr, flush=True)
-    app = create_app(root, token=token, allowed_roots=allowed_roots, redis_url=redis_url)
+        shown = token if sys.stderr.isatty() else "<token>"  # never into a log file
+        print(f"{state} in {root / TOKEN_FILE}; send it as 'Authorization: Bearer <token>' or open the web app at "
+              f"http://{host}:{port}/?token={shown}", file=sys.stderr, flush=True)
+    app = create_app(root, token=token, allowed_roots=allowed_roots, redis_url=redis_url, bind_host=host)
     process = start_worker_process(root, redis_url) if worker else None
     try:
         print(f"EthoForge serving {root} at http://{host}:{port}/ (API: /api/v1, spec: /api/v1/openapi.json)",
               file=sys.stderr, flush=True)
-        uvicorn.run(app, host=host, port=int(port), log_level=log_level, timeout_graceful_shutdown=5)
+        config = uvicorn.Config(app, host=host, port=int(port), log_level=log_level, timeout_graceful_shutdown=5)
+        for name in ("uvicorn.access", "uvicorn.error"):  # after Config set logging up
+            logging.getLogger(name).addFilter(TokenRedactor(token))
+        uvicorn.Server(config).run()
     finally:
         if process is not None:
             stop_worker_process(process)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from ethoforge.server.deps import ServerState, Settings
-from ethoforge.server.paths import resolve_inside
+from ethoforge.server.paths import public_path, resolve_inside
 from ethoforge.server.schemas import DatasetCreate, DatasetUpdate, Id
 
 router = APIRouter(tags=["datasets"])
@@ -16,6 +16,7 @@ def _with_model(settings: ServerState, info) -> dict:
     from ethoforge.store import registry
 
     data = info.to_dict()
+    data["folders"] = [public_path(folder, settings.roots) for folder in data.get("folders") or []]
     model = registry.active_model(settings.project, info.id)
     data["active_model"] = None if model is None else {"id": model.id, "name": model.name, "family": model.family}
     data["metrics"] = model.metrics if model is not None else None

@@ -17,7 +17,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from ethoforge.errors import ConfigError, NotFoundError
 from ethoforge.server.deps import ServerState, Settings
-from ethoforge.server.paths import resolve_inside
+from ethoforge.server.paths import public_text, resolve_inside
 from ethoforge.server.schemas import Id, Index, InferenceJobCreate, TrainingJobCreate
 
 router = APIRouter(tags=["jobs"])
@@ -28,14 +28,22 @@ JobStatus = Literal["pending", "preparing", "training", "completed", "failed", "
 def _job(settings: ServerState, job_id: Id) -> dict:
     from ethoforge.jobs import get_job
 
-    return get_job(settings.project, job_id).to_dict()
+    return _public(settings, get_job(settings.project, job_id).to_dict())
+
+
+def _public(settings: ServerState, job: dict) -> dict:
+    """A job dict whose error and log name paths relative to the project or allowed roots."""
+    for key in ("error", "log"):
+        if job.get(key):
+            job[key] = public_text(job[key], settings.roots)
+    return job
 
 
 def _list(settings: ServerState, kinds: tuple[str, ...] | None, status_: Sequence[str] | None, dataset: str | None) -> dict:
     from ethoforge.jobs import list_jobs
 
     jobs = list_jobs(settings.project, list(status_) if status_ else None, dataset)
-    return {"jobs": [j.to_dict() for j in jobs if kinds is None or j.kind in kinds]}
+    return {"jobs": [_public(settings, j.to_dict()) for j in jobs if kinds is None or j.kind in kinds]}
 
 
 @router.get("/jobs", summary="Jobs, newest first, filtered by kind, status and dataset")
@@ -56,7 +64,7 @@ def get_job(settings: Settings, job_id: Id) -> dict:
 def cancel_job(settings: Settings, job_id: Id) -> dict:
     from ethoforge.jobs import cancel_job as cancel
 
-    return cancel(settings.project, job_id).to_dict()
+    return _public(settings, cancel(settings.project, job_id).to_dict())
 
 
 @router.post("/jobs/{job_id}/resume", summary="Queue a failed job again (training continues from its last checkpoint)",
@@ -232,7 +240,7 @@ async def job_updates(websocket: WebSocket, job_id: Id) -> None:
         messages = first + (_completion(watcher.last) if watcher.done else [])
         while True:
             for message in messages:
-                await websocket.send_json(message)
+                await websocket.send_json(_public(settings, message))
             if watcher.done or closed.is_set():
                 break
             try:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from ethoforge.errors import ConflictError, InputError
 from ethoforge.server.deps import ServerState, Settings
-from ethoforge.server.paths import PathNotAllowed, inside, resolve_inside
+from ethoforge.server.paths import PathNotAllowed, inside, public_path, public_text, resolve_inside
 from ethoforge.server.schemas import Id, ImportRecordings, RecordingUpdate
 
 router = APIRouter(tags=["recordings"])
@@ -17,7 +17,7 @@ router = APIRouter(tags=["recordings"])
 
 @router.get("/recordings", summary="Every recording, in import order")
 def list_recordings(settings: Settings) -> dict:
-    return {"recordings": [_public(r.to_dict()) for r in settings.project.recordings()]}
+    return {"recordings": [_public(r.to_dict(), settings) for r in settings.project.recordings()]}
 
 
 @router.post("/recordings", status_code=status.HTTP_201_CREATED,
@@ -36,7 +36,7 @@ def import_recordings(settings: Settings, body: ImportRecordings) -> dict:
         if not path.is_file():
             raise InputError("'name' names one recording; give a file, not a folder", path)
         info = project.import_recording(path, format=body.format, name=body.name, fps=body.fps)
-        return {"imported": [_public(info.to_dict())], "skipped": 0}
+        return {"imported": [_public(info.to_dict(), settings)], "skipped": 0}
     files = find_pose_files([path], format=body.format, own=project.own_files)
     outside = [f for f in files if not inside(f.resolve(), settings.roots)]
     if outside:
@@ -45,9 +45,13 @@ def import_recordings(settings: Settings, body: ImportRecordings) -> dict:
     if summary.failed and not summary.imported and len(files) == 1:
         raise next(iter(summary.failed.values()))  # one file: its own error and status code
     data = summary.to_dict()
-    return {"imported": [_public(r.to_dict()) for r in summary.imported], "skipped": len(summary.skipped),
-            "skipped_files": data["skipped"], "failed": data["failed"],
-            "warnings": [note for r in summary.imported for note in r.warnings]}
+
+    def public(files: dict) -> dict:  # {file: message} with paths relative to the roots
+        return {public_path(f, settings.roots): public_text(m, settings.roots) for f, m in files.items()}
+
+    return {"imported": [_public(r.to_dict(), settings) for r in summary.imported], "skipped": len(summary.skipped),
+            "skipped_files": public(data["skipped"]), "failed": public(data["failed"]),
+            "warnings": [public_text(note, settings.roots) for r in summary.imported for note in r.warnings]}
 
 
 @router.get("/recordings/{recording_id}", summary="A recording: layout, label counts, datasets")
@@ -57,7 +61,7 @@ def get_recording(settings: Settings, recording_id: Id) -> dict:
 
     project = settings.project
     info = project.get_recording(recording_id)
-    data = _public(info.to_dict())
+    data = _public(info.to_dict(), settings)
     data["layout"] = {"individuals": info.individuals, "keypoints": info.keypoints, "fps": info.fps,
                       "n_frames": info.n_frames, "duration_s": info.duration_s}
     data["label_counts"] = project.label_counts(info.id)
@@ -79,13 +83,14 @@ def _import_videos(settings: Settings, path: Path, body: ImportRecordings) -> di
     if body.name is not None:
         if not path.is_file():
             raise InputError("'name' names one recording; give a file, not a folder", path)
-        return {"imported": [_public(settings.project.import_video(path, name=body.name).to_dict())], "skipped": 0}
+        info = settings.project.import_video(path, name=body.name)
+        return {"imported": [_public(info.to_dict(), settings)], "skipped": 0}
     files = find_video_files([path], own=settings.project.own_files)
     outside = [f for f in files if not inside(f.resolve(), settings.roots)]
     if outside:
         raise PathNotAllowed(f"{outside[0]} links outside the allowed folders; it was not imported", location="path")
     imported = settings.project.import_videos(files, skip_existing=body.skip_existing)
-    return {"imported": [_public(r.to_dict()) for r in imported], "skipped": len(files) - len(imported)}
+    return {"imported": [_public(r.to_dict(), settings) for r in imported], "skipped": len(files) - len(imported)}
 
 
 @router.patch("/recordings/{recording_id}", summary="Rename a recording or change its frame rate")
@@ -102,7 +107,7 @@ def update_recording(settings: Settings, recording_id: Id, body: RecordingUpdate
             raise ConflictError(f'{error}: send "confirm": true') from None
     if body.name is not None:
         info = rename_recording(project, info.id, body.name)
-    data = _public(project.get_recording(info.id).to_dict())
+    data = _public(project.get_recording(info.id).to_dict(), settings)
     if changed:
         data.update(old_fps=changed["old_fps"], bouts_rescaled=changed["bouts_rescaled"],
                     bouts_dropped=changed["bouts_dropped"])
@@ -136,8 +141,9 @@ def _by_id(settings: ServerState, recording_id: int) -> int:
     return recording_id
 
 
-def _public(data: dict) -> dict:
-    """A recording dict without server-side paths that mean nothing to a client."""
+def _public(data: dict, settings: ServerState) -> dict:
+    """A recording dict without server-side paths: ``source_path`` relative to the project or
+    allowed root holding it (`public_path`), ``source_file`` and ``video_file`` their names."""
     data = dict(data)
     data.pop("poses_path", None)
     if data.get("video_path"):
@@ -145,4 +151,7 @@ def _public(data: dict) -> dict:
     data.pop("warnings", None) if not data.get("warnings") else None
     if data.get("source_path"):
         data["source_file"] = Path(data["source_path"]).name
+        data["source_path"] = public_path(data["source_path"], settings.roots)
+    if data.get("warnings"):
+        data["warnings"] = [public_text(note, settings.roots) for note in data["warnings"]]
     return data

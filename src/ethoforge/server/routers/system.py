@@ -9,6 +9,9 @@ from ethoforge.server.deps import Settings
 router = APIRouter(tags=["system"])
 
 
-@router.get("/health", summary="Liveness and the project served")
+@router.get("/health", summary="Liveness and the project served (its folder only when no token is required)")
 def health(settings: Settings) -> dict:
-    return {"status": "ok", "project": str(settings.root), "schema_revision": settings.project.revision}
+    answer = {"status": "ok", "project_name": settings.root.name, "schema_revision": settings.project.revision}
+    if not settings.token_required:  # /health needs no token: say nothing of the server's folders then
+        answer["project"] = str(settings.root)
+    return answer

@@ -46,6 +46,8 @@ async function route() {
 window.addEventListener("hashchange", route);
 window.addEventListener("unhandledrejection", (event) => showError(event.reason));
 document.addEventListener("DOMContentLoaded", () => {
+  // the server trades ?token= for a session cookie and drops it; never keep one in the address bar
+  if (new URLSearchParams(location.search).has("token")) history.replaceState(null, "", location.pathname + location.hash);
   // sticky page toolbars sit just under the sticky header and error banner, whatever their height
   const chrome = document.getElementById("chrome");
   const setChromeHeight = () => document.documentElement.style.setProperty("--chrome-h", `${chrome.offsetHeight}px`);

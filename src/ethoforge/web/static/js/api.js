@@ -1,14 +1,11 @@
-// Talking to the REST API: one place for paths, the access token and error messages.
+// Talking to the REST API: one place for paths and error messages.
+// Authentication is the server's HttpOnly session cookie (set when the app is opened at
+// /?token=...), which the browser sends with every request, WebSocket and image by itself:
+// the token never sits in a URL or in script-readable storage.
 
 import { markDown, whenUp } from "./connection.js";
 
 const BASE = "/api/v1";
-
-function token() {
-  const fromUrl = new URLSearchParams(location.search).get("token");
-  if (fromUrl) sessionStorage.setItem("ethoforge.token", fromUrl);
-  return sessionStorage.getItem("ethoforge.token");
-}
 
 export class ApiError extends Error {
   constructor(message, status, body) {
@@ -30,9 +27,7 @@ export function describeError(status, body, fallback) {
 }
 
 export async function api(path, { method = "GET", body, headers = {}, raw = false } = {}) {
-  const init = { method, headers: { Accept: "application/json", ...headers } };
-  const t = token();
-  if (t) init.headers.Authorization = `Bearer ${t}`;
+  const init = { method, headers: { Accept: "application/json", ...headers }, credentials: "same-origin" };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
@@ -76,13 +71,7 @@ export function items(data, key) {
 
 export function wsUrl(path) {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  const t = token();
-  return `${scheme}//${location.host}${BASE}/${path}${t ? `?token=${encodeURIComponent(t)}` : ""}`;
-}
-
-export function withToken(url) {
-  const t = token();
-  return t ? `${url}${url.includes("?") ? "&" : "?"}token=${encodeURIComponent(t)}` : url;
+  return `${scheme}//${location.host}${BASE}/${path}`;
 }
 
 export { BASE };

@@ -1,7 +1,7 @@
 // Poses (and video frames, when the recording has a video) for the labeling view.
 // Poses are fetched in blocks of BLOCK frames and cached; drawing happens in requestAnimationFrame.
 
-import { api, BASE, withToken } from "./api.js";
+import { api, BASE } from "./api.js";
 import { isDown } from "./connection.js";
 import { COLORS } from "./ui.js";
 
@@ -183,7 +183,7 @@ export class PoseSource {
       this.failedFrames.add(frame);
       this.onBlock?.(new Error(`frame ${frame} of the video could not be decoded by the server; showing the poses alone`));
     };
-    img.src = withToken(`${BASE}/recordings/${this.recording.id}/frames/${frame}.jpg`);
+    img.src = `${BASE}/recordings/${this.recording.id}/frames/${frame}.jpg`;
   }
 }
 

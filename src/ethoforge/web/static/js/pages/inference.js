@@ -1,6 +1,6 @@
 // Inference: a model over recordings or a folder → job with progress → per recording an ethogram and bouts.
 
-import { api, BASE, items, withToken } from "../api.js";
+import { api, BASE, items } from "../api.js";
 import { FINAL, followJob, getJob, submitInference } from "../jobs.js";
 import { clear, field, go, h, showError } from "../ui.js";
 
@@ -59,12 +59,12 @@ async function showResults(section, jobId) {
     const answer = await api(`jobs/${jobId}/recordings/${encodeURIComponent(name)}/bouts`);
     section.append(h("article", { class: "panel result", dataset: { recording: name } },
       h("h3", {}, name),
-      h("img", { class: "ethogram", src: withToken(`${base}/files/ethogram`), alt: `ethogram of ${name}` }),
+      h("img", { class: "ethogram", src: `${base}/files/ethogram`, alt: `ethogram of ${name}` }),
       h("p", {}, "Download: ",
-        h("a", { href: withToken(`${base}/files/csv`), download: "" }, "bouts CSV"), " · ",
-        h("a", { href: withToken(`${base}/files/boris`), download: "" }, "BORIS"), " · ",
-        h("a", { href: withToken(`${base}/files/nwb`), download: "" }, "NWB"), " · ",
-        h("a", { href: withToken(`${base}/files/frames`), download: "" }, "per-frame probabilities")),
+        h("a", { href: `${base}/files/csv`, download: "" }, "bouts CSV"), " · ",
+        h("a", { href: `${base}/files/boris`, download: "" }, "BORIS"), " · ",
+        h("a", { href: `${base}/files/nwb`, download: "" }, "NWB"), " · ",
+        h("a", { href: `${base}/files/frames`, download: "" }, "per-frame probabilities")),
       h("table", { class: "bouts" }, h("tr", {}, ["behavior", "start frame", "stop frame", "start (s)", "stop (s)", "confidence"].map((t) => h("th", {}, t))),
         answer.bouts.map((b) => h("tr", {}, h("td", {}, b.behavior), h("td", {}, b.start), h("td", {}, b.stop),
           h("td", {}, b.start_s), h("td", {}, b.stop_s), h("td", {}, b.score === null ? "–" : b.score.toFixed(2)))))));

@@ -1,6 +1,6 @@
 // Models: list with metrics, activate, details (config, report, data), delete with confirmation, download.
 
-import { api, BASE, items, withToken } from "../api.js";
+import { api, BASE, items } from "../api.js";
 import { clear, fmt, h, notify, showError } from "../ui.js";
 import { modelScores } from "./datasets.js";
 import { renderReport } from "./report.js";
@@ -33,7 +33,7 @@ export async function renderModels(root, params) {
             details.scrollIntoView();
           } catch (error) { showError(error); }
         } }, "Details"), " ",
-        h("a", { href: withToken(`${BASE}/models/${model.id}/bundle.zip`), download: "" }, "Download"), " ",
+        h("a", { href: `${BASE}/models/${model.id}/bundle.zip`, download: "" }, "Download"), " ",
         h("button", { class: "danger delete", onclick: async () => {
           if (!confirm(`Delete model ${model.name}? Its bundle and report are removed for good.`)) return;
           try { await api(`models/${model.id}`, { method: "DELETE" }); notify(`${model.name} deleted`); rerender(); } catch (error) { showError(error); }

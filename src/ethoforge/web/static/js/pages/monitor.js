@@ -1,6 +1,6 @@
 // Training monitor (status, progress with ETA, live loss / F1 chart, cancel, resume, logs, report) and the job list.
 
-import { api, items, withToken } from "../api.js";
+import { api, items } from "../api.js";
 import { FINAL, cancelJob, followJob, getJob, resumeJob } from "../jobs.js";
 import { fmt, fmtDuration, h, showError } from "../ui.js";
 import { renderReport } from "./report.js";
@@ -214,4 +214,3 @@ export function drawChart(canvas, history) {
   canvas.dataset.lines = JSON.stringify(trialIds.map((t) => rows.filter((r) => r.trial === t).map((r) => r.epoch)));
 }
 
-export { withToken };

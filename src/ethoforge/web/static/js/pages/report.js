@@ -1,6 +1,6 @@
 // A model's training report: per-behavior precision / recall / F1, confusion matrix, per-epoch plots.
 
-import { api, BASE, withToken } from "../api.js";
+import { api, BASE } from "../api.js";
 import { fmt, h } from "../ui.js";
 
 export function reportFiles(model) {
@@ -8,7 +8,7 @@ export function reportFiles(model) {
   const entries = Array.isArray(files) ? files.map((f) => [f.name || f, f.url]) : Object.entries(files);
   return entries.map(([key, url]) => ({
     name: key,
-    url: withToken(url || `${BASE}/models/${model.id}/files/${encodeURIComponent(key)}`),
+    url: url || `${BASE}/models/${model.id}/files/${encodeURIComponent(key)}`,
     image: !/csv|yaml|json|bundle|history|report$/.test(key) || String(url).endsWith(".png"),
   }));
 }
