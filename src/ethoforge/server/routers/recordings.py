@@ -9,7 +9,13 @@ from fastapi import APIRouter, Query, Response, status
 
 from ethoforge.errors import ConflictError, InputError
 from ethoforge.server.deps import ServerState, Settings
-from ethoforge.server.paths import PathNotAllowed, inside, public_path, public_text, resolve_inside
+from ethoforge.server.paths import (
+    PathNotAllowed,
+    inside,
+    public_path,
+    public_text,
+    resolve_inside,
+)
 from ethoforge.server.schemas import Id, ImportRecordings, RecordingUpdate
 
 router = APIRouter(tags=["recordings"])
