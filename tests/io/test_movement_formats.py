@@ -30,6 +30,21 @@ def test_frame_count_timestamps_without_a_video_stop_with_pass_fps(test_data, tm
     assert load_poses(alone, fps=30).fps == 30.0
 
 
+def test_only_video_files_are_opened_for_the_frame_rate(test_data, tmp_path):
+    """The video beside the file, or one it links, may be a symlink: one to ``ethoforge.db`` must
+    not make the importer open the database (a real video renamed ``trap.db`` stands for it)."""
+    pytest.importorskip("av")
+    alone = tmp_path / "m3v1mp4DLC_resnet50_openfieldAug20shuffle1_30000.nwb"
+    shutil.copy(test_data / OPENFIELD_NWB, alone)
+    shutil.copy(test_data / "dlc_openfield/m3v1mp4.mp4", tmp_path / "trap.db")
+    (tmp_path / "m3v1mp4.mp4").symlink_to(tmp_path / "trap.db")  # named like the recording
+    with pytest.raises(InputError, match=r"gives 1 frames per second"):
+        load_poses(alone)
+    (tmp_path / "m3v1mp4.mp4").unlink()
+    shutil.copy(test_data / "dlc_openfield/m3v1mp4.mp4", tmp_path / "m3v1mp4.mp4")
+    assert load_poses(alone).fps == 30.0
+
+
 def test_implausible_rate_from_timestamps_is_refused(test_data):
     """ndx-pose 0.3.0's own test file: 10 frames over 10 s (0.9 fps) → pass --fps."""
     path = test_data / "ndx_pose/0.3.0_poseestimation_one_camera.nwb"

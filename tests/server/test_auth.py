@@ -9,6 +9,8 @@ import json
 import httpx
 import pytest
 
+TIMEOUT = 60  # seconds: a loaded 2-core machine answers slowly
+
 
 @pytest.fixture()
 def token_server(launch, ethome5_project, tmp_path, testkit):
@@ -17,28 +19,28 @@ def token_server(launch, ethome5_project, tmp_path, testkit):
 
 
 def _session(server) -> tuple[str, str]:
-    answer = httpx.get(f"{server.url}/?token={server.token}")
+    answer = httpx.get(f"{server.url}/?token={server.token}", timeout=TIMEOUT)
     assert answer.status_code == 303, answer.text
     return answer.headers["set-cookie"].split(";", 1)[0].split("=", 1)
 
 
 def test_the_token_is_traded_once_for_an_http_only_strict_cookie(token_server):
     server = token_server
-    answer = httpx.get(f"{server.url}/?token={server.token}&x=1")
+    answer = httpx.get(f"{server.url}/?token={server.token}&x=1", timeout=TIMEOUT)
     assert answer.status_code == 303 and answer.headers["location"] == "/?x=1"  # the token leaves the address
     cookie = answer.headers["set-cookie"]
     attributes = {part.strip().lower() for part in cookie.split(";")[1:]}
     assert {"httponly", "samesite=strict", "path=/"} <= attributes
     name, value = cookie.split(";", 1)[0].split("=", 1)
     assert value and server.token not in cookie
-    assert httpx.get(f"{server.url}/?token=nope").status_code == 401
-    with httpx.Client(base_url=server.api, cookies={name: value}) as browser_like:
+    assert httpx.get(f"{server.url}/?token=nope", timeout=TIMEOUT).status_code == 401
+    with httpx.Client(base_url=server.api, cookies={name: value}, timeout=TIMEOUT) as browser_like:
         assert browser_like.get("/recordings").status_code == 200
         assert browser_like.get("/recordings/1/poses?stop=2").status_code == 200  # what an <img> or fetch sends
-    assert httpx.get(f"{server.api}/recordings", cookies={name: "forged"}).status_code == 401
-    assert httpx.get(f"{server.api}/recordings").status_code == 401
+    assert httpx.get(f"{server.api}/recordings", cookies={name: "forged"}, timeout=TIMEOUT).status_code == 401
+    assert httpx.get(f"{server.api}/recordings", timeout=TIMEOUT).status_code == 401
     # a token in an API URL is no longer taken (URLs end in logs, history and Referer headers)
-    assert httpx.get(f"{server.api}/recordings?token={server.token}").status_code == 401
+    assert httpx.get(f"{server.api}/recordings?token={server.token}", timeout=TIMEOUT).status_code == 401
 
 
 def test_the_websocket_authenticates_by_cookie_or_header_not_by_url(token_server):
@@ -65,9 +67,9 @@ def test_the_websocket_authenticates_by_cookie_or_header_not_by_url(token_server
 def test_the_log_never_prints_the_token(token_server):
     server = token_server
     name, value = _session(server)
-    httpx.get(f"{server.api}/recordings?token={server.token}")
-    httpx.get(f"{server.api}/recordings", cookies={name: value})
-    httpx.get(f"{server.url}/?token=wrong-{server.token}")
+    httpx.get(f"{server.api}/recordings?token={server.token}", timeout=TIMEOUT)
+    httpx.get(f"{server.api}/recordings", cookies={name: value}, timeout=TIMEOUT)
+    httpx.get(f"{server.url}/?token=wrong-{server.token}", timeout=TIMEOUT)
     server.stop()
     log = server.log.read_text()
     assert "GET /?token=[redacted]" in log  # the visit is logged...
@@ -76,7 +78,7 @@ def test_the_log_never_prints_the_token(token_server):
 
 def test_health_and_answers_name_no_server_folders(token_server, ethome5_dir):
     server = token_server
-    health = httpx.get(f"{server.api}/health")
+    health = httpx.get(f"{server.api}/health", timeout=TIMEOUT)
     assert health.status_code == 200 and health.json()["status"] == "ok"
     folders = [str(server.project_dir), str(server.project_dir.resolve()), str(ethome5_dir.resolve())]
     assert not any(folder in health.text for folder in folders)
@@ -94,4 +96,5 @@ def test_health_and_answers_name_no_server_folders(token_server, ethome5_dir):
 
 
 def test_health_names_the_project_folder_on_loopback_without_token(live_server):
-    assert httpx.get(f"{live_server.api}/health").json()["project"] == str(live_server.project_dir.resolve())
+    health = httpx.get(f"{live_server.api}/health", timeout=TIMEOUT).json()
+    assert health["project"] == str(live_server.project_dir.resolve())

@@ -9,6 +9,8 @@ import json
 import httpx
 import pytest
 
+TIMEOUT = 60  # seconds: a loaded 2-core machine answers slowly
+
 
 @pytest.fixture(scope="module")
 def server(live_server):
@@ -33,14 +35,14 @@ def _own(server) -> str:
                                   "192.168.1.20:{port}"])
 @pytest.mark.parametrize("path", ["/api/v1/recordings", "/api/v1/health", "/"])
 def test_dns_rebinding_a_foreign_host_name_is_refused(server, host, path):
-    answer = httpx.get(f"{server.url}{path}", headers={"Host": host.format(port=server.port)})
+    answer = httpx.get(f"{server.url}{path}", headers={"Host": host.format(port=server.port)}, timeout=TIMEOUT)
     assert answer.status_code == 400, answer.text
     assert "loopback" in answer.json()["detail"]
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1:{port}", "localhost:{port}", "[::1]:{port}", "LOCALHOST"])
 def test_loopback_names_are_served(server, host):
-    assert httpx.get(f"{server.api}/recordings", headers={"Host": host.format(port=server.port)}).status_code == 200
+    assert httpx.get(f"{server.api}/recordings", headers={"Host": host.format(port=server.port)}, timeout=TIMEOUT).status_code == 200
 
 
 @pytest.mark.parametrize("origin", ["http://evil.example", "null", "http://127.0.0.1:1", "http://localhost:{port}",
@@ -63,10 +65,10 @@ def test_cross_site_posts_are_refused_and_change_nothing(server, pending_job, or
 
 def test_requests_browsers_mark_as_from_another_site_are_refused(server):
     for site in ("cross-site", "same-site"):
-        answer = httpx.get(f"{server.api}/recordings", headers={"Sec-Fetch-Site": site})
+        answer = httpx.get(f"{server.api}/recordings", headers={"Sec-Fetch-Site": site}, timeout=TIMEOUT)
         assert answer.status_code == 403, answer.text
     for site in ("same-origin", "none"):  # the app itself, or a URL typed in the address bar
-        assert httpx.get(f"{server.api}/recordings", headers={"Sec-Fetch-Site": site}).status_code == 200
+        assert httpx.get(f"{server.api}/recordings", headers={"Sec-Fetch-Site": site}, timeout=TIMEOUT).status_code == 200
 
 
 @pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "text/plain", "multipart/form-data; boundary=x"])
@@ -104,8 +106,8 @@ def test_cross_site_websocket_is_refused(server, pending_job):
 
 def test_every_answer_tells_browsers_to_send_no_referrer(server):
     for url in (f"{server.url}/", f"{server.api}/recordings", f"{server.api}/no-such-route"):
-        answer = httpx.get(url)
+        answer = httpx.get(url, timeout=TIMEOUT)
         assert answer.headers["referrer-policy"] == "no-referrer"
         assert answer.headers["x-frame-options"] == "DENY"
-    refused = httpx.get(f"{server.api}/recordings", headers={"Host": "evil.example"})
+    refused = httpx.get(f"{server.api}/recordings", headers={"Host": "evil.example"}, timeout=TIMEOUT)
     assert refused.headers["referrer-policy"] == "no-referrer"

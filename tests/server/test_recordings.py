@@ -60,4 +60,4 @@ def test_import_again_lists_the_skipped_file(client, ethome5_dir):
     again = client.post("/recordings", json={"path": str(pose)})
     assert again.status_code == 201, again.text
     body = again.json()
-    assert body["imported"] == [] and body["skipped"] == 1 and list(body["skipped_files"]) == [str(pose)]
+    assert body["imported"] == [] and body["skipped"] == 1 and list(body["skipped_files"]) == [f"poses/{pose.name}"]

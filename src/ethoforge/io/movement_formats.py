@@ -422,7 +422,11 @@ def _nwb_rate(estimation, path: Path) -> float | None:
 
 def _linked_video_fps(videos: list[str], path: Path) -> float | None:
     """The fps of the first video found among ``videos`` (as given, then by name beside
-    ``path``) or beside ``path`` named like the recording; None without one (or without PyAV)."""
+    ``path``) or beside ``path`` named like the recording; None without one (or without PyAV).
+
+    Only files with a video suffix (the link's target too) are opened: the names come from
+    inside the file, and must never make the importer open a database or any other file.
+    """
     from ethoforge.store.naming import recording_name_from_path
 
     try:
@@ -434,7 +438,7 @@ def _linked_video_fps(videos: list[str], path: Path) -> float | None:
     candidates += [path.with_name(recording_name_from_path(path) + suffix) for suffix in VIDEO_SUFFIXES]
     for candidate in candidates:
         try:
-            if candidate.is_file():
+            if candidate.is_file() and all(p.suffix.lower() in VIDEO_SUFFIXES for p in (candidate, candidate.resolve())):
                 return nice_rate(video_info(candidate)[1])
         except (OSError, InputError, ImportError):
             continue
