@@ -72,7 +72,7 @@ def cancel_job(settings: Settings, job_id: Id) -> dict:
 def resume_job(settings: Settings, job_id: Id) -> dict:
     from ethoforge.jobs import resume_job as resume
 
-    return resume(settings.project, job_id, redis_url=settings.redis_url).to_dict()
+    return _public(settings, resume(settings.project, job_id, redis_url=settings.redis_url).to_dict())
 
 
 @router.delete("/jobs/{job_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
