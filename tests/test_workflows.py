@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from ethoforge.datasets import load_sample
-from ethoforge.errors import ConfigError, NotFoundError
+from ethoforge.errors import Cancelled, ConfigError, NotFoundError
 from ethoforge.labels import Bout
 from ethoforge.store import Project, registry
 from ethoforge.workflows import (
@@ -113,7 +113,21 @@ def test_train_in_project_registers_and_cleans_up(project, trained, names):
     assert "interact" in summary["metrics"]["val"]["per_class"]
     assert info.metrics["val"]["macro_f1"] == pytest.approx(summary["macro_f1"])
     assert info.config["family"] == "conv_bilstm" and "resume" not in info.config
+    assert info.metrics["split"]["kind"] == "recordings" and info.metrics["best_epoch"] == trained.result.best_epoch
     assert not any((project.root / "training").iterdir())
+
+
+def test_train_in_project_in_a_given_run_dir_stops_before_registering(project, names, tmp_path):
+    """The job worker's way in: its own run folder, a stop asked after training registers nothing."""
+    before = len(registry.list_models(project))
+    loaded = []
+    with pytest.raises(Cancelled, match="before the model was registered"):
+        train_in_project(project, {**TINY, "split": {"val": [names[1]]}}, recordings=names[:2], behaviors="interact",
+                         run_dir=tmp_path / "job", loading=lambda done, total, name: loaded.append(name) or True,
+                         should_stop=lambda: True)
+    assert loaded == names[:2]
+    assert len(registry.list_models(project)) == before
+    assert (tmp_path / "job" / "bundle" / "bundle.json").is_file()  # left in the run folder, not registered
 
 
 def test_train_in_project_failing_split_leaves_nothing(project, names):

@@ -95,27 +95,26 @@ def train_from_recordings(
         Before any features are computed, on a bad config or split.
     """
     from ethoforge.training.config import make_config
-    from ethoforge.training.data import build_training_data, check_split, frame_targets, split_recordings
+    from ethoforge.training.data import build_training_data, frame_targets
     from ethoforge.training.loop import train
+    from ethoforge.training.split import check_split, split_recordings
     from ethoforge.video.features import with_video_features
 
-    config = make_config(config)
+    config = make_config(config)  # validated once: `train` takes it as it is
     behaviors = parse_behaviors(behaviors)
     if not recordings:
         raise ConfigError("no recordings to train on")
-    names = [r.name for r in recordings]
-    split = split_recordings(names, config.split)
+    split = split_recordings([r.name for r in recordings], config.split)
     targets = {
         r.name: frame_targets(bouts_by_recording.get(r.name, []), behaviors, r.n_frames, (scopes or {}).get(r.name))
-        for r in recordings
+        for r in recordings if r.name in bouts_by_recording or (scopes or {}).get(r.name) is not None
     }
     check_split(split, targets, behaviors)
     spec = feature_spec_for(recordings[0], config)
     recordings = [with_video_features(r, spec) for r in recordings]
-    data = build_training_data(recordings, bouts_by_recording, behaviors, spec, scopes=scopes,
-                               normalise_on=split["train"], keep_poses=bool(config.augment),
-                               normalisation=config.normalisation)
-    return train(config, data, out_dir, progress)
+    data = build_training_data(recordings, targets, behaviors, spec, normalise_on=split["train"],
+                               keep_poses=bool(config.augment), normalisation=config.normalisation)
+    return train(config, data, out_dir, progress, split=split)
 
 
 def evaluate_bundle(

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from ethoforge.training.loop import TrainResult
 
 TRAINING_DIR = "training"  # PROJECT/training/<run>/: a bundle while it trains (then moved to models/)
+BUNDLE_DIR = "bundle"  # <run>/bundle: the bundle of a run; its checkpoints in <run>/.bundle.partial/
 INFERENCE_DIR = "inference"  # PROJECT/inference/model_<id>/: default output folder of `infer_many`
 EpochProgress = Callable[[int, int, dict], "bool | None"]
 ItemProgress = Callable[[int, int, str], "bool | None"]
@@ -283,13 +284,17 @@ def train_in_project(
     progress: EpochProgress | None = None,
     name: str | None = None,
     activate: bool = False,
+    run_dir: Path | None = None,
+    loading: ItemProgress | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> TrainedModel:
-    """Train on project recordings and register the model (bundle in ``PROJECT/models/<id>/``).
+    """Train on project recordings and register the model: the one training workflow of the
+    CLI, the job worker and the Python API.
 
-    The config and the choice of recordings are checked first; the bundle is written to
-    ``PROJECT/training/<run>/bundle`` and moved into the registry when training succeeds.
-    A failed or interrupted run keeps its checkpoints in ``PROJECT/training/<run>/`` (pass
-    ``resume`` to continue) and leaves nothing behind when it had none.
+    The config and the choice of recordings are checked first (once); the bundle is written
+    to ``<run_dir>/bundle`` and moved into the registry (``PROJECT/models/<id>/``) when
+    training succeeds. A failed or interrupted run keeps its checkpoints in
+    ``<run_dir>/.bundle.partial/`` (pass ``resume`` to continue).
 
     Parameters
     ----------
@@ -303,29 +308,52 @@ def train_in_project(
         The model's registry name (default ``<dataset>-<family>-<id>``).
     activate
         Make it the active model of its dataset.
+    run_dir
+        The run's work folder (default a new ``PROJECT/training/<run>/``, removed at the end
+        unless it holds checkpoints).
+    loading
+        ``loading(done, total, name)`` after each recording is read; False stops.
+    should_stop
+        Asked once training is done; True stops before the model is registered.
+
+    Raises
+    ------
+    Cancelled
+        ``loading`` returned False or ``should_stop`` True (nothing registered).
     """
     from ethoforge.pipeline import train_from_recordings
     from ethoforge.store import registry
 
     names, behavior_list, dataset_name = _resolve_training_refs(project, recordings, behaviors, dataset)
     config = build_train_config(options, behavior_list)
-    training = _load_labelled(project, names, behavior_list, dataset_name, every_behavior=True)
-    run_dir = project.root / TRAINING_DIR / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
-    run_dir.mkdir(parents=True)
+    training = _load_labelled(project, names, behavior_list, dataset_name, loading, every_behavior=True)
+    own_dir = run_dir is None
+    if run_dir is None:
+        run_dir = project.root / TRAINING_DIR / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    run_dir.mkdir(parents=True, exist_ok=True)
     try:
         result = train_from_recordings(training.recordings, training.bouts, training.behaviors, config,
-                                       run_dir / "bundle", progress, scopes=training.scopes)
+                                       run_dir / BUNDLE_DIR, progress, scopes=training.scopes)
+        if should_stop is not None and should_stop():
+            raise Cancelled("stopped after training, before the model was registered")
         plain = result.config.model_dump(mode="json")
         plain.pop("resume", None)
-        metrics = {**result.metrics, "best_trial": result.best_trial, "best_epoch": result.best_epoch,
-                   "temperature": result.temperature}
         info = registry.register_model(project, training.dataset, result.bundle_dir, result.config.family,
-                                       metrics=_plain(metrics), config=plain, name=name)
+                                       metrics=registry_metrics(result), config=plain, name=name)
         if activate and info.dataset_id is not None:
             info = registry.activate_model(project, info.id)
     finally:
-        _remove_if_empty(run_dir)
+        if own_dir:
+            _remove_if_empty(run_dir)
     return TrainedModel(info, project.root / info.path, result)
+
+
+def registry_metrics(result: TrainResult) -> dict[str, Any]:
+    """The metrics a model is registered with: ``val``/``test`` scores, ``split`` (its ``kind``
+    and the names on each side), ``best_trial``, ``best_epoch``, ``temperature``."""
+    return _plain({**result.metrics, "split": result.split,
+                   "best_trial": result.best_trial, "best_epoch": result.best_epoch,
+                   "temperature": result.temperature})
 
 
 def _plain(value: Any) -> Any:

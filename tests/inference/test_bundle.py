@@ -9,7 +9,7 @@ import pytest
 
 from ethoforge.errors import Cancelled, InputError, NotFoundError
 from ethoforge.inference.bundle import load_bundle, softmax
-from ethoforge.inference.chunked import predict_logits
+from ethoforge.models.chunked import predict_logits
 from ethoforge.pipeline import train_from_recordings
 
 QUICK = {"epochs": 1, "samples_per_epoch": 1500, "batch_size": 128, "window": 15, "device": "cpu",

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from ethoforge.training.data import RecordingData, TrainingData
-from ethoforge.training.normalise import Normalisation
+from ethoforge.bundles.normalise import Normalisation
 
 BEHAVIORS = ["a", "b"]
 

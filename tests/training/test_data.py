@@ -8,7 +8,8 @@ import pytest
 from ethoforge.errors import ConfigError
 from ethoforge.labels import Bout
 from ethoforge.training.config import SplitConfig
-from ethoforge.training.data import check_split, frame_targets, gather_windows, pad_features, split_recordings
+from ethoforge.training.data import frame_targets, gather_windows, pad_features
+from ethoforge.training.split import check_split, split_recordings
 
 
 def test_frame_targets_edges_scope_and_overlap():
@@ -33,14 +34,15 @@ def test_split_by_fractions_is_seeded_and_disjoint():
     names = [f"r{i}" for i in range(10)]
     split = split_recordings(names, SplitConfig(val_fraction=0.2, test_fraction=0.1, seed=3))
     assert (len(split["train"]), len(split["val"]), len(split["test"])) == (7, 2, 1)
-    assert sorted(sum(split.values(), [])) == sorted(names)
+    assert split["kind"] == "recordings"
+    assert sorted(split["train"] + split["val"] + split["test"]) == sorted(names)
     assert split == split_recordings(names, SplitConfig(val_fraction=0.2, test_fraction=0.1, seed=3))
     assert split != split_recordings(names, SplitConfig(val_fraction=0.2, test_fraction=0.1, seed=4))
 
 
 def test_split_by_lists():
     split = split_recordings(["a", "b", "c", "d"], SplitConfig(val=["b"], test=["d"]))
-    assert split == {"train": ["a", "c"], "val": ["b"], "test": ["d"]}
+    assert split == {"kind": "recordings", "train": ["a", "c"], "val": ["b"], "test": ["d"]}
     with pytest.raises(ConfigError, match="unknown recording"):
         split_recordings(["a", "b"], SplitConfig(val=["x"]))
     with pytest.raises(ConfigError, match="both"):

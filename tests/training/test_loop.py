@@ -25,7 +25,7 @@ def test_train_learns_and_writes_a_bundle(make_data, factory, tmp_path):
     data = make_data()
     result = train(_config(), data, tmp_path / "model", model_factory=factory)
     assert result.metrics["val"]["macro_f1"] > 0.9
-    assert result.split == {"train": ["rec0", "rec1", "rec2"], "val": ["rec3"], "test": []}
+    assert result.split == {"kind": "recordings", "train": ["rec0", "rec1", "rec2"], "val": ["rec3"], "test": []}
     meta = json.loads((tmp_path / "model" / "bundle.json").read_text())
     assert meta["classes"] == ["none", "a", "b"] and meta["window"] == 9
     assert meta["training_config"]["window"] == 9 and meta["weights"] == "weights.pt"

@@ -7,7 +7,7 @@
 - `windows`: centred rolling mean / std / min / max (for the tree model);
 - `compute`: `compute_features` runs the steps a `FeatureSpec` asks for.
 
-Normalisation lives in `ethoforge.training.normalise` (fitted on training data, stored in the bundle).
+Normalisation lives in `ethoforge.bundles.normalise` (fitted on training data, stored in the bundle).
 """
 
 from ethoforge.features.compute import (

@@ -1,29 +1,22 @@
-"""Model bundles: write one atomically at the end of training, load it, predict with it.
+"""Load a model bundle and predict with it (the files themselves: `ethoforge.bundles.files`).
 
-A bundle is a folder (see docs/contracts.md, "Model bundle"): ``bundle.json`` describes
-everything needed to run the model on a new recording — behaviors, classes, individuals,
-keypoints, fps, feature spec and normalisation, window, family and model config,
-calibration temperature, metrics, training config, package versions, created_at — beside
-``weights.pt`` (torch ``state_dict``) or ``model.lgb`` (LightGBM), the training report and
-the checkpoints. It is assembled in a ``.partial`` folder and renamed into place.
+`load_bundle` reads ``bundle.json``; `ModelBundle` rebuilds the model lazily, computes
+features from pose slices and runs the model over whole recordings in chunks.
 """
 
 from __future__ import annotations
 
 import copy
-import dataclasses
-import json
 import os
-import shutil
-import uuid
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import numpy as np
 
-from ethoforge.errors import InputError, NotFoundError, option
-from ethoforge.inference.chunked import (
+from ethoforge.bundles.files import read_meta, softmax, spec_from_json
+from ethoforge.bundles.normalise import Normalisation
+from ethoforge.errors import InputError, option
+from ethoforge.models.chunked import (
     DEFAULT_CHUNK_FRAMES,
     Progress,
     resolve_device,
@@ -35,125 +28,11 @@ if TYPE_CHECKING:
     import xarray as xr
 
     from ethoforge.recording import Recording
-    from ethoforge.training.config import TrainConfig
-    from ethoforge.training.data import TrainingData
 
-BUNDLE_FILE = "bundle.json"
-TORCH_WEIGHTS = "weights.pt"
-GBDT_WEIGHTS = "model.lgb"
-FORMAT_VERSION = 1
+__all__ = ["GBDT_CHUNK_FRAMES", "MIN_FEATURE_MARGIN", "ModelBundle", "load_bundle", "softmax"]
+
 MIN_FEATURE_MARGIN = 16
 GBDT_CHUNK_FRAMES = 1024  # window features of ~1k frames stay in cache; measured fastest
-
-
-# --------------------------------------------------------------------------- writing
-
-
-def write_bundle_files(
-    directory: Path,
-    *,
-    data: "TrainingData",
-    config: "TrainConfig",
-    model_config: dict,
-    temperature: float,
-    metrics: dict,
-    history: list[dict],
-    split: dict[str, list[str]],
-    extra: dict | None = None,
-    state_dict: dict | None = None,
-    gbdt: Any = None,
-    report: tuple[np.ndarray, np.ndarray] | None = None,
-) -> dict:
-    """Write weights, report and ``bundle.json`` (last) into ``directory``; return the description.
-
-    ``report`` is ``(y_true, y_prob)`` of the frames the report scores (test, else validation).
-    """
-    directory.mkdir(parents=True, exist_ok=True)
-    if state_dict is not None:
-        import torch
-
-        torch.save(state_dict, directory / TORCH_WEIGHTS)
-        weights = TORCH_WEIGHTS
-    else:
-        gbdt.save(directory / GBDT_WEIGHTS)
-        weights = GBDT_WEIGHTS
-    if report is not None:
-        from ethoforge.evaluation.report import write_training_report
-
-        write_training_report(
-            directory, classes=data.classes, y_true=report[0], y_prob=report[1], history=history,
-            split=split, config=config, seed=config.seed,
-            extra={**(extra or {}), "calibration_temperature": temperature},
-        )
-    from ethoforge.evaluation.report import package_versions, to_plain
-
-    description = to_plain({
-        "format_version": FORMAT_VERSION,
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "behaviors": data.behaviors,
-        "classes": data.classes,
-        "individuals": data.individuals,
-        "keypoints": data.keypoints,
-        "fps": data.fps,
-        "feature_spec": _spec_to_json(data.spec),
-        "feature_names": data.feature_names,
-        "normalisation": data.normalisation.to_dict(),
-        "window": config.window,
-        "family": config.family,
-        "model_config": model_config,
-        "weights": weights,
-        "calibration": {"temperature": float(temperature)},
-        "metrics": metrics,
-        "training_config": config,
-        "split": split,
-        "extra": extra or {},
-        "versions": package_versions(),
-    })
-    _write_json(directory / BUNDLE_FILE, description)
-    return description
-
-
-def commit_bundle(work: Path, out_dir: Path) -> Path:
-    """Rename the finished ``work`` folder to ``out_dir`` (an existing ``out_dir`` is replaced)."""
-    out_dir = Path(out_dir)
-    old = None
-    if out_dir.exists():
-        old = out_dir.parent / f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}"
-        os.replace(out_dir, old)
-    os.replace(work, out_dir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-    return out_dir
-
-
-def _write_json(path: Path, value: Any) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(value, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def _spec_to_json(spec: Any) -> Any:
-    if spec is None:
-        return None
-    if hasattr(spec, "to_dict"):
-        return spec.to_dict()
-    if hasattr(spec, "model_dump"):
-        return spec.model_dump(mode="json")
-    if dataclasses.is_dataclass(spec):
-        return dataclasses.asdict(spec)
-    return spec
-
-
-def _spec_from_json(value: Any) -> Any:
-    if value is None:
-        return None
-    from ethoforge.features import FeatureSpec
-
-    if hasattr(FeatureSpec, "from_dict"):
-        return FeatureSpec.from_dict(value)
-    if hasattr(FeatureSpec, "model_validate"):
-        return FeatureSpec.model_validate(value)
-    return FeatureSpec(**value)
 
 
 # --------------------------------------------------------------------------- loading
@@ -171,10 +50,7 @@ def load_bundle(path: str | Path, *, model_factory: Callable[[int, int, dict], A
         When ``path`` holds no ``bundle.json``.
     """
     path = Path(path)
-    meta_path = path / BUNDLE_FILE
-    if not meta_path.is_file():
-        raise NotFoundError(f"{path} is not a model bundle (no {BUNDLE_FILE}); train one first")
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta = read_meta(path)
     if meta.get("kind", "classifier") != "classifier":
         from ethoforge.errors import ConfigError
 
@@ -192,8 +68,6 @@ class ModelBundle:
         self._factory = model_factory
         self._model: Any = None
         self._spec: Any = None
-        from ethoforge.training.normalise import Normalisation
-
         self.normalisation = Normalisation.from_dict(meta["normalisation"])
 
     # description --------------------------------------------------------------
@@ -228,7 +102,7 @@ class ModelBundle:
     @property
     def spec(self) -> Any:
         if self._spec is None:
-            self._spec = _spec_from_json(self.meta["feature_spec"])
+            self._spec = spec_from_json(self.meta["feature_spec"])
         return self._spec
 
     def model(self, device: str = "cpu") -> Any:
@@ -383,12 +257,3 @@ class ModelBundle:
         logits = self.predict_logits(recording_or_poses, device=device, chunk_frames=chunk_frames,
                                      progress=progress, keypoint_map=keypoint_map, threads=threads)
         return softmax(logits / self.temperature)
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    """Row-wise softmax as float32."""
-    z = logits - logits.max(axis=-1, keepdims=True)
-    np.exp(z, out=z)
-    z /= z.sum(axis=-1, keepdims=True)
-    return z.astype(np.float32, copy=False)
-

@@ -3,10 +3,9 @@
 A body takes the open project, the job and a `Reporter`, does the work, and returns the
 job's ``result`` dict; it raises `JobCancelled` (or `ethoforge.errors.Cancelled`) to stop.
 
-- ``train``: the dataset's recordings and their human bouts (`ethoforge.workflows.load_training_set`)
-  → `ethoforge.pipeline.train_from_recordings`
-  into ``PROJECT/jobs/<id>/bundle`` (checkpoints in ``jobs/<id>/.bundle.partial/``) →
-  `ethoforge.store.registry.register_model`. Result ``{"model_id", "model_name", "metrics"}``.
+- ``train``: `ethoforge.workflows.train_in_project` (the workflow of the CLI and the Python
+  API too) on the dataset's recordings, with ``PROJECT/jobs/<id>/`` as its run folder
+  (checkpoints in ``jobs/<id>/.bundle.partial/``). Result ``{"model_id", "model_name", "metrics"}``.
 - ``infer``: a registered model over recordings (`ethoforge.workflows.infer_many`) → probabilities
   and bouts in ``PROJECT/inference/job_<id>/`` (frame table, bouts, BORIS, ethogram). Result
   ``{"model_id", "outputs", "recordings"}``; the job fails if any recording failed.
@@ -24,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ethoforge.errors import ConfigError, EthoForgeError
-from ethoforge.jobs.params import train_options
+from ethoforge.jobs.params import split_train_params
 from ethoforge.jobs.runner import JobCancelled, Reporter, _jsonable
 from ethoforge.jobs.supervisor import job_dir
 from ethoforge.store import jobs_repo, registry
@@ -33,13 +32,12 @@ if TYPE_CHECKING:
     from ethoforge.store import Project
     from ethoforge.store.jobs_repo import JobInfo
 
-BUNDLE_DIR = "bundle"
 INFERENCE_DIR = "inference"
 
 
 def checkpoint_path(project_root: Path, job_id: int) -> Path:
     """Where a training job's latest checkpoint is written while it runs."""
-    return job_dir(project_root, job_id) / f".{BUNDLE_DIR}.partial" / "checkpoints" / "latest.pt"
+    return job_dir(project_root, job_id) / ".bundle.partial" / "checkpoints" / "latest.pt"
 
 
 def inference_dir(project_root: Path, job_id: int) -> Path:
@@ -48,24 +46,25 @@ def inference_dir(project_root: Path, job_id: int) -> Path:
 
 
 def train_body(project: Project, job: JobInfo, reporter: Reporter) -> dict[str, Any]:
-    """Train on the job's dataset and register the model."""
-    from ethoforge.pipeline import train_from_recordings
-    from ethoforge.workflows import load_training_set
+    """Train on the job's dataset and register the model (`ethoforge.workflows.train_in_project`)."""
+    from ethoforge.workflows import train_in_project
 
-    options, extra = train_options(job.params)
+    options, extra = split_train_params(job.params)
     if job.dataset_id is None:
         raise ConfigError(f"training job {job.id} has no dataset")
     dataset = project.get_dataset(job.dataset_id)
     names = extra.get("recordings") or dataset.recordings
     if not reporter.stage(f"loading {len(names)} recordings of dataset {dataset.name!r}"):
         raise JobCancelled()
-    training = load_training_set(project, names, dataset=dataset.name,
-                                 progress=lambda *_: not reporter.cancel_requested)
     if options.get("resume"):
         options["resume"] = str(project.root / options["resume"])
         reporter.log(f"resuming from checkpoint {options['resume']}")
-    out_dir = job_dir(project.root, job.id) / BUNDLE_DIR
     checkpoint = checkpoint_path(project.root, job.id)
+
+    def loading(done: int, total: int, name: str) -> bool:
+        if reporter.cancel_requested:
+            return False
+        return done < total or reporter.stage("computing features and training")
 
     def progress(step: int, total: int, metrics: dict) -> bool:
         epochs = max(int(options.get("epochs", 0) or 0), 1)
@@ -81,32 +80,15 @@ def train_body(project: Project, job: JobInfo, reporter: Reporter) -> dict[str, 
         summary = ", ".join(f"{k}={v:.4g}" for k, v in metrics.items() if isinstance(v, float))
         return reporter.step(step, total, metrics, message=f"step {step}/{total} {summary}", **extra_keys)
 
-    if not reporter.stage("computing features and training"):
-        raise JobCancelled()
-    result = train_from_recordings(training.recordings, training.bouts, training.behaviors, options, out_dir,
-                                   progress=progress, scopes=training.scopes)
-    if jobs_repo.should_stop(project, job.id):
-        raise JobCancelled()
-    reporter.progress["history"] = [_jsonable(row) for row in result.history]  # incl. epochs before a resume
-    reporter.progress.pop("checkpoint", None)  # the work folder becomes the registered bundle
-    jobs_repo.write_progress(project, job.id, dict(reporter.progress))
-    config = result.config.model_dump(mode="json") if hasattr(result.config, "model_dump") else dict(result.config)
-    config.pop("resume", None)
-    model = registry.register_model(
-        project, dataset.id, result.bundle_dir, config.get("family", "unknown"),
-        metrics=_metrics_of(result), config=config, name=extra.get("model_name"),
+    trained = train_in_project(
+        project, options, recordings=names, dataset=dataset.name, progress=progress,
+        name=extra.get("model_name"), activate=bool(extra.get("activate")), run_dir=job_dir(project.root, job.id),
+        loading=loading, should_stop=lambda: jobs_repo.should_stop(project, job.id),
     )
-    if extra.get("activate"):
-        registry.activate_model(project, model.id)
-    return {"model_id": model.id, "model_name": model.name, "metrics": model.metrics}
-
-
-def _metrics_of(result) -> dict[str, Any]:
-    metrics = dict(_jsonable(getattr(result, "metrics", {}) or {}))
-    for key in ("best_trial", "best_epoch", "temperature", "split"):
-        if hasattr(result, key):
-            metrics[key] = _jsonable(getattr(result, key))
-    return metrics
+    reporter.progress["history"] = [_jsonable(row) for row in trained.result.history]  # incl. epochs before a resume
+    reporter.progress.pop("checkpoint", None)  # the work folder became the registered bundle
+    jobs_repo.write_progress(project, job.id, dict(reporter.progress))
+    return {"model_id": trained.model.id, "model_name": trained.model.name, "metrics": trained.model.metrics}
 
 
 def _targets(project: Project, job: JobInfo) -> list[str]:

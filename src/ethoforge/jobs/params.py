@@ -22,15 +22,21 @@ TRAIN_EXTRAS: tuple[str, ...] = ("recordings", "model_name", "activate")
 INFER_KEYS: tuple[str, ...] = ("model_id", "recordings", "device", "min_bout", "smoothing", "merge_gap", "formats")
 
 
+def split_train_params(params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Train params as ``(TrainConfig options, extras)`` (`TRAIN_EXTRAS`), not validated."""
+    options = {k: v for k, v in params.items() if k not in TRAIN_EXTRAS}
+    extra = {k: v for k, v in params.items() if k in TRAIN_EXTRAS}
+    return options, extra
+
+
 def train_options(params: dict[str, Any], layout: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Split train params into `TrainConfig` options and our extras; validate the options
-    (the model family's options in ``model``, and with ``layout``, a recording whose
-    individuals, keypoints and fps the feature options must fit)."""
+    """`split_train_params`, the options validated before the job is queued (the model
+    family's options in ``model``, and with ``layout``, a recording whose individuals,
+    keypoints and fps the feature options must fit)."""
     from ethoforge.models.config import resolve_config
     from ethoforge.training.config import make_config
 
-    options = {k: v for k, v in params.items() if k not in TRAIN_EXTRAS}
-    extra = {k: v for k, v in params.items() if k in TRAIN_EXTRAS}
+    options, extra = split_train_params(params)
     config = make_config(options)  # raises ConfigError naming the bad option
     resolve_config(config.family, config.model)
     if layout is not None:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ethoforge.features import FeatureSpec
     from ethoforge.recording import Recording
     from ethoforge.ssl.pretext import Sample
-    from ethoforge.training.normalise import Normalisation
+    from ethoforge.bundles.normalise import Normalisation
 
 
 def track_of(position: np.ndarray, confidence: np.ndarray | None, spec: FeatureSpec) -> np.ndarray:

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
 
+from ethoforge.bundles.files import BUNDLE_FILE
 from ethoforge.errors import ConfigError, NotFoundError
-from ethoforge.inference.bundle import BUNDLE_FILE, ModelBundle
-from ethoforge.inference.chunked import Progress
+from ethoforge.inference.bundle import ModelBundle
+from ethoforge.models.chunked import Progress
 
 if TYPE_CHECKING:
     import xarray as xr

@@ -115,7 +115,7 @@ def embed_many(
 
     ``out_dir`` defaults to ``PROJECT/embeddings/model_<id>`` (``./embeddings`` without a project).
     """
-    from ethoforge.inference.chunked import resolve_device
+    from ethoforge.models.chunked import resolve_device
     from ethoforge.ssl.embedder import load_embedder
     from ethoforge.ssl.embeddings import write_embeddings
     from ethoforge.workflows import resolve_model

@@ -106,8 +106,8 @@ def pretrain(
     """
     import torch
 
-    from ethoforge.inference.bundle import commit_bundle
-    from ethoforge.inference.chunked import resolve_device
+    from ethoforge.bundles.files import commit_bundle
+    from ethoforge.models.chunked import resolve_device
     from ethoforge.ssl.model import PretextNet
 
     config = config if isinstance(config, PretrainConfig) else PretrainConfig(**(config or {}))
@@ -182,7 +182,7 @@ def _prepare(recordings: Sequence[Recording], config: PretrainConfig):
     from ethoforge.pipeline import feature_spec_for
     from ethoforge.ssl.data import WindowFeaturizer, recording_track
     from ethoforge.training.config import TrainConfig
-    from ethoforge.training.normalise import fit_normalisation
+    from ethoforge.bundles.normalise import fit_normalisation
 
     spec = feature_spec_for(recordings[0], TrainConfig(family="transformer", features=config.features))
     matrices = [compute_features(r.poses, spec) for r in recordings]
@@ -313,7 +313,7 @@ def _write_bundle(work: Path, net, featurizer: WindowFeaturizer, recordings: Seq
     import torch
 
     from ethoforge.evaluation.report import package_versions, to_plain
-    from ethoforge.inference.bundle import BUNDLE_FILE, FORMAT_VERSION, TORCH_WEIGHTS, _write_json
+    from ethoforge.bundles.files import BUNDLE_FILE, FORMAT_VERSION, TORCH_WEIGHTS, write_json
     from ethoforge.models import resolve_config
     from ethoforge.ssl.figures import plot_pretrain_history
 
@@ -344,4 +344,4 @@ def _write_bundle(work: Path, net, featurizer: WindowFeaturizer, recordings: Seq
         "extra": {"best_epoch": best_epoch, "train_seconds": seconds},
         "versions": package_versions(),
     })
-    _write_json(work / BUNDLE_FILE, description)
+    write_json(work / BUNDLE_FILE, description)

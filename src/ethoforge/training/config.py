@@ -83,7 +83,7 @@ class TrainConfig(BaseModel):
     model: dict[str, Any] = Field(default_factory=dict)  # overrides of default_model_config
     features: dict[str, Any] = Field(default_factory=dict)  # overrides of the FeatureSpec
     # (a string "pose" | "video:ENC" | "pose+video:ENC" is read by ethoforge.video.features.parse_feature_choice)
-    # see ethoforge.training.normalise; None: "none" for gbdt (trees ignore rescaling), else "robust"
+    # see ethoforge.bundles.normalise; None: "none" for gbdt (trees ignore rescaling), else "robust"
     normalisation: Literal["robust", "zscore", "none"] | None = None
     window: int = Field(31, le=LIMITS["window"])  # frames of context per training sample (odd: the centre frame is labelled)
     batch_size: int = Field(256, ge=1, le=LIMITS["batch_size"])
@@ -182,7 +182,7 @@ def _field(loc: tuple) -> str:
 
 
 def make_config(config: TrainConfig | dict[str, Any] | None = None, **overrides: Any) -> TrainConfig:
-    """Build and validate a `TrainConfig` (raises `ConfigError` on a bad value).
+    """Build and validate a `TrainConfig` (raises `ConfigError` on a bad value); a config is returned as is.
 
     Parameters
     ----------
@@ -191,6 +191,8 @@ def make_config(config: TrainConfig | dict[str, Any] | None = None, **overrides:
     **overrides
         Options that replace those in ``config``.
     """
+    if isinstance(config, TrainConfig) and not overrides:
+        return config  # validated when it was built
     data = config.model_dump() if isinstance(config, TrainConfig) else dict(config or {})
     data.update(overrides)
     return TrainConfig(**data)

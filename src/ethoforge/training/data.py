@@ -1,5 +1,7 @@
 """Training data: per-recording normalised features and per-frame targets, windows by index.
 
+Splits: `ethoforge.training.split`.
+
 Targets are int64 class indices per frame: ``0`` = background ``"none"``, ``i`` =
 ``behaviors[i - 1]``, ``-1`` = not annotated (ignored by losses and metrics). Windows are
 never materialised for a whole recording: samplers draw centre frames and `gather_windows`
@@ -13,15 +15,14 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from ethoforge.errors import ConfigError, InputError, option
+from ethoforge.bundles.normalise import Normalisation, NormalisationKind, fit_normalisation
+from ethoforge.errors import InputError
 from ethoforge.labels import Bout
-from ethoforge.training.normalise import Normalisation, NormalisationKind, fit_normalisation
 
 if TYPE_CHECKING:
     import xarray as xr
 
     from ethoforge.recording import Recording
-    from ethoforge.training.config import SplitConfig
 
 IGNORE = -1
 BACKGROUND = "none"
@@ -137,104 +138,35 @@ def gather_windows(padded: np.ndarray, centres: np.ndarray, window: int) -> np.n
     return padded[index]
 
 
-def split_recordings(names: Sequence[str], split: "SplitConfig") -> dict[str, list[str]]:
-    """Assign whole recordings to ``train``/``val``/``test`` (lists, or seeded fractions).
-
-    Raises
-    ------
-    ConfigError
-        When a listed recording does not exist, a recording is listed twice, or there would
-        be no training or no validation recording.
-    """
-    names = list(names)
-    known = set(names)
-    listed: dict[str, list[str]] = {}
-    for side in ("train", "val", "test"):
-        chosen = getattr(split, side)
-        if chosen is not None:
-            missing = [n for n in chosen if n not in known]
-            if missing:
-                raise ConfigError(f"{option('split.' + side)} names unknown recording(s) {missing}; "
-                                  f"recordings are {names}")
-            listed[side] = list(chosen)
-    seen: dict[str, str] = {}
-    for side, chosen in listed.items():
-        for name in chosen:
-            if name in seen:
-                raise ConfigError(f"recording {name!r} is in both {option('split.' + seen[name])} and "
-                                  f"{option('split.' + side)}")
-            seen[name] = side
-    if "val" in listed or "test" in listed or "train" in listed:
-        result = {side: listed.get(side, []) for side in ("train", "val", "test")}
-        if "train" not in listed:
-            result["train"] = [n for n in names if n not in seen]
-    else:
-        order = list(np.random.default_rng(split.seed).permutation(len(names)))
-        shuffled = [names[i] for i in order]
-        n_test = int(round(split.test_fraction * len(names)))
-        n_test = max(1, n_test) if split.test_fraction > 0 else 0
-        n_val = max(1, int(round(split.val_fraction * len(names)))) if split.val_fraction > 0 else 0
-        result = {
-            "test": sorted(shuffled[:n_test]),
-            "val": sorted(shuffled[n_test : n_test + n_val]),
-            "train": sorted(shuffled[n_test + n_val :]),
-        }
-    if not result["train"]:
-        raise ConfigError(f"no recording left for training (split {result}); add recordings or lower the fractions")
-    if not result["val"]:
-        raise ConfigError(
-            "no validation recording: early stopping, trial selection and calibration need one; "
-            f"set {option('split.val')} or {option('split.val_fraction')} > 0 (and give at least 2 recordings)"
-        )
-    return result
-
-
-def check_split(split: dict[str, list[str]], targets: Mapping[str, np.ndarray], behaviors: Sequence[str]) -> None:
-    """Pre-flight: every behavior must occur in every non-empty split (`ConfigError` otherwise)."""
-    for side in ("train", "val", "test"):
-        names = split.get(side) or []
-        if not names:
-            continue
-        for i, behavior in enumerate(behaviors, start=1):
-            if not any(np.any(targets[n] == i) for n in names):
-                raise ConfigError(
-                    f"behavior {behavior!r} never occurs in the {side} split ({names}); "
-                    f"label it there or choose another split ({option('split.val')} / {option('split.test')})"
-                )
-
-
 def build_training_data(
     recordings: Sequence["Recording"],
-    bouts_by_recording: Mapping[str, Sequence[Bout]],
+    targets: Mapping[str, np.ndarray],
     behaviors: Sequence[str],
     spec: Any,
     *,
-    scopes: Mapping[str, Sequence[tuple[int, int]]] | None = None,
     normalise_on: Sequence[str] | None = None,
     keep_poses: bool = False,
     normalisation: NormalisationKind = "robust",
 ) -> TrainingData:
-    """Compute features and targets of every recording.
+    """Compute the features of every recording and pair them with their targets.
 
     Parameters
     ----------
     recordings
         Recordings (same individuals and keypoints, mapped by name by the feature spec).
-    bouts_by_recording
-        Bouts per recording name. A recording missing here is not annotated (targets all -1);
-        one present (even with no bouts) is annotated where ``scopes`` says, else everywhere.
+    targets
+        Per-frame class indices per recording name (`frame_targets`); a recording missing
+        here is not annotated (targets all -1).
     behaviors
         Behavior names; class ``i`` is ``behaviors[i - 1]``.
     spec
         A `ethoforge.features.FeatureSpec`.
-    scopes
-        Annotated ``[start, stop)`` ranges per recording (default: whole recording).
     normalise_on
         Names of the recordings the normalisation is fitted on (default: all).
     keep_poses
         Keep the poses in each `RecordingData` (for augmentations).
     normalisation
-        ``"robust"`` or ``"zscore"`` (see `ethoforge.training.normalise`).
+        ``"robust"``, ``"zscore"`` or ``"none"`` (see `ethoforge.bundles.normalise`).
     """
     features = {}
     names: list[str] = []
@@ -246,14 +178,11 @@ def build_training_data(
     norm = fit_normalisation([features[n] for n in fit], normalisation)
     records = []
     for recording in recordings:
-        bouts = bouts_by_recording.get(recording.name)
-        scope = (scopes or {}).get(recording.name)
-        if bouts is None and scope is None:
-            targets = np.full(recording.n_frames, IGNORE, dtype=np.int64)
-        else:
-            targets = frame_targets(bouts or [], behaviors, recording.n_frames, scope)
+        target = targets.get(recording.name)
+        if target is None:
+            target = np.full(recording.n_frames, IGNORE, dtype=np.int64)
         records.append(RecordingData(
-            recording.name, norm.apply(features[recording.name]), targets,
+            recording.name, norm.apply(features[recording.name]), np.asarray(target, dtype=np.int64),
             recording.poses if keep_poses else None,
         ))
     first = recordings[0]

@@ -40,7 +40,7 @@ def train_gbdt(
     progress: Callable[[int, int, dict], "bool | None"] | None,
 ) -> "TrainResult":
     """Fit `ethoforge.models.GbdtClassifier` trials and write the bundle (see module docstring)."""
-    from ethoforge.inference.bundle import commit_bundle, softmax, write_bundle_files
+    from ethoforge.bundles.files import commit_bundle, softmax, write_bundle_files
     from ethoforge.models import build_model
     from ethoforge.training.loop import (
         TrainingCancelled,

@@ -25,19 +25,13 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 import numpy as np
 
 from ethoforge.errors import Cancelled, ConfigError, option
-from ethoforge.inference.chunked import predict_logits, resolve_device
+from ethoforge.models.chunked import predict_logits, resolve_device
 from ethoforge.training.augment import augment_poses, parse_augment
 from ethoforge.training.calibration import fit_temperature, nll
 from ethoforge.training.config import TrainConfig, make_config
-from ethoforge.training.data import (
-    RecordingData,
-    TrainingData,
-    check_split,
-    gather_windows,
-    pad_features,
-    split_recordings,
-)
+from ethoforge.training.data import RecordingData, TrainingData, gather_windows, pad_features
 from ethoforge.training.sampling import draw_centres, loss_weights, make_loss
+from ethoforge.training.split import check_split, split_recordings
 
 if TYPE_CHECKING:
     import torch
@@ -69,7 +63,8 @@ class TrainResult:
     temperature
         Calibration temperature (1.0 when not calibrated).
     split
-        Recording names per side.
+        ``kind`` (``"recordings"`` or ``"blocks"``) and the names per side (see
+        `ethoforge.training.split`).
     config
         The resolved config.
     model
@@ -82,7 +77,7 @@ class TrainResult:
     best_trial: int
     best_epoch: int
     temperature: float
-    split: dict[str, list[str]]
+    split: dict
     config: TrainConfig
     model: Any = field(repr=False, default=None)
 
@@ -199,6 +194,7 @@ def train(
     progress: Progress | None = None,
     *,
     model_factory: ModelFactory | None = None,
+    split: dict | None = None,
 ) -> TrainResult:
     """Train a model on ``data`` and write a model bundle to ``out_dir``.
 
@@ -217,6 +213,9 @@ def train(
         ``(n_features, n_classes, model_config) -> nn.Module`` instead of
         ``ethoforge.models.build_model`` (a plug-in point; such a bundle loads only with the
         same factory).
+    split
+        The split already chosen and checked (`ethoforge.training.split`); None chooses it
+        here from ``config.split`` by recording.
 
     Raises
     ------
@@ -227,7 +226,7 @@ def train(
     """
     config = make_config(config)
     out_dir = Path(out_dir)
-    split, weights, augmentations = _preflight(config, data, registry=model_factory is None)
+    split, weights, augmentations = _preflight(config, data, split, registry=model_factory is None)
     device = resolve_device(config.device)
     if config.family == "gbdt":
         from ethoforge.training.gbdt import train_gbdt
@@ -236,11 +235,12 @@ def train(
     return _train_torch(config, data, out_dir, split, weights, augmentations, device, progress, model_factory)
 
 
-def _preflight(config: TrainConfig, data: TrainingData, registry: bool):
+def _preflight(config: TrainConfig, data: TrainingData, split: dict | None, registry: bool):
     if not data.recordings:
         raise ConfigError("no recordings to train on")
-    split = split_recordings([r.name for r in data.recordings], config.split)
-    check_split(split, {r.name: r.targets for r in data.recordings}, data.behaviors)
+    if split is None:
+        split = split_recordings([r.name for r in data.recordings], config.split)
+        check_split(split, {r.name: r.targets for r in data.recordings}, data.behaviors)
     weights = loss_weights(config, data.class_counts(split["train"]), data.classes)
     augmentations = parse_augment(config.augment)
     if augmentations and config.family != "gbdt":
@@ -342,7 +342,7 @@ def _train_torch(config, data, out_dir, split, weights, augmentations, device, p
         results["test"] = _scores(test_logits, test_targets, classes, temperature)
     report_on = ("test", test_logits, test_targets) if split["test"] else ("val", val_logits, val_targets)
 
-    from ethoforge.inference.bundle import commit_bundle, softmax, write_bundle_files
+    from ethoforge.bundles.files import commit_bundle, softmax, write_bundle_files
 
     extra = {"best_trial": state.best_trial, "best_epoch": state.best_epoch, "reported_on": report_on[0],
              "train_seconds": time.monotonic() - start_time}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ethoforge.training.normalise import Normalisation, fit_normalisation
+from ethoforge.bundles.normalise import Normalisation, fit_normalisation
 
 
 def _features():

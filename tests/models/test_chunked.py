@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from ethoforge.errors import Cancelled
-from ethoforge.inference.chunked import (
+from ethoforge.models.chunked import (
     chunk_ranges,
     predict_logits,
     run_chunked,
