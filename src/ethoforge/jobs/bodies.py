@@ -27,6 +27,7 @@ from ethoforge.jobs.params import split_train_params
 from ethoforge.jobs.runner import JobCancelled, Reporter, _jsonable
 from ethoforge.jobs.supervisor import job_dir
 from ethoforge.store import jobs_repo, registry
+from ethoforge.workflows import BUNDLE_DIR
 
 if TYPE_CHECKING:
     from ethoforge.store import Project
@@ -37,7 +38,7 @@ INFERENCE_DIR = "inference"
 
 def checkpoint_path(project_root: Path, job_id: int) -> Path:
     """Where a training job's latest checkpoint is written while it runs."""
-    return job_dir(project_root, job_id) / ".bundle.partial" / "checkpoints" / "latest.pt"
+    return job_dir(project_root, job_id) / f".{BUNDLE_DIR}.partial" / "checkpoints" / "latest.pt"
 
 
 def inference_dir(project_root: Path, job_id: int) -> Path:
