@@ -185,6 +185,35 @@ def test_long_gap_becomes_zero_and_stays_finite() -> None:
     assert (_column(matrix, "m.tail.ego_x")[30:70] == 0).all()
 
 
+EARS = ["nose", "left_ear", "right_ear", "tail"]
+EAR_BODY = np.array([[20.0, 0.0], [12.0, -4.0], [12.0, 4.0], [-20.0, 0.0]], np.float32)  # centre (6, 0)
+
+
+def test_a_lost_ear_costs_only_the_ear() -> None:
+    """Centre and heading from the keypoints present: the nose keeps its egocentric position."""
+    position = np.tile(EAR_BODY, (300, 1, 1))[:, None] + np.arange(300)[:, None, None, None] * np.float32(1.0)
+    position[100:200, 0, 1] = np.nan  # left ear lost for 100 frames (> max_gap)
+    poses = make_poses(position, EARS, ["m"])
+    matrix = compute_features(poses, FeatureSpec.from_recording(poses, fps=FPS))
+    nose_x, nose_y = _column(matrix, "m.nose.ego_x"), _column(matrix, "m.nose.ego_y")
+    np.testing.assert_allclose(nose_x[:100], 14.0, atol=1e-3)
+    np.testing.assert_allclose(nose_x[100:200], 16.0, atol=1e-3)  # centre of nose, right ear, tail: (4, 4/3)
+    np.testing.assert_allclose(nose_y[100:200], -4.0 / 3.0, atol=1e-3)
+    np.testing.assert_allclose(_column(matrix, "m.right_ear.ego_x")[100:200], 8.0, atol=1e-3)
+    assert (_column(matrix, "m.left_ear.ego_x")[120:180] == 0).all()  # the lost ear itself
+
+
+def test_a_lost_axis_keypoint_keeps_the_body_frame() -> None:
+    """Tail lost: the axis runs from the centre of the others to the nose (still +x here)."""
+    position = np.tile(EAR_BODY, (300, 1, 1))[:, None].copy()
+    position[100:200, 0, 3] = np.nan
+    poses = make_poses(position, EARS, ["m"])
+    matrix = compute_features(poses, FeatureSpec.from_recording(poses, fps=FPS))
+    np.testing.assert_allclose(_column(matrix, "m.nose.ego_x")[100:200], 20.0 - 44.0 / 3.0, atol=1e-3)
+    np.testing.assert_allclose(_column(matrix, "m.nose.ego_y")[100:200], 0.0, atol=1e-3)
+    np.testing.assert_allclose(_column(matrix, "m.left_ear.ego_y")[100:200], -4.0, atol=1e-3)
+
+
 def test_window_features_are_appended_for_gbdt() -> None:
     poses = make_poses(_two_animals(0.0), KEYPOINTS, ["a", "b"])
     frame = compute_features(poses, FeatureSpec.from_recording(poses, fps=FPS))

@@ -1,7 +1,7 @@
 """`compute_features`: poses → ``(T, F)`` float32 feature matrix, as a `FeatureSpec` says.
 
 Steps: select individuals and keypoints by name → mask low confidence → interpolate short
-gaps → body centre and heading → feature groups → remaining NaN → 0 → window statistics.
+gaps → body centre and heading (from the keypoints present) → feature groups → remaining NaN → 0 → window statistics.
 """
 
 from __future__ import annotations
@@ -129,7 +129,10 @@ def frame_features(
     clean = interpolate_gaps(clean, spec.max_gap)
     centre = body_centre(clean, kp_index[spec.centre] if spec.centre is not None else None)
     back, front = (kp_index[k] for k in spec.axis)
-    unit = heading(clean, back, front) if n_kp > 1 else np.tile(np.array([1.0, 0.0], np.float32), (n_frames, n_ind, 1))
+    if n_kp > 1:
+        unit = heading(clean, back, front, centre)
+    else:
+        unit = np.tile(np.array([1.0, 0.0], np.float32), (n_frames, n_ind, 1))
 
     blocks: list[np.ndarray] = []
     names: list[str] = []

@@ -12,19 +12,41 @@ import numpy as np
 
 
 def body_centre(position: np.ndarray, centre: int | None = None) -> np.ndarray:
-    """``(T, I, 2)`` centre of each animal: keypoint ``centre`` or the mean of all keypoints."""
+    """``(T, I, 2)`` centre of each animal: keypoint ``centre``, or the mean of the keypoints present.
+
+    NaN-aware: a lost keypoint leaves the mean of the others (and a lost ``centre`` keypoint
+    that mean too); NaN only where every keypoint of the animal is missing.
+    """
+    total = np.zeros(position.shape[:2] + (2,), np.float32)
+    count = np.zeros(position.shape[:2], np.float32)
+    for k in range(position.shape[2]):  # a few keypoints: faster than a strided nanmean
+        point = position[:, :, k, :]
+        present = ~(np.isnan(point[..., 0]) | np.isnan(point[..., 1]))
+        total += np.where(present[..., None], point, np.float32(0.0))
+        count += present
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / np.where(count > 0, count, np.nan).astype(np.float32)[..., None]
+    if centre is None:
+        return mean
+    named = position[:, :, centre, :].copy()
+    lost = np.isnan(named[..., 0]) | np.isnan(named[..., 1])
+    named[lost] = mean[lost]
+    return named
+
+
+def heading(position: np.ndarray, back: int, front: int, centre: np.ndarray | None = None) -> np.ndarray:
+    """``(T, I, 2)`` unit vector from keypoint ``back`` to ``front``.
+
+    Where one of them is lost and ``centre`` ``(T, I, 2)`` is given, the axis runs from the
+    centre to ``front`` (back lost) or from ``back`` to the centre (front lost), so one lost
+    keypoint does not cost the animal its body frame. NaN where no axis is left (or its ends
+    coincide).
+    """
+    back_point, front_point = position[:, :, back, :], position[:, :, front, :]
     if centre is not None:
-        return position[:, :, centre, :].copy()
-    total = position[:, :, 0, :].copy()
-    for k in range(1, position.shape[2]):  # a few keypoints: faster than a strided mean
-        total += position[:, :, k, :]
-    total *= np.float32(1.0 / position.shape[2])
-    return total
-
-
-def heading(position: np.ndarray, back: int, front: int) -> np.ndarray:
-    """``(T, I, 2)`` unit vector from keypoint ``back`` to ``front`` (NaN where they coincide)."""
-    axis = position[:, :, front, :] - position[:, :, back, :]
+        back_point = np.where(np.isnan(back_point), centre, back_point)
+        front_point = np.where(np.isnan(front_point), centre, front_point)
+    axis = front_point - back_point
     norm = np.sqrt(axis[..., 0] ** 2 + axis[..., 1] ** 2)
     with np.errstate(invalid="ignore", divide="ignore"):
         return axis / np.where(norm > 0, norm, np.nan)[..., None]
