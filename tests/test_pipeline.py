@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from ethoforge.errors import ConfigError
+from ethoforge.inference.bundle import load_bundle
 from ethoforge.pipeline import HUMAN_REFERENCE_F1, evaluate_bundle, run_demo, train_from_recordings
 
 QUICK = {"epochs": 2, "samples_per_epoch": 2000, "batch_size": 128, "window": 15, "device": "cpu"}
@@ -24,6 +25,16 @@ def short_samples():
         recording.poses = recording.poses.isel(time=slice(0, 3000))
         samples.append((recording, [b.with_(stop=min(b.stop, 3000)) for b in bouts if b.start < 3000]))
     return samples
+
+
+def test_one_recording_trains_on_time_blocks(short_samples, tmp_path):
+    recording, bouts = short_samples[2]
+    config = {**QUICK, "family": "gbdt", "model": {"n_estimators": 5}}
+    result = train_from_recordings([recording], {recording.name: bouts}, ["interact"], config, tmp_path / "m")
+    assert result.split["kind"] == "blocks" and result.split["train"] and result.split["val"]
+    meta = load_bundle(tmp_path / "m").meta
+    assert meta["split"]["kind"] == "blocks" and meta["split"]["blocks"] == result.split["blocks"]
+    assert result.metrics["val"]["per_class"]["interact"]["support"] > 0
 
 
 def test_behavior_missing_from_a_split_is_a_config_error(short_samples, tmp_path):

@@ -26,6 +26,7 @@ _CLI_FLAGS = {
     "thresholds": "--threshold",
     "family": "--model",
     "model": "--model-config",
+    "split.mode": "--split",
     "split.train": "--recordings",
     "split.val": "--val-recordings",
     "split.test": "--test-recordings",

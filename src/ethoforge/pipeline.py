@@ -71,6 +71,9 @@ def train_from_recordings(
 ) -> "TrainResult":
     """Compute features, check the split, train and write a model bundle to ``out_dir``.
 
+    The model's frame rate is the one most recordings share; the others are resampled to it
+    (poses linearly, labels to the nearest frame) and the bundle's ``notes`` say so.
+
     Parameters
     ----------
     recordings
@@ -97,24 +100,51 @@ def train_from_recordings(
     from ethoforge.training.config import make_config
     from ethoforge.training.data import build_training_data, frame_targets
     from ethoforge.training.loop import train
-    from ethoforge.training.split import check_split, split_recordings
+    from ethoforge.training.split import choose_split
     from ethoforge.video.features import with_video_features
 
     config = make_config(config)  # validated once: `train` takes it as it is
     behaviors = parse_behaviors(behaviors)
     if not recordings:
         raise ConfigError("no recordings to train on")
-    split = split_recordings([r.name for r in recordings], config.split)
     targets = {
         r.name: frame_targets(bouts_by_recording.get(r.name, []), behaviors, r.n_frames, (scopes or {}).get(r.name))
         for r in recordings if r.name in bouts_by_recording or (scopes or {}).get(r.name) is not None
     }
-    check_split(split, targets, behaviors)
+    recordings = [with_video_features(r, feature_spec_for(r, config)) for r in recordings]
+    recordings, targets, notes = _at_one_rate(recordings, targets)  # video features resampled with the poses
     spec = feature_spec_for(recordings[0], config)
-    recordings = [with_video_features(r, spec) for r in recordings]
+    gap = max(config.window, 2 * spec.context_frames + 1)  # no window or window statistic spans a boundary
+    split = choose_split({r.name: r.n_frames for r in recordings}, targets, behaviors, config.split, gap)
     data = build_training_data(recordings, targets, behaviors, spec, normalise_on=split["train"],
-                               keep_poses=bool(config.augment), normalisation=config.normalisation)
+                               keep_poses=bool(config.augment), normalisation=config.normalisation,
+                               blocks=split.get("blocks"))
+    data.notes = notes
     return train(config, data, out_dir, progress, split=split)
+
+
+def _at_one_rate(recordings: Sequence["Recording"], targets: dict[str, np.ndarray]
+                 ) -> tuple[list["Recording"], dict[str, np.ndarray], list[str]]:
+    """Recordings (and their targets) resampled to the rate most of them share, the model's rate."""
+    import dataclasses
+
+    from ethoforge.features.resample import common_rate, rate_notes, resample_poses, resample_rows, same_rate
+
+    fps = common_rate([float(r.fps) for r in recordings])
+    notes = rate_notes({r.name: float(r.fps) for r in recordings}, fps)
+    if not notes:
+        return list(recordings), targets, []
+    out, targets = [], dict(targets)
+    for recording in recordings:
+        if same_rate(recording.fps, fps):
+            out.append(recording)
+            continue
+        poses = resample_poses(recording.poses, recording.fps, fps)
+        if recording.name in targets:
+            targets[recording.name] = resample_rows(targets[recording.name], int(poses.sizes["time"]), recording.fps,
+                                                    fps, nearest=True)
+        out.append(dataclasses.replace(recording, poses=poses, fps=fps))
+    return out, targets, notes
 
 
 def evaluate_bundle(

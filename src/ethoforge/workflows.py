@@ -252,6 +252,7 @@ class TrainedModel:
     model: ModelInfo
     bundle: Path
     result: TrainResult
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """JSON-ready summary: ``model_id``, ``model_name``, ``bundle``, ``metrics`` (``val``, maybe ``test``)..."""
@@ -271,6 +272,7 @@ class TrainedModel:
             "best_epoch": self.result.best_epoch,
             "temperature": self.result.temperature,
             "epochs_run": len(self.result.history),
+            "warnings": list(self.warnings),
         })
 
 
@@ -287,6 +289,7 @@ def train_in_project(
     run_dir: Path | None = None,
     loading: ItemProgress | None = None,
     should_stop: Callable[[], bool] | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> TrainedModel:
     """Train on project recordings and register the model: the one training workflow of the
     CLI, the job worker and the Python API.
@@ -315,18 +318,34 @@ def train_in_project(
         ``loading(done, total, name)`` after each recording is read; False stops.
     should_stop
         Asked once training is done; True stops before the model is registered.
+    warn
+        Called, before training, with each warning (an option the model family ignores, a
+        recording resampled to the model's frame rate); also in the result's ``warnings``.
 
     Raises
     ------
     Cancelled
         ``loading`` returned False or ``should_stop`` True (nothing registered).
     """
+    from ethoforge.features.resample import common_rate, rate_notes
     from ethoforge.pipeline import train_from_recordings
     from ethoforge.store import registry
 
+    if recordings:  # recordings named for validation or test train too: no need to list them twice
+        held_out = [*((options.get("split") or {}).get("val") or []), *((options.get("split") or {}).get("test") or [])]
+        recordings = [*recordings, *(r for r in held_out if r not in recordings)]
     names, behavior_list, dataset_name = _resolve_training_refs(project, recordings, behaviors, dataset)
     config = build_train_config(options, behavior_list)
+    warnings = family_warnings(config.family, options)
+    for message in warnings:
+        if warn is not None:
+            warn(message)
     training = _load_labelled(project, names, behavior_list, dataset_name, loading, every_behavior=True)
+    rates = {r.name: float(r.fps) for r in training.recordings}
+    for message in rate_notes(rates, common_rate(list(rates.values()))):
+        warnings.append(message)
+        if warn is not None:
+            warn(message)
     own_dir = run_dir is None
     if run_dir is None:
         run_dir = project.root / TRAINING_DIR / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
@@ -345,7 +364,17 @@ def train_in_project(
     finally:
         if own_dir:
             _remove_if_empty(run_dir)
-    return TrainedModel(info, project.root / info.path, result)
+    return TrainedModel(info, project.root / info.path, result, warnings)
+
+
+def family_warnings(family: str, options: Mapping[str, Any]) -> list[str]:
+    """One warning per option in ``options`` that ``family`` ignores (e.g. ``lr`` for gbdt)."""
+    from ethoforge.errors import option, speak
+    from ethoforge.training.config import ignored_options
+
+    return [speak(f"{option(name)} does nothing for the {family} family (LightGBM on window features: set its "
+                  f"options with {option('model')}, or choose another family); it was ignored")
+            for name in ignored_options(family, [k for k, v in options.items() if v is not None])]
 
 
 def registry_metrics(result: TrainResult) -> dict[str, Any]:
@@ -403,13 +432,15 @@ def resolve_model(project: Project | None, model: str | int | Path) -> tuple[Pat
 def seen_in_training(split: Mapping[str, Sequence[str]] | None, names: Sequence[str]) -> list[str]:
     """Warnings for the ``names`` the model was trained or validated on (its scores there flatter it).
 
-    ``split`` is the bundle's ``{"train": [...], "val": [...], "test": [...]}``; one message
-    per recording found in ``train`` or ``val``.
+    ``split`` is the bundle's ``{"kind", "train": [...], "val": [...], "test": [...]}``
+    (time blocks map to their recordings); one message per recording found in ``train`` or ``val``.
     """
     sides = {"train": "trained", "val": "validated (early stopping, calibration)"}
+    blocks = (split or {}).get("blocks") or {}
+    recorded = {side: [blocks[n][0] if n in blocks else n for n in (split or {}).get(side, [])] for side in sides}
     warnings = []
     for name in dict.fromkeys(names):
-        used = [sides[side] for side in sides if name in (split or {}).get(side, [])]
+        used = [sides[side] for side in sides if name in recorded[side]]
         if used:
             warnings.append(f"the model was {' and '.join(used)} on {name}; its scores there are optimistic, "
                             "not a measure of how it does on new recordings")
@@ -599,6 +630,9 @@ def infer_many(
             run.bouts[name] = len(bouts)
             run.predicted[name] = bouts
             run.warnings += seen_in_training(bundle.meta.get("split"), [recording.name])
+            note = bundle.rate_note(recording)
+            if note:
+                run.warnings.append(note)
         except Cancelled:
             raise
         except Exception as error:  # noqa: BLE001 - one bad file must not stop the others

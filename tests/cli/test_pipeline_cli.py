@@ -81,7 +81,7 @@ def test_train_from_a_dataset_uses_its_recordings_and_behaviors(project_root):
     out = as_json("train", "--dataset", "mice", "--val-recordings", REC_B, "--test-recordings", REC_C, *TINY,
                   "--name", "from-dataset", "--project", project_root)
     assert out["dataset"] == "mice" and out["model_name"] == "from-dataset"
-    assert out["split"] == {"train": [REC_A], "val": [REC_B], "test": [REC_C]}
+    assert out["split"] == {"kind": "recordings", "train": [REC_A], "val": [REC_B], "test": [REC_C]}
     assert "interact" in out["metrics"]["test"]["per_class"]
 
 
@@ -231,11 +231,38 @@ def test_infer_map_renames_the_keypoints_a_model_needs(trained, project_root, tm
 
 
 def test_split_errors_name_the_split_flags(project_root):
-    result = cli("train", "--recordings", REC_A, REC_C, "--behaviors", "interact", "--val-recordings", REC_B,
-                 "--epochs", "1", "--project", project_root)
+    result = cli("train", "--recordings", REC_A, REC_C, "--behaviors", "interact", "--val-recordings", REC_C,
+                 "--test-recordings", REC_C, "--project", project_root)
     text = " ".join(result.output.split())
-    assert result.exit_code == 1 and f"--val-recordings names unknown recording(s) ['{REC_B}']" in text
+    assert result.exit_code == 1 and f"'{REC_C}' is in both --val-recordings and --test-recordings" in text
     assert "split." not in text
+    result = cli("train", "--recordings", REC_A, "--behaviors", "interact", "--split", "recordings",
+                 "--project", project_root)
+    text = " ".join(result.output.split())
+    assert result.exit_code == 1 and "--split recordings needs two or more" in text and "--split blocks" in text
+
+
+def test_one_labelled_recording_trains_on_time_blocks(project_root):
+    out = as_json("train", "--recordings", REC_A, "--behaviors", "interact", *TINY, "--project", project_root)
+    split = out["split"]
+    assert split["kind"] == "blocks" and split["train"] and split["val"] and split["gap"] >= 15
+    assert {split["blocks"][b][0] for b in split["train"] + split["val"]} == {REC_A}
+    assert out["metrics"]["val"]["per_class"]["interact"]["support"] > 0
+
+
+def test_val_recordings_need_not_be_repeated_and_gbdt_warns_about_torch_options(project_root):
+    out = as_json("train", "--recordings", REC_A, REC_B, "--val-recordings", REC_C, "--behaviors", "interact",
+                  "--model", "gbdt", "--model-config", '{"n_estimators": 5}', "--lr", "0.1", "--window", "15",
+                  "--project", project_root)
+    assert out["split"] == {"kind": "recordings", "train": [REC_A, REC_B], "val": [REC_C], "test": []}
+    warned = " ".join(out["warnings"])
+    assert "--lr" in warned and "--window" in warned and "gbdt" in warned
+    assert len(out["warnings"]) == 2
+
+
+def test_help_names_the_real_default_family():
+    text = " ".join(cli("train", "--help").output.split())
+    assert "gbdt (default)" in text and "--split" in text
 
 
 def test_models_list_show_activate_delete(trained, project_root, tmp_path):

@@ -122,3 +122,42 @@ def test_gbdt_bundle_predicts_with_window_features(sample, tmp_path):
 def test_missing_bundle():
     with pytest.raises(NotFoundError, match="not a model bundle"):
         load_bundle("/nonexistent/model")
+
+
+def _at_rate(recording, fps: float):
+    """The same poses recorded at ``fps`` (linear in time), as a `Recording`."""
+    import dataclasses
+
+    from ethoforge.features.resample import resample_poses
+
+    return dataclasses.replace(recording, name=f"{recording.name}@{fps:g}",
+                               poses=resample_poses(recording.poses, recording.fps, fps), fps=fps)
+
+
+def test_the_same_poses_at_30_and_60_fps_give_matching_predictions(torch_bundle, sample):
+    bundle = load_bundle(torch_bundle)
+    at_30 = sample[0][2]
+    at_60 = _at_rate(at_30, 60.0)
+    assert bundle.fps == 30.0 and bundle.rate_note(at_30) is None and "resampled" in bundle.rate_note(at_60)
+    p30 = bundle.predict_proba(at_30, device="cpu")
+    p60 = bundle.predict_proba(at_60, device="cpu")
+    assert p60.shape == (5000, 2)  # one row per frame of the 60 fps recording
+    assert np.abs(p60[::2] - p30).mean() < 0.02
+    assert (p60[::2].argmax(axis=1) == p30.argmax(axis=1)).mean() > 0.97
+    # run on the 60 fps frames as if they were the model's 30 (what happened before): far off
+    wrong = bundle.predict_proba(at_60.poses.assign_attrs(fps=30.0), device="cpu")
+    assert np.abs(wrong[::2] - p30).mean() > 3 * np.abs(p60[::2] - p30).mean()
+
+
+def test_mixed_rate_training_resamples_to_the_common_rate(sample, tmp_path):
+    recordings, bouts = sample
+    names = [r.name for r in recordings]
+    fast = _at_rate(recordings[1], 60.0)
+    fast_bouts = {fast.name: [b.with_(recording=fast.name, start=2 * b.start, stop=2 * b.stop) for b in bouts[names[1]]]}
+    config = {**QUICK, "family": "gbdt", "model": {"n_estimators": 5},
+              "split": {"train": [names[0], fast.name], "val": [names[2]]}}
+    result = train_from_recordings([recordings[0], fast, recordings[2]], {**bouts, **fast_bouts}, ["interact"],
+                                   config, tmp_path / "m")
+    meta = load_bundle(result.bundle_dir).meta
+    assert meta["fps"] == 30.0 and len(meta["notes"]) == 1 and fast.name in meta["notes"][0]
+    assert result.metrics["val"]["per_class"]["interact"]["support"] > 0

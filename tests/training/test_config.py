@@ -44,3 +44,10 @@ def test_make_config_overrides_and_round_trips():
     config = make_config({"window": 11}, epochs=3, split={"val": ["r1"]})
     assert (config.window, config.epochs, config.split.val) == (11, 3, ["r1"])
     assert TrainConfig(**config.model_dump()) == config
+
+
+def test_options_gbdt_ignores_are_named():
+    from ethoforge.training.config import ignored_options
+
+    assert ignored_options("gbdt", ["lr", "seed", "augment", "window", "trials"]) == ["window", "lr", "augment"]
+    assert ignored_options("conv_bilstm", ["lr", "augment", "window"]) == []

@@ -200,11 +200,13 @@ def test_train_and_monitor_to_completed(page, server, stems, shot):
     params = api(f"jobs/{first_job}")["params"]
     assert params["seed"] == 7 and params["device"] == "cpu"
     assert params["split"]["train"] == [train] and params["split"]["val"] == [val] and params["split"]["test"] == []
+    assert params["split"]["mode"] == "auto" and params["lr"] == 0.002  # the form's split choice; torch options sent
     _text(page, "#job-status", "")
     page.wait_for_function("() => document.querySelector('#job-status')?.textContent === 'completed'", timeout=120_000)
     page.wait_for_selector("#per-behavior td")
     assert page.inner_text("#report-split dd[data-split='train']") == train  # the report names each split's recordings
     assert page.inner_text("#report-split dd[data-split='val']") == val
+    assert page.inner_text("#report-split dd[data-split='kind']") == "by recording"
     page.wait_for_function("() => document.querySelector('#job-chart')?.dataset.epochs === '2'")
     assert page.get_attribute("#job-progress", "value") == "1"
     assert "interact" in page.inner_text("#per-behavior")

@@ -95,6 +95,7 @@ def write_bundle_files(
         "metrics": metrics,
         "training_config": config,
         "split": split,
+        "notes": list(getattr(data, "notes", []) or []),
         "extra": extra or {},
         "versions": package_versions(),
     })

@@ -16,6 +16,7 @@ from ethoforge.cli._common import (
     emit_json,
     greedy,
     open_project,
+    print_warning,
     progress_bar,
     stderr,
     stdout,
@@ -31,10 +32,11 @@ def train(
         help='Mutually exclusive behaviors, e.g. "attack;mount" (default: the dataset\'s).')] = None,
     dataset: Annotated[str | None, typer.Option(help="Train on this dataset's recordings and behaviors.")] = None,
     model: Annotated[str | None, typer.Option(
-        "--model", help="Model family: gbdt, conv_bilstm (default) or transformer.")] = None,
+        "--model", help="Model family: gbdt (default), conv_bilstm or transformer.")] = None,
     model_config: Annotated[str | None, typer.Option(
         help='Model options as JSON, e.g. \'{"hidden": 32}\' (override the family defaults).')] = None,
-    window: Annotated[int | None, typer.Option(help="Context window in frames (odd; default 31).")] = None,
+    window: Annotated[int | None, typer.Option(
+        help="Context window in frames of conv_bilstm/transformer (odd; default 31; gbdt ignores it).")] = None,
     epochs: Annotated[int | None, typer.Option(help="Epochs per trial (default 30).")] = None,
     batch_size: Annotated[int | None, typer.Option(help="Windows per batch (default 256).")] = None,
     lr: Annotated[float | None, typer.Option(help="Learning rate of AdamW (> 0; default 2e-3).")] = None,
@@ -50,7 +52,11 @@ def train(
     seed: Annotated[int | None, typer.Option(help="Random seed (also of the recording split).")] = None,
     augment: Annotated[str | None, typer.Option(
         help='Pose augmentations, e.g. "perm_id:p=0.5,blk_perm_id:p=0.3:frac=0.2".')] = None,
-    val_recordings: Annotated[list[str] | None, typer.Option(help="Validation recordings: --val-recordings A B.")] = None,
+    split_mode: Annotated[str | None, typer.Option(
+        "--split", help="auto (default: by recording when that works, else by time blocks), recordings or blocks "
+                        "(contiguous time blocks of each recording; for one or two labelled recordings).")] = None,
+    val_recordings: Annotated[list[str] | None, typer.Option(
+        help="Validation recordings: --val-recordings A B (added to --recordings when not listed there).")] = None,
     test_recordings: Annotated[list[str] | None, typer.Option(help="Test recordings: --test-recordings C.")] = None,
     val_fraction: Annotated[float | None, typer.Option(
         help="Share of recordings drawn for validation when not listed (default 0.2).")] = None,
@@ -82,7 +88,7 @@ def train(
     if patience is not None:
         options["patience"] = patience or None
     split = {key: value for key, value in {
-        "val": val_recordings, "test": test_recordings, "val_fraction": val_fraction,
+        "mode": split_mode, "val": val_recordings, "test": test_recordings, "val_fraction": val_fraction,
         "test_fraction": test_fraction, "seed": seed}.items() if value is not None}
     if split:
         options["split"] = split
@@ -95,7 +101,8 @@ def train(
         with _epoch_bar(trials) as update:
             try:
                 trained = train_in_project(opened, options, recordings=recordings, behaviors=behaviors,
-                                           dataset=dataset, progress=update, name=name, activate=activate)
+                                           dataset=dataset, progress=update, name=name, activate=activate,
+                                           warn=print_warning)
             except KeyboardInterrupt:
                 interrupted = update.last
             else:
@@ -175,6 +182,8 @@ def _print_summary(summary: dict) -> None:
     console.print(f"model {summary['model_name']} (id {summary['model_id']}, {summary['family']}) "
                   f"→ {summary['bundle']}")
     split = summary["split"]
+    if split.get("kind") == "blocks":
+        console.print(f"split by time blocks ({split['gap']} frames left out at each train/val boundary):")
     console.print(f"train: {', '.join(split['train'])}; val: {', '.join(split['val'])}"
                   + (f"; test: {', '.join(split['test'])}" if split.get("test") else ""))
     for side in ("val", "test"):

@@ -16,6 +16,7 @@ import numpy as np
 from ethoforge.bundles.files import read_meta, softmax, spec_from_json
 from ethoforge.bundles.normalise import Normalisation
 from ethoforge.errors import InputError, option
+from ethoforge.features.resample import resample_poses, resample_rows, same_rate
 from ethoforge.models.chunked import (
     DEFAULT_CHUNK_FRAMES,
     Progress,
@@ -90,6 +91,28 @@ class ModelBundle:
     @property
     def temperature(self) -> float:
         return float(self.meta["calibration"]["temperature"])
+
+    @property
+    def fps(self) -> float:
+        """The frame rate the model was trained at (its windows count frames of this rate)."""
+        return float(self.meta["fps"])
+
+    @staticmethod
+    def recording_rate(recording_or_poses: "Recording | xr.Dataset") -> float | None:
+        """The frame rate of a `Recording` (or of poses whose ``attrs`` say), else None."""
+        rate = getattr(recording_or_poses, "fps", None)
+        if rate is None and hasattr(recording_or_poses, "attrs"):
+            rate = recording_or_poses.attrs.get("fps")
+        return float(rate) if rate else None
+
+    def rate_note(self, recording_or_poses: "Recording | xr.Dataset") -> str | None:
+        """A note when the recording's frame rate is not the model's (it is then resampled), else None."""
+        rate = self.recording_rate(recording_or_poses)
+        if rate is None or same_rate(rate, self.fps):
+            return None
+        name = getattr(recording_or_poses, "name", "the recording")
+        return (f"{name} is at {rate:g} fps and the model at {self.fps:g} fps: its poses were resampled to "
+                f"{self.fps:g} fps for the model and the predictions brought back to its {rate:g} fps frames")
 
     @property
     def keypoints(self) -> list[str]:
@@ -194,6 +217,12 @@ class ModelBundle:
         if hasattr(recording_or_poses, "poses"):  # a Recording: its cached video features when the model uses them
             recording_or_poses = with_video_features(recording_or_poses, self.spec)
         poses = self.prepare_poses(recording_or_poses, keypoint_map)
+        rate = self.recording_rate(recording_or_poses)
+        if rate is not None and not same_rate(rate, self.fps):  # run at the model's rate, answer at the recording's
+            n_recorded = int(poses.sizes["time"])
+            logits = self.predict_logits(resample_poses(poses, rate, self.fps), device=device, chunk_frames=chunk_frames,
+                                         progress=progress, threads=threads)
+            return resample_rows(logits, n_recorded, self.fps, rate)
         device = resolve_device(device)
         model = self.model(device)
         n_frames = int(poses.sizes["time"])
@@ -229,7 +258,9 @@ class ModelBundle:
     ) -> np.ndarray:
         """Calibrated class probabilities ``(T, C)`` float32 for every frame of a recording.
 
-        Runs over the whole recording in chunks of ``chunk_frames`` with ``window // 2``
+        A recording at another frame rate than the model's (`fps`) is resampled to the
+        model's rate and the probabilities brought back to its own frames (`rate_note` says
+        so). Runs over the whole recording in chunks of ``chunk_frames`` with ``window // 2``
         frames of context on each side (cropped), computing each chunk's features from a
         pose slice with margin, so memory stays flat for long recordings.
 

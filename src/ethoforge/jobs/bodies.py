@@ -84,7 +84,7 @@ def train_body(project: Project, job: JobInfo, reporter: Reporter) -> dict[str, 
     trained = train_in_project(
         project, options, recordings=names, dataset=dataset.name, progress=progress,
         name=extra.get("model_name"), activate=bool(extra.get("activate")), run_dir=job_dir(project.root, job.id),
-        loading=loading, should_stop=lambda: jobs_repo.should_stop(project, job.id),
+        loading=loading, should_stop=lambda: jobs_repo.should_stop(project, job.id), warn=reporter.log,
     )
     reporter.progress["history"] = [_jsonable(row) for row in trained.result.history]  # incl. epochs before a resume
     reporter.progress.pop("checkpoint", None)  # the work folder became the registered bundle

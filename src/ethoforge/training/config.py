@@ -7,7 +7,7 @@ error type) so the CLI prints one line saying what to change.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Iterable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -32,15 +32,22 @@ LAYOUT_FEATURE_FIELDS: tuple[str, ...] = ("individuals", "keypoints", "fps")
 
 
 class SplitConfig(BaseModel):
-    """Which recordings go to train, validation and test (never frames of one recording on two sides).
+    """Which recordings (or time blocks of them) go to train, validation and test.
 
-    Explicit lists win; recordings not listed anywhere go to ``train``. Without lists, a seeded
-    shuffle puts ``round(val_fraction * n)`` (at least 1) recordings in validation and
-    ``round(test_fraction * n)`` in test.
+    ``mode``: ``recordings`` (whole recordings, never frames of one recording on two sides),
+    ``blocks`` (contiguous time blocks of each recording, a gap of at least the window between
+    training and validation blocks, every behavior on both sides; for one or two labelled
+    recordings) or ``auto`` (by recording when that works, else blocks; see
+    `ethoforge.training.split.choose_split`). By recording, explicit lists win; recordings not
+    listed anywhere go to ``train``. Without lists, a seeded shuffle puts
+    ``round(val_fraction * n)`` (at least 1) recordings in validation and
+    ``round(test_fraction * n)`` in test. By blocks, ``val_fraction`` of the annotated frames
+    validate and ``test`` recordings are held out whole.
     """
 
     model_config = ConfigDict(extra="forbid")
 
+    mode: Literal["auto", "recordings", "blocks"] = "auto"
     train: list[str] | None = None
     val: list[str] | None = None
     test: list[str] | None = None
@@ -167,6 +174,20 @@ class TrainConfig(BaseModel):
         if self.normalisation is None:
             self.normalisation = "none" if self.family == "gbdt" else "robust"
         return self
+
+
+GBDT_IGNORES: tuple[str, ...] = (
+    "window", "lr", "batch_size", "epochs", "samples_per_epoch", "weight_decay", "grad_clip", "warmup_epochs",
+    "plateau_patience", "plateau_factor", "patience", "focal_gamma", "augment", "checkpoint_every", "resume",
+    "device", "num_threads",
+)
+"""`TrainConfig` options of the torch loop that the ``gbdt`` family (LightGBM on window features) does not use."""
+
+
+def ignored_options(family: str, given: Iterable[str]) -> list[str]:
+    """The options in ``given`` (names set by the user) that ``family`` ignores, in `GBDT_IGNORES` order."""
+    given = set(given)
+    return [name for name in GBDT_IGNORES if name in given] if family == "gbdt" else []
 
 
 def _describe(error: ValidationError) -> str:

@@ -78,6 +78,7 @@ class TrainingData:
     keypoints: list[str] = field(default_factory=list)
     fps: float = 30.0
     featurize: Callable[["xr.Dataset"], np.ndarray] | None = None
+    notes: list[str] = field(default_factory=list)  # e.g. recordings resampled to the model's frame rate
 
     @property
     def classes(self) -> list[str]:
@@ -147,6 +148,7 @@ def build_training_data(
     normalise_on: Sequence[str] | None = None,
     keep_poses: bool = False,
     normalisation: NormalisationKind = "robust",
+    blocks: Mapping[str, Sequence] | None = None,
 ) -> TrainingData:
     """Compute the features of every recording and pair them with their targets.
 
@@ -167,6 +169,10 @@ def build_training_data(
         Keep the poses in each `RecordingData` (for augmentations).
     normalisation
         ``"robust"``, ``"zscore"`` or ``"none"`` (see `ethoforge.bundles.normalise`).
+    blocks
+        ``{block name: (recording, start, stop)}`` of a split by time blocks: each block
+        becomes one `RecordingData` (features computed on the whole recording, then cut);
+        ``normalise_on`` then names blocks.
     """
     features = {}
     names: list[str] = []
@@ -174,16 +180,23 @@ def build_training_data(
         matrix = _compute(recording.poses, spec)
         features[recording.name] = matrix.values
         names = list(matrix.names)
-    fit = list(normalise_on) if normalise_on is not None else list(features)
-    norm = fit_normalisation([features[n] for n in fit], normalisation)
+    by_name = {r.name: r for r in recordings}
+    parts = ({name: (str(rec), int(a), int(b)) for name, (rec, a, b) in blocks.items()} if blocks
+             else {r.name: (r.name, 0, r.n_frames) for r in recordings})
+    fit = list(normalise_on) if normalise_on is not None else list(parts)
+    norm = fit_normalisation([features[parts[n][0]][parts[n][1] : parts[n][2]] for n in fit], normalisation)
     records = []
-    for recording in recordings:
-        target = targets.get(recording.name)
+    for name, (source, start, stop) in parts.items():
+        recording = by_name[source]
+        target = targets.get(source)
         if target is None:
             target = np.full(recording.n_frames, IGNORE, dtype=np.int64)
+        poses = None
+        if keep_poses:
+            poses = recording.poses if (start, stop) == (0, recording.n_frames) else \
+                recording.poses.isel(time=slice(start, stop))
         records.append(RecordingData(
-            recording.name, norm.apply(features[recording.name]), np.asarray(target, dtype=np.int64),
-            recording.poses if keep_poses else None,
+            name, norm.apply(features[source][start:stop]), np.asarray(target, dtype=np.int64)[start:stop], poses,
         ))
     first = recordings[0]
 

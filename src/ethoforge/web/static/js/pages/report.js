@@ -30,7 +30,9 @@ export async function renderReport(section, modelId) {
   const named = [["train", "Trained on"], ["val", "Validated on"], ["test", "Tested on"]].filter(([k]) => Array.isArray(splitNames[k]) && splitNames[k].length);
   if (named.length) {
     section.append(h("dl", { class: "panel split-list", id: "report-split" }, named.flatMap(([k, label]) =>
-      [h("dt", {}, label), h("dd", { dataset: { split: k } }, splitNames[k].join(", "))])));
+      [h("dt", {}, label), h("dd", { dataset: { split: k } }, splitNames[k].join(", "))]).concat(
+      splitNames.kind ? [h("dt", {}, "Split"), h("dd", { dataset: { split: "kind" } },
+        splitNames.kind === "blocks" ? `by time blocks (${splitNames.gap} frames left out at each boundary)` : "by recording")] : [])));
   }
   const files = reportFiles(model);
   const images = files.filter((f) => f.image);

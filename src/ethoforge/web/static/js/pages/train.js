@@ -15,9 +15,12 @@ export const OPTIONS = [
   ["epochs", "Epochs", 30, "Passes over the sampled training windows (early stopping may end sooner).", "int"],
   ["samples_per_epoch", "Samples per epoch", 4096, "Windows drawn per epoch; fewer trains faster.", "int"],
   ["trials", "Trials", 1, "Independent runs with different seeds; the best on validation is kept.", "int"],
-  ["val_fraction", "Validation share", 0.2, "Share of recordings held out for validation (whole recordings, never split).", "float"],
+  ["split_mode", "Split", "auto", "auto: whole recordings when that works, else time blocks · recordings: whole recordings on each side · blocks: contiguous time blocks of each recording, a gap of a window between training and validation (one or two labelled recordings)", ["auto", "recordings", "blocks"]],
+  ["val_fraction", "Validation share", 0.2, "Share of recordings held out for validation (of labelled frames when split by time blocks).", "float"],
   ["test_fraction", "Test share", 0, "Share of recordings held out for the final report (0: report on validation).", "float"],
 ];
+
+const GBDT_IGNORES = ["window", "batch_size", "lr", "epochs", "samples_per_epoch", "device"];
 
 export async function renderTrain(root, params) {
   const datasets = items(await api("datasets"), "datasets");
@@ -78,18 +81,21 @@ export async function renderTrain(root, params) {
           options[name] = number;
         }
       }
-      options.split = { val_fraction: options.val_fraction, test_fraction: options.test_fraction };
+      options.split = { mode: options.split_mode, val_fraction: options.val_fraction, test_fraction: options.test_fraction };
       const picked = (role) => Object.entries(roleOf).filter(([, r]) => r === role).map(([name]) => name);
       if (Object.keys(roleOf).length) {
         const dataset = datasets.find((d) => d.name === datasetSelect.value);
         if (!picked("val").length) throw new Error("Pick at least one validation recording (or none at all, to let the shares choose).");
-        options.split = { train: dataset.recordings.filter((name) => !["val", "test"].includes(roleOf[name])),
+        options.split = { mode: options.split_mode, train: dataset.recordings.filter((name) => !["val", "test"].includes(roleOf[name])),
           val: picked("val"), test: picked("test") };
       }
       options.seed = parseInt(seed.value, 10) || 0;
       options.device = device.value;
       delete options.val_fraction;
       delete options.test_fraction;
+      delete options.split_mode;
+      // options of the torch loop that LightGBM does not use are not sent (the server would warn about them)
+      if (options.family === "gbdt") for (const name of GBDT_IGNORES) delete options[name];
       if (extra.value.trim()) {
         let more;
         try { more = JSON.parse(extra.value); } catch (error) { throw new Error(`More options is not valid JSON: ${error.message}`); }
