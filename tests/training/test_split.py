@@ -91,3 +91,9 @@ def test_blocks_hold_out_test_recordings_whole():
     split = block_split({"r": 6000, "t": 6000}, targets, BEHAVIORS, SplitConfig(test=["t"]), gap=31)
     assert split["test"] == ["t"] and split["blocks"]["t"] == ["t", 0, 6000]
     assert all(split["blocks"][b][0] == "r" for b in split["train"] + split["val"])
+
+
+def test_blocks_refuse_validation_recordings_by_name():
+    with pytest.raises(ConfigError, match="drop one of them"):
+        choose_split({"r": 6000, "s": 6000}, {"r": ONE["r"], "s": ONE["r"]}, BEHAVIORS,
+                     SplitConfig(mode="blocks", val=["s"]), 31)

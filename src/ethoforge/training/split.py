@@ -116,6 +116,9 @@ def choose_split(
     names = list(lengths)
     mode = split.mode
     listed = any(getattr(split, side) is not None for side in SIDES)
+    if mode == "blocks" and (split.train is not None or split.val is not None):
+        raise ConfigError(f"{option('split.mode', 'blocks')} validates on time blocks of every recording; "
+                          f"{option('split.val')} names whole recordings: drop one of them")
     if mode == "blocks" or (mode == "auto" and len(names) < 3 and not listed):
         return block_split(lengths, targets, behaviors, split, gap)
     if len(names) < 2:
