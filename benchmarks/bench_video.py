@@ -66,7 +66,7 @@ def _child(kind: str, video: str, frames: int, cache: str) -> dict:
     seconds = time.monotonic() - tic
     device = "cpu"
     if kind not in ("decode", "motion"):
-        from ethoforge.inference.chunked import resolve_device
+        from ethoforge.models.chunked import resolve_device
 
         device = resolve_device("auto")
     return {"kind": kind, "frames": count, "seconds": round(seconds, 2), "fps": round(count / seconds, 1),

@@ -101,7 +101,7 @@ class Dinov2Encoder:
     """The CLS embedding of a DINOv2 variant (see module docstring); ``device`` as elsewhere."""
 
     def __init__(self, name: str, weights: str | Path | None = None, device: str = "auto", batch: int = 32):
-        from ethoforge.inference.chunked import resolve_device
+        from ethoforge.models.chunked import resolve_device
 
         model, files = load_dinov2(name, weights)
         self.device = resolve_device(device)

@@ -57,7 +57,7 @@ class EfficientNetLite0Encoder:
             import torch
             from efficientnet_lite_pytorch import EfficientNet
 
-            from ethoforge.inference.chunked import resolve_device
+            from ethoforge.models.chunked import resolve_device
 
             self.device = resolve_device(self.device_name)
             network = EfficientNet.from_name("efficientnet-lite0")
