@@ -75,3 +75,25 @@ def test_encoding_on_crops_is_cached_apart_and_motion_refuses_crops(tmp_path):
         assert not np.allclose(values["none"], values["auto"])
     finally:
         del os.environ["ETHOFORGE_DINOV2_DIR"]
+
+
+def test_real_openfield_pose_and_auto_crops_agree(test_data):
+    """On the real mouse video, the crop from DeepLabCut's keypoints and the crop found from the
+    background model hold the same animal: their centres lie inside each other's boxes."""
+    from ethoforge.io.poses import load_poses
+    from ethoforge.video.crops import pose_boxes
+
+    folder = test_data / "dlc_openfield"
+    poses = load_poses(next(folder.glob("*.nwb")), fps=30).poses
+    from_pose = pose_boxes(poses.isel(time=slice(0, 300)), 640, 480, threshold=0.9)
+    with VideoReader(folder / "m3v1mp4.mp4") as reader:
+        found = auto_boxes(reader, stop=300)  # the first 10 s; the background model sees the whole video
+    assert from_pose.shape == found.shape == (300, 4)
+
+    def centre_inside(a, b):
+        cx, cy = (a[:, 0] + a[:, 2]) / 2, (a[:, 1] + a[:, 3]) / 2
+        return (b[:, 0] <= cx) & (cx <= b[:, 2]) & (b[:, 1] <= cy) & (cy <= b[:, 3])
+
+    assert centre_inside(from_pose, found).mean() > 0.9 and centre_inside(found, from_pose).mean() > 0.9
+    width = from_pose[:, 2] - from_pose[:, 0]
+    assert 40 < np.median(width) < 320  # a mouse-sized box in a 640 px frame, not the whole frame

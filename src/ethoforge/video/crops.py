@@ -85,9 +85,10 @@ def blob_box(mask: np.ndarray) -> np.ndarray:
     return np.array([x, y, x + w, y + h], dtype=np.float64)
 
 
-def auto_boxes(reader, *, size: tuple[int, int] = (160, 120), **options) -> np.ndarray:
+def auto_boxes(reader, *, size: tuple[int, int] = (160, 120), stop: int | None = None, **options) -> np.ndarray:
     """`finish_boxes` of the largest blob differing from the background model (the ``motion``
-    encoder's), found on grey frames decoded at ``size``, in full-frame pixels (one pass)."""
+    encoder's), found on grey frames decoded at ``size``, in full-frame pixels (one pass over
+    frames ``[0, stop)``, default all)."""
     from ethoforge.video.encode import _Sampler
     from ethoforge.video.motion import MotionEncoder
 
@@ -96,7 +97,7 @@ def auto_boxes(reader, *, size: tuple[int, int] = (160, 120), **options) -> np.n
     motion.prepare(_Sampler(reader, size, "gray"))
     scale = np.array([reader.width / size[0], reader.height / size[1]] * 2)
     boxes = np.array([blob_box(motion.animal_mask(frame)) * scale
-                      for frame in reader.frames(0, size=size, format="gray")])
+                      for frame in reader.frames(0, stop, size=size, format="gray")])
     return finish_boxes(boxes, reader.width, reader.height, **options)
 
 

@@ -10,6 +10,7 @@ when none has them, one `ConfigError` says where to put them.
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -75,7 +76,9 @@ def load_dinov2(name: str, weights: str | Path | None = None):
         f"$ETHOFORGE_DINOV2_DIR/{name}")
 
 
+@lru_cache(maxsize=4)
 def _from_pretrained(source: str, cache_dir: str | None, name: str):
+    """The model at ``source`` (kept: several encoders of one process share it read-only)."""
     try:
         from transformers import AutoModel
     except ImportError:
