@@ -19,7 +19,10 @@ Frame = Annotated[int, Field(ge=0, le=MAX_ID, strict=True)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """A request body: unknown fields refused, and JSON types as the schema says (``0`` is not
+    ``false``, ``"5"`` is not ``5``), so what the OpenAPI spec refuses the server refuses."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class ImportRecordings(_Strict):
@@ -66,7 +69,7 @@ class BoutIn(BaseModel):
     """One bout, frames ``[start, stop)`` 0-based. A ``predicted`` bout is stored only when
     ``modified`` (then as ``manual``); unmodified predictions are dropped."""
 
-    model_config = ConfigDict(extra="ignore")  # clients may echo fields they were given (recording, id)
+    model_config = ConfigDict(extra="ignore", strict=True)  # clients may echo fields they were given (recording, id)
 
     behavior: Behavior
     start: Frame
