@@ -113,11 +113,16 @@ def train_from_recordings(
     }
     recordings = [with_video_features(r, feature_spec_for(r, config)) for r in recordings]
     recordings, targets, notes = _at_one_rate(recordings, targets)  # video features resampled with the poses
-    spec = feature_spec_for(recordings[0], config)
+    spec, normalisation = feature_spec_for(recordings[0], config), config.normalisation
+    if config.init_from:  # a pretrained encoder fixes the inputs: its feature spec and normalisation
+        from ethoforge.ssl.finetune import embedder_of
+
+        embedder = embedder_of(config)
+        spec, normalisation = embedder.spec, embedder.normalisation
     gap = max(config.window, 2 * spec.context_frames + 1)  # no window or window statistic spans a boundary
     split = choose_split({r.name: r.n_frames for r in recordings}, targets, behaviors, config.split, gap)
     data = build_training_data(recordings, targets, behaviors, spec, normalise_on=split["train"],
-                               keep_poses=bool(config.augment), normalisation=config.normalisation,
+                               keep_poses=bool(config.augment), normalisation=normalisation,
                                blocks=split.get("blocks"))
     data.notes = notes
     return train(config, data, out_dir, progress, split=split)

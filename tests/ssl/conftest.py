@@ -55,3 +55,32 @@ def circling_recordings():
 @pytest.fixture
 def one_animal_recording():
     return make_recording(circling(n_frames=400, n_individuals=1), name="alone")
+
+
+ETHOME5_PAIR = ("e3v813a-20210610T122332-122642", "e3v813a-20210610T122758-123309")  # 5,700 and 9,330 frames
+TINY_PRETRAIN = ("--window", "24", "--emb-dim", "16", "--heads", "2", "--hidden", "16", "--epochs", "1",
+                 "--train-sample", "0.002", "--batch-size", "16", "--eval-samples", "16", "--device", "cpu")
+
+
+@pytest.fixture(scope="session")
+def ssl_project(tmp_path_factory, ethome5_dir):
+    """A project with two ethome5 recordings (dataset ``mice``, BORIS labels) and a tiny embedder ``emb``
+    pretrained by ``ethoforge pretrain`` (shared by the CLI, fine-tuning and discovery tests)."""
+    import json
+    from types import SimpleNamespace
+
+    from typer.testing import CliRunner
+
+    from ethoforge.cli import app
+    from ethoforge.store import Project
+
+    root = tmp_path_factory.mktemp("ssl") / "project"
+    with Project.create(root) as project:
+        for name in ETHOME5_PAIR:
+            project.import_recording(next((ethome5_dir / "poses").glob(f"{name}*.csv")), fps=30)
+            project.import_labels(ethome5_dir / "labels_boris" / f"{name}_reencode.csv", "boris")
+        project.create_dataset("mice", "interact", recordings=list(ETHOME5_PAIR))
+    result = CliRunner().invoke(app, ["pretrain", "--dataset", "mice", *TINY_PRETRAIN, "--name", "emb",
+                                      "--project", str(root), "--json"])
+    assert result.exit_code == 0, result.output
+    return SimpleNamespace(root=root, pretrained=json.loads(result.stdout), tiny=TINY_PRETRAIN, recordings=ETHOME5_PAIR)

@@ -15,8 +15,6 @@ from ethoforge.store import Project, registry
 
 REC_A = "e3v813a-20210610T122332-122642"  # 5,700 frames
 REC_B = "e3v813a-20210610T122758-123309"  # 9,330 frames
-TINY = ("--window", "24", "--emb-dim", "16", "--heads", "2", "--hidden", "16", "--epochs", "1",
-        "--train-sample", "0.002", "--batch-size", "16", "--eval-samples", "16", "--device", "cpu")
 runner = CliRunner()
 
 
@@ -25,20 +23,13 @@ def cli(*args):
 
 
 @pytest.fixture(scope="module")
-def project_root(tmp_path_factory, ethome5_dir) -> Path:
-    root = tmp_path_factory.mktemp("ssl") / "project"
-    with Project.create(root) as project:
-        for name in (REC_A, REC_B):
-            project.import_recording(next((ethome5_dir / "poses").glob(f"{name}*.csv")), fps=30)
-        project.create_dataset("mice", "interact", recordings=[REC_A, REC_B])
-    return root
+def project_root(ssl_project) -> Path:
+    return ssl_project.root
 
 
 @pytest.fixture(scope="module")
-def pretrained(project_root) -> dict:
-    result = cli("pretrain", "--dataset", "mice", *TINY, "--name", "emb", "--project", project_root, "--json")
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+def pretrained(ssl_project) -> dict:
+    return ssl_project.pretrained
 
 
 def test_pretrain_registers_an_embedder_with_every_task(pretrained, project_root):
@@ -46,7 +37,7 @@ def test_pretrain_registers_an_embedder_with_every_task(pretrained, project_root
     with Project.open(project_root) as project:
         [model] = registry.list_models(project, kind="embedder")
         assert model.name == "emb" and model.dataset == "mice" and model.family == "transformer"
-        assert registry.list_models(project, kind="classifier") == []
+        assert model.id not in [m.id for m in registry.list_models(project, kind="classifier")]
         bundle = project.root / model.path
     meta = json.loads((bundle / "bundle.json").read_text())
     assert meta["kind"] == "embedder" and meta["recordings"] == [REC_A, REC_B]
@@ -94,8 +85,8 @@ def test_an_embedder_is_not_a_classifier(pretrained, project_root, tmp_path):
         (("--window", "20000"), "--window 20000 is longer than every recording"),
     ],
 )
-def test_bad_pretrain_options_exit_1_and_register_nothing(project_root, args, message, pretrained):
-    result = cli("pretrain", "--dataset", "mice", *TINY, *args, "--project", project_root)
+def test_bad_pretrain_options_exit_1_and_register_nothing(project_root, args, message, ssl_project):
+    result = cli("pretrain", "--dataset", "mice", *ssl_project.tiny, *args, "--project", project_root)
     assert result.exit_code == 1 and message in " ".join(result.output.split())
     with Project.open(project_root) as project:
-        assert len(registry.list_models(project)) == 1
+        assert [m.name for m in registry.list_models(project, kind="embedder")] == ["emb"]

@@ -67,6 +67,14 @@ def train(
         help="pose (default), video:ENCODER or pose+video:ENCODER (videos encoded first: ethoforge encode).")] = None,
     resume: Annotated[Path | None, typer.Option(help="Continue from this checkpoint (.pt).")] = None,
     checkpoint_every: Annotated[int | None, typer.Option(help="Also keep a checkpoint every N epochs.")] = None,
+    init_from: Annotated[str | None, typer.Option(
+        help="Start the transformer's encoder from this embedder (registry id/name or bundle folder).")] = None,
+    freeze: Annotated[bool, typer.Option("--freeze", help="With --init-from: train the head only (linear probe).")
+                      ] = False,
+    freeze_epochs: Annotated[int | None, typer.Option(
+        help="With --init-from: train the head only for N epochs, then everything.")] = None,
+    encoder_lr: Annotated[float | None, typer.Option(
+        help="With --init-from: learning rate of the pretrained encoder (default --lr).")] = None,
     name: Annotated[str | None, typer.Option(help="Registry name of the model.")] = None,
     activate: Annotated[bool, typer.Option("--activate", help="Make it the dataset's active model.")] = False,
     project: ProjectOption = None,
@@ -83,6 +91,7 @@ def train(
             "class_weights": class_weights, "trials": trials, "seed": seed, "augment": augment, "device": device,
             "resume": str(resume) if resume else None, "checkpoint_every": checkpoint_every, "model": model_config,
             "features": features,
+            "freeze": freeze or None, "freeze_epochs": freeze_epochs, "encoder_lr": encoder_lr,
         }.items() if value is not None
     }
     if patience is not None:
@@ -94,6 +103,10 @@ def train(
         options["split"] = split
     trials = options.get("trials") or TrainConfig.model_fields["trials"].default
     with open_project(project) as opened:
+        if init_from is not None:
+            from ethoforge.workflows import resolve_model
+
+            options["init_from"] = str(resolve_model(opened, init_from)[0])
         which = f"{len(recordings)}" if recordings else "the dataset's"
         stderr().print(f"training: reading {which} recordings and computing features (progress per epoch follows)",
                        highlight=False)

@@ -126,6 +126,11 @@ class TrainConfig(BaseModel):
 
             return parse_feature_choice(value)
         return value
+    # fine-tuning from a pretrained embedder bundle (ethoforge.ssl.finetune); transformer only
+    init_from: str | None = None  # embedder bundle folder whose encoder the model starts from
+    freeze: bool = False  # train the head only (linear probe)
+    freeze_epochs: int = Field(0, ge=0)  # train the head only for this many epochs, then everything
+    encoder_lr: float | None = Field(None, gt=0)  # learning rate of the pretrained encoder (default lr)
 
     @field_validator("window")
     @classmethod
@@ -167,6 +172,17 @@ class TrainConfig(BaseModel):
         from ethoforge.training.augment import parse_augment
 
         parse_augment(self.augment)  # raises ConfigError on bad syntax
+        return self
+
+    @model_validator(mode="after")
+    def _check_init_from(self) -> "TrainConfig":
+        if self.init_from is not None and self.family != "transformer":
+            raise ValueError(f"init_from (--init-from) needs the transformer family (its encoder is what an embedder "
+                             f"holds), got {self.family!r}; pass --model transformer")
+        used = [flag for flag, on in (("--freeze", self.freeze), ("--freeze-epochs", self.freeze_epochs),
+                                      ("--encoder-lr", self.encoder_lr is not None)) if on]
+        if used and self.init_from is None:
+            raise ValueError(f"{', '.join(used)} only apply with --init-from EMBEDDER")
         return self
 
     @model_validator(mode="after")

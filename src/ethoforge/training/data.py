@@ -147,7 +147,7 @@ def build_training_data(
     *,
     normalise_on: Sequence[str] | None = None,
     keep_poses: bool = False,
-    normalisation: NormalisationKind = "robust",
+    normalisation: NormalisationKind | Normalisation = "robust",
     blocks: Mapping[str, Sequence] | None = None,
 ) -> TrainingData:
     """Compute the features of every recording and pair them with their targets.
@@ -184,7 +184,10 @@ def build_training_data(
     parts = ({name: (str(rec), int(a), int(b)) for name, (rec, a, b) in blocks.items()} if blocks
              else {r.name: (r.name, 0, r.n_frames) for r in recordings})
     fit = list(normalise_on) if normalise_on is not None else list(parts)
-    norm = fit_normalisation([features[parts[n][0]][parts[n][1] : parts[n][2]] for n in fit], normalisation)
+    if isinstance(normalisation, Normalisation):  # fixed (a pretrained embedder's inputs)
+        norm = normalisation
+    else:
+        norm = fit_normalisation([features[parts[n][0]][parts[n][1] : parts[n][2]] for n in fit], normalisation)
     records = []
     for name, (source, start, stop) in parts.items():
         recording = by_name[source]

@@ -271,6 +271,12 @@ def _train_torch(config, data, out_dir, split, weights, augmentations, device, p
     train_records, val_records = data.by_name(split["train"]), data.by_name(split["val"])
     n_train_frames = int(sum((r.targets >= 0).sum() for r in train_records))
     model_config = model_config_for(config, n_train_frames) if model_factory is None else dict(config.model)
+    embedder = None
+    if config.init_from:
+        from ethoforge.ssl import finetune
+
+        embedder = finetune.embedder_of(config)
+        model_config = finetune.model_config_from(embedder, dict(config.model))
     build = model_factory or _registry_factory(config.family)
     loss_fn = make_loss(config, weights)
     context = config.window // 2
@@ -288,7 +294,11 @@ def _train_torch(config, data, out_dir, split, weights, augmentations, device, p
         generator = torch.Generator().manual_seed(config.seed * 1000 + trial)
         rng = np.random.default_rng(config.seed * 1000 + trial)
         model = build(data.n_features, len(classes), model_config).to(device)
-        optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        params: Any = model.parameters()
+        if embedder is not None:
+            finetune.load_encoder(model, embedder, data.feature_names)
+            params = finetune.param_groups(model, config)
+        optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
         scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
             optimizer, mode="max", factor=config.plateau_factor, patience=config.plateau_patience
         )
@@ -307,6 +317,8 @@ def _train_torch(config, data, out_dir, split, weights, augmentations, device, p
                 break
             tic = time.monotonic()
             lr = _set_lr(optimizer, config, epoch)
+            if embedder is not None:
+                finetune.set_encoder_frozen(model, config, epoch)
             features = [_augmented(r, data, augmentations, config.window, rng) for r in train_records]
             batches = epoch_batches(train_records, features, config.window, config.batch_size,
                                     config.samples_per_epoch, config.sampling == "balanced", generator)
@@ -382,11 +394,11 @@ def _set_lr(optimizer, config: TrainConfig, epoch: int) -> float:
     """Linear warm-up over ``warmup_epochs``; afterwards ReduceLROnPlateau owns the rate."""
     if epoch < config.warmup_epochs:
         for group in optimizer.param_groups:
-            group["lr"] = config.lr * (epoch + 1) / (config.warmup_epochs + 1)
+            group["lr"] = config.lr * group.get("lr_scale", 1.0) * (epoch + 1) / (config.warmup_epochs + 1)
     elif epoch == config.warmup_epochs:
         for group in optimizer.param_groups:
-            group["lr"] = config.lr
-    return float(optimizer.param_groups[0]["lr"])
+            group["lr"] = config.lr * group.get("lr_scale", 1.0)
+    return float(optimizer.param_groups[-1]["lr"])
 
 
 def _work_dir(out_dir: Path) -> Path:
