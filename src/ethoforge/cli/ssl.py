@@ -1,4 +1,4 @@
-"""``ethoforge pretrain`` and ``ethoforge embed``: self-supervised embedders (`ethoforge.ssl`)."""
+"""``ethoforge pretrain``, ``embed`` and ``discover``: self-supervised embedders (`ethoforge.ssl`)."""
 
 from __future__ import annotations
 
@@ -102,6 +102,47 @@ def embed(
         console.print(f"{name}: {', '.join(files.values())}")
 
 
+
+
+def discover(
+    model: Annotated[str, typer.Argument(help="Registry id or name of an embedder, or its bundle folder.")],
+    recordings: Annotated[list[str] | None, typer.Option(
+        help="Recording names/ids or pose files: --recordings A B file.csv")] = None,
+    clusters: Annotated[int, typer.Option(help="Number of motifs (k-means clusters).")] = 8,
+    behaviors: Annotated[str | None, typer.Option(
+        help='Labelled behaviors to compare motifs with, e.g. "attack;mount" (default: all labelled).')] = None,
+    method: Annotated[str, typer.Option(help="kmeans (the only one available).")] = "kmeans",
+    map_method: Annotated[str, typer.Option("--map", help="auto (UMAP when umap-learn is installed, else PCA), "
+                                                          "umap or pca.")] = "auto",
+    out: Annotated[Path | None, typer.Option(
+        help="Output folder (default PROJECT/discovery/model_<id>, or ./discovery without a project).")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    device: Annotated[str, typer.Option(help="auto (CUDA when present), cpu or cuda.")] = "auto",
+    project: ProjectOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Behavior motifs from embeddings: k-means, motif bouts, ethograms, a 2-D map, motif x behavior AMI."""
+    from ethoforge.cli.infer import _maybe_project
+    from ethoforge.ssl.project import discover_many
+
+    opened = _maybe_project(project)
+    try:
+        with progress_bar("discovery", enabled=not json, eta=True) as update:
+            run = discover_many(model, recordings or [], out, project=opened, clusters=clusters, behaviors=behaviors,
+                                method=method, map_method=map_method, seed=seed, device=device, progress=update)
+    finally:
+        if opened is not None:
+            opened.close()
+    if json:
+        emit_json(run.to_dict())
+        return
+    console = stdout()
+    console.print(f"{run.clusters} motifs ({run.map_method.upper()} map) → {run.out_dir}")
+    if run.ami is not None:
+        console.print(f"motifs vs labelled behaviors: adjusted mutual information {run.ami:.3f}")
+
+
 def register(app: typer.Typer) -> None:
     app.command("pretrain", cls=greedy(*_LISTS))(pretrain)
     app.command("embed", cls=greedy(*_LISTS))(embed)
+    app.command("discover", cls=greedy(*_LISTS))(discover)

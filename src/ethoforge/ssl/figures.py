@@ -29,3 +29,28 @@ def plot_pretrain_history(history: Sequence[dict], tasks: Sequence[str], path: s
     figure.suptitle("pretraining")
     figure.tight_layout()
     return _save(figure, path)
+
+
+def plot_motif_map(points, motifs, path: str | Path, *, method: str = "pca", targets=None,
+                   classes: Sequence[str] | None = None) -> Path:
+    """2-D map of frames coloured by motif and, when ``targets`` are given, by labelled class (second panel)."""
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    panels = 2 if targets is not None else 1
+    figure = Figure(figsize=(5.5 * panels, 5))
+    axes = figure.add_subplot(1, panels, 1)
+    scatter = axes.scatter(points[:, 0], points[:, 1], c=motifs, cmap="tab20", s=2, linewidths=0)
+    axes.legend(*scatter.legend_elements(num=None), title="motif", fontsize=6, markerscale=0.8, loc="best")
+    axes.set_title(f"motifs ({method.upper()})")
+    if targets is not None:
+        known = np.asarray(targets) >= 0
+        axes = figure.add_subplot(1, panels, 2)
+        for index, name in enumerate(classes or []):
+            chosen = known & (np.asarray(targets) == index)
+            axes.scatter(points[chosen, 0], points[chosen, 1], s=2, linewidths=0, label=name,
+                         color="lightgrey" if index == 0 else f"C{index}")
+        axes.legend(fontsize=7, markerscale=4)
+        axes.set_title("labelled behavior")
+    figure.tight_layout()
+    return _save(figure, path)

@@ -7,6 +7,7 @@ a registered embedder (id or name) or a bundle folder.
 
 from __future__ import annotations
 
+import shutil
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -14,7 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ethoforge.errors import ConfigError
+import numpy as np
+
+from ethoforge.errors import ConfigError, NotFoundError
 
 if TYPE_CHECKING:
     from ethoforge.recording import Recording
@@ -143,3 +146,158 @@ def embed_many(
         outputs[recording.name] = write_embeddings(embedder, recording, out_dir, formats=formats,
                                                    piece_frames=piece_frames, device=device, progress=report)
     return outputs
+
+
+DISCOVERY_DIR = "discovery"  # PROJECT/discovery/model_<id>/: default output of `discover_many`
+MAP_POINTS = 20_000  # frames drawn on the map
+
+
+@dataclass(frozen=True)
+class DiscoveryRun:
+    """What ``discover`` wrote (``files``), with the adjusted mutual information of motifs vs labels."""
+
+    out_dir: Path
+    clusters: int
+    map_method: str
+    ami: float | None
+    ami_per_recording: dict[str, float]
+    files: dict[str, str]
+
+    def to_dict(self) -> dict:
+        return {"out_dir": str(self.out_dir), "clusters": self.clusters, "map": self.map_method, "ami": self.ami,
+                "ami_per_recording": self.ami_per_recording, "files": self.files}
+
+
+def discover_many(
+    model: str | int | Path,
+    sources: Sequence[str | Path],
+    out_dir: str | Path | None = None,
+    *,
+    project: Project | None = None,
+    clusters: int = 8,
+    behaviors: str | Sequence[str] | None = None,
+    method: str = "kmeans",
+    map_method: str = "auto",
+    seed: int = 0,
+    device: str = "auto",
+    progress: Callable[[int, int, str], None] | None = None,
+) -> DiscoveryRun:
+    """Motifs from an embedder's embeddings: k-means, per-frame motifs, bouts, ethograms, a 2-D map.
+
+    Writes into ``out_dir`` (default ``PROJECT/discovery/model_<id>``, replaced whole when
+    finished): ``motifs.parquet`` (recording, frame, motif), ``motif_bouts.csv``,
+    ``ethogram_<recording>.png``, ``map.png`` and, where the project holds human labels of
+    ``behaviors`` (default: every behavior labelled in those recordings), ``motif_behavior.csv``
+    (frame counts) with the adjusted mutual information in ``summary.json``.
+
+    Raises
+    ------
+    ConfigError
+        Before any work: a bad ``clusters``, ``method`` or no sources.
+    """
+    from ethoforge.inference.chunked import resolve_device
+    from ethoforge.labels import HUMAN_SOURCES, parse_behaviors
+    from ethoforge.ssl.discover import fit_motifs
+    from ethoforge.ssl.embedder import load_embedder
+    from ethoforge.workflows import _load_source, resolve_model
+
+    if method != "kmeans":
+        raise ConfigError(f"--method {method!r} is not available; only kmeans (an HMM option is not implemented)")
+    if clusters < 2:
+        raise ConfigError(f"--clusters must be at least 2, got {clusters}")
+    if not sources:
+        raise ConfigError("nothing to discover on; pass --recordings NAME_OR_FILE...")
+    device = resolve_device(device)
+    path, info = resolve_model(project, model)
+    embedder = load_embedder(path)
+    if out_dir is None:
+        out_dir = (project.root / DISCOVERY_DIR / f"model_{info.id}") if (project and info) else Path(DISCOVERY_DIR)
+    out_dir = Path(out_dir)
+    embeddings: dict[str, np.ndarray] = {}
+    fps: dict[str, float] = {}
+    labelled: dict[str, list] = {}
+    for index, source in enumerate(sources):
+        recording = _load_source(source, project, None)
+        embeddings[recording.name] = embedder.embed(recording, device=device)
+        fps[recording.name] = recording.fps
+        if project is not None and not isinstance(source, Path):
+            try:
+                labelled[recording.name] = project.get_bouts(recording.name, sources=HUMAN_SOURCES)
+            except NotFoundError:  # a pose file, not a project recording: no labels
+                pass
+        if progress is not None:
+            progress(index + 1, len(sources) + 1, recording.name)
+    behavior_list = parse_behaviors(behaviors) if behaviors else sorted(
+        {b.behavior for bouts in labelled.values() for b in bouts})
+    motifs = fit_motifs(embeddings, clusters, seed=seed)
+    work = out_dir.parent / f".{out_dir.name}.partial"
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        run = _write_discovery(work, out_dir, path, embeddings, fps, labelled, behavior_list, motifs, clusters,
+                               method, map_method, seed)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)  # nothing stored on failure
+        raise
+    if progress is not None:
+        progress(len(sources) + 1, len(sources) + 1, "done")
+    return run
+
+
+def _write_discovery(work: Path, out_dir: Path, path: Path, embeddings: dict, fps: dict, labelled: dict,
+                     behavior_list: list[str], motifs: Any, clusters: int, method: str, map_method: str,
+                     seed: int) -> DiscoveryRun:
+    import json
+
+    import pandas as pd
+
+    from ethoforge.inference.bundle import commit_bundle
+    from ethoforge.inference.ethogram import plot_ethogram
+    from ethoforge.labels import bouts_to_dataframe, frames_to_bouts
+    from ethoforge.ssl.discover import motif_behavior_table, pca_map
+    from ethoforge.ssl.figures import plot_motif_map
+    from ethoforge.training.data import frame_targets
+
+    files: dict[str, str] = {}
+    rows = [pd.DataFrame({"recording": name, "frame": np.arange(len(m), dtype=np.int64), "motif": m})
+            for name, m in motifs.per_recording.items()]
+    pd.concat(rows, ignore_index=True).to_parquet(work / "motifs.parquet", index=False)
+    bouts = []
+    for name, per_frame in motifs.per_recording.items():
+        one_hot = np.eye(clusters, dtype=np.int8)[per_frame]
+        bouts += frames_to_bouts(one_hot, motifs.names, name, source="predicted")
+        plot_ethogram(per_frame + 1, ["none", *motifs.names], fps[name], work / f"ethogram_{name}.png",
+                      title=f"{name}: motifs")
+        files[f"ethogram_{name}"] = f"ethogram_{name}.png"
+    bouts_to_dataframe(bouts).to_csv(work / "motif_bouts.csv", index=False)
+    files.update(motifs="motifs.parquet", motif_bouts="motif_bouts.csv", map="map.png")
+
+    classes = ["none", *behavior_list]
+    targets = {name: frame_targets(labelled[name], behavior_list, len(embeddings[name]))
+               for name in embeddings if labelled.get(name) and behavior_list}
+    ami, per_recording = None, {}
+    if targets:
+        counts, ami = motif_behavior_table(np.concatenate([motifs.per_recording[n] for n in targets]),
+                                           np.concatenate(list(targets.values())), classes)
+        per_recording = {n: motif_behavior_table(motifs.per_recording[n], t, classes)[1] for n, t in targets.items()}
+        pd.DataFrame(counts, index=motifs.names, columns=classes).rename_axis("motif").to_csv(
+            work / "motif_behavior.csv")
+        files["motif_behavior"] = "motif_behavior.csv"
+    transform, map_name = pca_map(embeddings, seed=seed, method=map_method)
+    rng = np.random.default_rng(seed)
+    names = list(embeddings)
+    all_frames = np.concatenate([np.stack([np.full(len(embeddings[n]), i), np.arange(len(embeddings[n]))], 1)
+                                 for i, n in enumerate(names)])
+    shown = all_frames[np.sort(rng.choice(len(all_frames), min(MAP_POINTS, len(all_frames)), replace=False))]
+    points = transform(np.stack([embeddings[names[i]][t] for i, t in shown]))
+    shown_motifs = np.array([motifs.per_recording[names[i]][t] for i, t in shown])
+    shown_targets = np.array([targets[names[i]][t] if names[i] in targets else -1 for i, t in shown]) \
+        if targets else None
+    plot_motif_map(points, shown_motifs, work / "map.png", method=map_name, targets=shown_targets, classes=classes)
+    summary = {"embedder": str(path), "clusters": clusters, "method": method, "map": map_name, "seed": seed,
+               "recordings": names, "behaviors": behavior_list, "ami": ami, "ami_per_recording": per_recording,
+               "frames_per_motif": {m: int(sum((v == k).sum() for v in motifs.per_recording.values()))
+                                    for k, m in enumerate(motifs.names)}}
+    (work / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
+    files["summary"] = "summary.json"
+    commit_bundle(work, out_dir)
+    return DiscoveryRun(out_dir, clusters, map_name, ami, per_recording, files)
