@@ -119,6 +119,11 @@ def train_from_recordings(
 
         embedder = embedder_of(config)
         spec, normalisation = embedder.spec, embedder.normalisation
+    if config.embedding:  # --features pose+embedding:MODEL
+        from ethoforge.models.chunked import resolve_device
+        from ethoforge.ssl.features import with_embedding
+
+        spec = with_embedding(spec, config.embedding, resolve_device(config.device))
     gap = max(config.window, 2 * spec.context_frames + 1)  # no window or window statistic spans a boundary
     split = choose_split({r.name: r.n_frames for r in recordings}, targets, behaviors, config.split, gap)
     data = build_training_data(recordings, targets, behaviors, spec, normalise_on=split["train"],

@@ -99,6 +99,11 @@ def write_bundle_files(
         "extra": extra or {},
         "versions": package_versions(),
     })
+    from ethoforge.ssl.features import copy_embedder
+
+    embedding = copy_embedder(data.spec, directory)
+    if embedding is not None:  # features include a pretrained embedder's output (kept in the bundle)
+        description["embedding"] = embedding
     write_json(directory / BUNDLE_FILE, description)
     return description
 

@@ -1,4 +1,4 @@
-"""``ethoforge export labels``."""
+"""``ethoforge export labels`` and ``ethoforge export model``."""
 
 from __future__ import annotations
 
@@ -31,6 +31,32 @@ def labels(
         return
     for path in written:
         stdout().print(f"wrote {path}")
+
+
+@export_app.command("model")
+def model(
+    model: Annotated[str, typer.Argument(help="Registry id or name of a torch classifier or an embedder, or a bundle folder.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The file to write (.pt); its description goes beside it (.pt.json).")],
+    format: Annotated[str, typer.Option("--format", "-f", help="torchscript (ONNX is not available).")] = "torchscript",
+    project: ProjectOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Export a model as one standalone file (TorchScript) with its feature steps documented beside it."""
+    from ethoforge.cli.infer import _maybe_project
+    from ethoforge.ssl.export import export_model
+    from ethoforge.workflows import resolve_model
+
+    opened = _maybe_project(project)
+    try:
+        path, _ = resolve_model(opened, model)
+    finally:
+        if opened is not None:
+            opened.close()
+    description = export_model(path, out, format)
+    if json:
+        emit_json({"written": str(out), "description": str(out) + ".json", "kind": description["kind"]})
+        return
+    stdout().print(f"wrote {out} ({description['kind']}, {format}) and {out}.json")
 
 
 def register(app: typer.Typer) -> None:

@@ -64,7 +64,8 @@ def train(
         help="Share of recordings drawn for test when not listed (default 0).")] = None,
     device: Annotated[str | None, typer.Option(help="auto (CUDA when present), cpu or cuda.")] = None,
     features: Annotated[str | None, typer.Option(
-        help="pose (default), video:ENCODER or pose+video:ENCODER (videos encoded first: ethoforge encode).")] = None,
+        help="pose (default), video:ENCODER or pose+video:ENCODER (videos encoded first: ethoforge encode), "
+             "or pose+embedding:MODEL (a pretrained embedder's per-frame embeddings appended).")] = None,
     resume: Annotated[Path | None, typer.Option(help="Continue from this checkpoint (.pt).")] = None,
     checkpoint_every: Annotated[int | None, typer.Option(help="Also keep a checkpoint every N epochs.")] = None,
     init_from: Annotated[str | None, typer.Option(
@@ -103,9 +104,14 @@ def train(
         options["split"] = split
     trials = options.get("trials") or TrainConfig.model_fields["trials"].default
     with open_project(project) as opened:
-        if init_from is not None:
-            from ethoforge.workflows import resolve_model
+        from ethoforge.ssl.features import parse_feature_sources
+        from ethoforge.workflows import resolve_model
 
+        embedding = parse_feature_sources(features)
+        if embedding is not None:  # pose+embedding:MODEL; the other choices go to TrainConfig.features
+            options.pop("features", None)
+            options["embedding"] = str(resolve_model(opened, embedding)[0])
+        if init_from is not None:
             options["init_from"] = str(resolve_model(opened, init_from)[0])
         which = f"{len(recordings)}" if recordings else "the dataset's"
         stderr().print(f"training: reading {which} recordings and computing features (progress per epoch follows)",

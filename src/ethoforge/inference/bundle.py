@@ -126,6 +126,10 @@ class ModelBundle:
     def spec(self) -> Any:
         if self._spec is None:
             self._spec = spec_from_json(self.meta["feature_spec"])
+            if self.meta.get("embedding"):  # pose features + a pretrained embedder's (ethoforge.ssl.features)
+                from ethoforge.ssl.features import with_embedding
+
+                self._spec = with_embedding(self._spec, str(self.path / self.meta["embedding"]["path"]))
         return self._spec
 
     def model(self, device: str = "cpu") -> Any:
@@ -198,7 +202,10 @@ class ModelBundle:
 
         margin = self.feature_margin()
         first, last = max(0, start - margin), min(int(poses.sizes["time"]), stop + margin)
-        values = compute_features(poses.isel(time=slice(first, last)), self.spec).values[start - first : stop - first]
+        piece = poses.isel(time=slice(first, last))
+        spec = self.spec
+        matrix = spec.compute(piece) if hasattr(spec, "compute") else compute_features(piece, spec)
+        values = matrix.values[start - first : stop - first]
         return self.normalisation.apply(values)
 
     def predict_logits(

@@ -195,7 +195,7 @@ def discover_many(
     ConfigError
         Before any work: a bad ``clusters``, ``method`` or no sources.
     """
-    from ethoforge.inference.chunked import resolve_device
+    from ethoforge.models.chunked import resolve_device
     from ethoforge.labels import HUMAN_SOURCES, parse_behaviors
     from ethoforge.ssl.discover import fit_motifs
     from ethoforge.ssl.embedder import load_embedder
@@ -250,7 +250,7 @@ def _write_discovery(work: Path, out_dir: Path, path: Path, embeddings: dict, fp
 
     import pandas as pd
 
-    from ethoforge.inference.bundle import commit_bundle
+    from ethoforge.bundles.files import commit_bundle
     from ethoforge.inference.ethogram import plot_ethogram
     from ethoforge.labels import bouts_to_dataframe, frames_to_bouts
     from ethoforge.ssl.discover import motif_behavior_table, pca_map

@@ -131,6 +131,7 @@ class TrainConfig(BaseModel):
     freeze: bool = False  # train the head only (linear probe)
     freeze_epochs: int = Field(0, ge=0)  # train the head only for this many epochs, then everything
     encoder_lr: float | None = Field(None, gt=0)  # learning rate of the pretrained encoder (default lr)
+    embedding: str | None = None  # embedder bundle folder whose embeddings are appended to the pose features
 
     @field_validator("window")
     @classmethod

@@ -216,4 +216,6 @@ def build_training_data(
 def _compute(poses: "xr.Dataset", spec: Any):
     from ethoforge.features import compute_features
 
+    if hasattr(spec, "compute"):  # a feature source beyond poses (ethoforge.ssl.features.PoseAndEmbedding)
+        return spec.compute(poses)
     return compute_features(poses, spec)
