@@ -104,3 +104,17 @@ def test_two_classes_use_one_tree_per_round_and_round_trip(tmp_path: Path) -> No
     loaded = GbdtClassifier.load(model.save(tmp_path / "binary.lgb"))
     assert (loaded.n_features, loaded.n_classes) == (6, 2)
     np.testing.assert_array_equal(loaded.predict_proba(X_test), prob)
+
+
+def test_on_round_reports_boosting_progress_with_validation_loss_and_can_stop() -> None:
+    X, y = _tabular(2000, 0)
+    X_val, y_val = _tabular(500, 1)
+    calls: list[tuple[int, int, float | None]] = []
+    _small(early_stopping_rounds=1000).fit(X, y, X_val=X_val, y_val=y_val, on_round=lambda *a: calls.append(a))
+    assert [c[0] for c in calls] == [10, 20, 30, 40, 50, 60] and all(c[1] == 60 for c in calls)
+    losses = [c[2] for c in calls]
+    assert all(isinstance(v, float) for v in losses) and losses[-1] < losses[0]  # validation log-loss falls
+    stop_at_20: list[int] = []
+    model = _small(early_stopping_rounds=1000).fit(X, y, X_val=X_val, y_val=y_val,
+                                               on_round=lambda done, *_: stop_at_20.append(done) or done < 20)
+    assert stop_at_20 == [10, 20] and model.booster.current_iteration() == 20

@@ -147,3 +147,18 @@ def test_unannotated_frames_are_never_sampled(make_data):
             frames = match.argmax(axis=1)
             assert match.any(axis=1).all() and (frames >= 300).all()
             assert np.array_equal(record.targets[frames], y)
+
+
+def test_gbdt_reports_boosting_rounds_per_trial_and_stops_when_asked(make_data, tmp_path):
+    data = make_data()
+    config = _config(family="gbdt", trials=2, model={"n_estimators": 30, "early_stopping_rounds": 1000, "num_threads": 1})
+    calls = []
+    result = train(config, data, tmp_path / "g", lambda step, total, m: calls.append((step, total, dict(m))))
+    rounds = [(s, t, m["trial"], m["round"]) for s, t, m in calls if "round" in m]
+    assert rounds == [(10, 60, 0, 10), (20, 60, 0, 20), (30, 60, 0, 30), (40, 60, 1, 10), (50, 60, 1, 20), (60, 60, 1, 30)]
+    assert all(isinstance(m["val_loss"], float) for *_, m in calls if "round" in m)
+    assert [s for s, _, m in calls if "epoch" in m] == [30, 60]  # each trial's summary row ends its rounds
+    assert result.metrics["val"]["macro_f1"] > 0.9
+    with pytest.raises(TrainingCancelled):
+        train(config, data, tmp_path / "h", lambda step, total, m: step < 20)
+    assert not (tmp_path / "h").exists()

@@ -21,6 +21,14 @@ def _recording(api, stem: str) -> dict:
     return next(r for r in api("recordings")["recordings"] if stem in r["name"])
 
 
+def _solo_dataset(api, names: list[str]) -> int:
+    """Id of a dataset ``solo`` of ``names`` with the one behavior ``interact`` (made once)."""
+    found = [d for d in api("datasets")["datasets"] if d["name"] == "solo"]
+    if found:
+        return found[0]["id"]
+    return api("datasets", "POST", {"name": "solo", "behaviors": ["interact"], "recordings": names})["id"]
+
+
 def _text(page, selector: str, text: str) -> None:
     """Wait until the element's text holds ``text`` (the page redraws in requestAnimationFrame)."""
     page.wait_for_function("([s, t]) => (document.querySelector(s)?.textContent || '').includes(t)",
@@ -484,7 +492,7 @@ def test_monitor_draws_each_trial_apart_and_names_trial_and_epoch(page, server, 
     base, api = server
     names = [_recording(api, stems[1])["name"], _recording(api, stems[0])["name"]]
     params = testkit.tiny_train_params(names, epochs=2, trials=2, activate=False)
-    job = api("training/jobs", "POST", {"dataset": 1, "params": params})
+    job = api("training/jobs", "POST", {"dataset": _solo_dataset(api, names), "params": params})
     job_id = job.get("id", job.get("job_id"))
     page.goto(f"{base}/#/jobs/{job_id}")
     page.wait_for_function("() => document.querySelector('#job-status')?.textContent === 'completed'", timeout=120_000)
@@ -499,11 +507,12 @@ def test_a_queued_job_says_what_it_waits_for_and_a_finished_one_shows_no_eta(pag
     base, api = server
     names = [_recording(api, stems[1])["name"], _recording(api, stems[0])["name"]]
     [model] = api("models")["models"]
-    long = api("training/jobs", "POST", {"dataset": 1, "params": testkit.tiny_train_params(names, epochs=500, activate=False)})
+    long = api("training/jobs", "POST", {"dataset": _solo_dataset(api, names),
+                                         "params": testkit.tiny_train_params(names, epochs=500, activate=False)})
     long_id = long.get("id", long.get("job_id"))
     testkit.wait_for(lambda: api(f"jobs/{long_id}")["status"] == "training", 120, "the long job to train")
     page.goto(f"{base}/#/datasets")  # the dataset card shows its running job
-    _text(page, ".card[data-dataset='mice'] .job-line", f"job #{long_id} training")
+    _text(page, ".card[data-dataset='solo'] .job-line", f"job #{long_id} training")
     infer = api("inference/jobs", "POST", {"model_id": model["id"], "kind": "infer", "recordings": [names[0]]})
     infer_id = infer.get("id", infer.get("job_id"))
     page.goto(f"{base}/#/jobs/{infer_id}")
@@ -537,3 +546,4 @@ def test_resume_button_queues_a_failed_job_again(page, server, project_dir):
                            arg=resumed, timeout=15_000)
     assert resumed in api(f"jobs/{job.id}")["log"]
     assert page.console_errors == []
+

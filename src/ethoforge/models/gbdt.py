@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,7 @@ class GbdtClassifier:
         y_val: np.ndarray | None = None,
         class_weight: Mapping[int, float] | str | None = None,
         seed: int = 0,
+        on_round: Callable[[int, int, float | None], bool | None] | None = None,
     ) -> GbdtClassifier:
         """Train on ``X (N, F)`` and int targets ``y (N,)``; early-stop on ``(X_val, y_val)``.
 
@@ -63,6 +64,10 @@ class GbdtClassifier:
             ``config.class_weight``.
         seed
             Seed of LightGBM's bagging and feature sampling (training is deterministic).
+        on_round
+            ``on_round(round, max_rounds, validation loss or None)`` every `ROUND_REPORT_EVERY`
+            boosting rounds and at the last; returning False stops boosting there (the caller
+            decides what a stop means).
         """
         import lightgbm as lgb
 
@@ -97,8 +102,13 @@ class GbdtClassifier:
                 valid_sets = [lgb.Dataset(Xv, label=yv, reference=train_set)]
                 if self.config.early_stopping_rounds:
                     callbacks.append(lgb.early_stopping(self.config.early_stopping_rounds, verbose=False))
+        reporter = _round_reporter(on_round, self.config.n_estimators) if on_round is not None else None
+        if reporter is not None:
+            callbacks.append(reporter)
         self.booster = lgb.train(params, train_set, num_boost_round=self.config.n_estimators,
                                  valid_sets=valid_sets or None, callbacks=callbacks)
+        if reporter is not None:
+            reporter.finish(self.booster.current_iteration())
         best = getattr(self.booster, "best_iteration", 0) or 0
         self.best_iteration = int(best) if best > 0 else self.booster.current_iteration()
         return self
@@ -182,3 +192,33 @@ class GbdtClassifier:
         model.booster = booster
         model.best_iteration = booster.current_iteration()
         return model
+
+
+ROUND_REPORT_EVERY = 10
+
+
+def _round_reporter(on_round: Callable[[int, int, float | None], bool | None], max_rounds: int):
+    """A LightGBM callback calling ``on_round`` every `ROUND_REPORT_EVERY` rounds (and the last;
+    `finish` reports a last round that LightGBM ended early, e.g. with nothing left to split)."""
+    import lightgbm as lgb
+
+    def report(env) -> None:
+        done = env.iteration + 1
+        losses = [value for _, _, value, _ in (env.evaluation_result_list or [])]
+        report.last_loss = float(losses[0]) if losses else None
+        if done % ROUND_REPORT_EVERY and done != env.end_iteration:
+            return
+        report.reported = done
+        if on_round(done, max_rounds, report.last_loss) is False:
+            raise lgb.callback.EarlyStopException(env.iteration, env.evaluation_result_list or [])
+
+    def finish(rounds_done: int) -> None:
+        if 0 < rounds_done and report.reported < rounds_done:
+            report.reported = rounds_done
+            on_round(rounds_done, max_rounds, report.last_loss)
+
+    report.order = 40  # after early stopping's bookkeeping (order 30)
+    report.reported = 0
+    report.last_loss = None
+    report.finish = finish
+    return report

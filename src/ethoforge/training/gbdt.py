@@ -68,9 +68,22 @@ def train_gbdt(
     work.mkdir(parents=True, exist_ok=True)
     tic = time.monotonic()
     history, best, best_f1, best_trial = [], None, -np.inf, 0
+    rounds = GbdtConfig(**model_config).n_estimators
     for trial in range(config.trials):
         model = build_model("gbdt", data.n_features, len(classes), model_config)
-        model.fit(X, y, X_val=X_val, y_val=y_val, class_weight=class_weight, seed=config.seed + trial)
+        stopped: list[bool] = []
+
+        def on_round(done: int, total: int, val_loss: float | None, trial: int = trial) -> bool:
+            """Boosting progress as steps of all trials' rounds (early stopping may end a trial sooner)."""
+            metrics = {"trial": trial, "round": done, "rounds": total, "val_loss": val_loss}
+            if progress is not None and progress(trial * total + done, config.trials * total, metrics) is False:
+                stopped.append(True)
+                return False
+            return True
+
+        model.fit(X, y, X_val=X_val, y_val=y_val, class_weight=class_weight, seed=config.seed + trial, on_round=on_round)
+        if stopped:
+            raise TrainingCancelled(f"training cancelled in gbdt trial {trial}")
         val_logits = np.log(np.clip(model.predict_proba(X_val), 1e-7, 1.0))
         f1 = frame_scores(y_val, val_logits.argmax(axis=1), classes)["macro_f1"]
         row = {"trial": trial, "epoch": 0, "boosting_rounds": model.best_iteration, "val_macro_f1": f1,
@@ -78,7 +91,7 @@ def train_gbdt(
         history.append(row)
         if f1 > best_f1:
             best, best_f1, best_trial = model, f1, trial
-        if progress is not None and progress(trial + 1, config.trials, dict(row)) is False:
+        if progress is not None and progress((trial + 1) * rounds, config.trials * rounds, dict(row)) is False:
             raise TrainingCancelled(f"training cancelled after gbdt trial {trial}")
     assert best is not None
     val_logits = np.log(np.clip(best.predict_proba(X_val), 1e-7, 1.0))

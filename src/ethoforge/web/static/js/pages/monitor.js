@@ -99,7 +99,8 @@ export async function renderMonitor(root, jobId) {
     // an ETA only while the job runs: a finished, failed or cancelled job has none
     if (final) eta.textContent = status === "completed" ? "done" : "";
     else if (progress.eta_s !== undefined && progress.eta_s !== null) eta.textContent = `ETA ${fmtDuration(progress.eta_s)}`;
-    if (progress.epoch !== undefined) stepText.textContent = stepLabel(progress, trials);
+    if (progress.epoch !== undefined || (progress.metrics || {}).round !== undefined) stepText.textContent = stepLabel(progress, trials);
+    else if (progress.stage) stepText.textContent = progress.stage;
     for (const row of progress.history || []) addEpoch(row);
     if (current.log !== undefined) { log.textContent = current.log; log.scrollTop = log.scrollHeight; }
     if (current.error) errorBox.textContent = current.error;
@@ -147,11 +148,19 @@ export async function renderMonitor(root, jobId) {
   return () => { stop(); clearTimeout(logTimer); };
 }
 
-// "trial 2/3 · epoch 4/20" (the trial only when there are several)
+// "trial 2/3 · epoch 4/20" (the trial only when there are several); for gbdt, whose progress
+// comes in boosting rounds, "trial 1/2 · round 120/300 · val loss 0.214"
 export function stepLabel(progress, trials = 1) {
-  const epoch = `epoch ${progress.epoch}${progress.epochs ? `/${progress.epochs}` : ""}`;
-  const n = Math.max(trials, (progress.trial ?? 0) + 1);
-  return n > 1 ? `trial ${(progress.trial ?? 0) + 1}/${n} · ${epoch}` : epoch;
+  const metrics = progress.metrics || {};
+  const boosting = metrics.round !== undefined;
+  const trial = metrics.trial ?? progress.trial ?? 0;
+  const what = boosting
+    ? `round ${metrics.round}/${metrics.rounds}${Number.isFinite(metrics.val_loss) ? ` · val loss ${metrics.val_loss.toFixed(3)}` : ""}`
+    : metrics.boosting_rounds !== undefined // a finished gbdt trial
+      ? `${metrics.boosting_rounds} boosting rounds kept${Number.isFinite(metrics.val_macro_f1) ? ` · val F1 ${metrics.val_macro_f1.toFixed(3)}` : ""}`
+      : `epoch ${progress.epoch}${progress.epochs ? `/${progress.epochs}` : ""}`;
+  const n = Math.max(trials, trial + 1);
+  return n > 1 ? `trial ${trial + 1}/${n} · ${what}` : what;
 }
 
 // Loss (left axis) and validation macro-F1 (right axis, 0–1) per epoch; each trial is its own set
