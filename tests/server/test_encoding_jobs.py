@@ -17,7 +17,7 @@ def test_encode_job_cancel_and_resume(tmp_path, testkit):
     try:
         with server.client() as http:
             encoders = {e["name"]: e for e in http.get("/encoders").json()["encoders"]}
-            assert encoders["motion"]["available"] and encoders["motion"]["dim"] > 20
+            assert encoders["motion"]["dim"] > 20 and {"efficientnet_lite0", "dinov2_small"} <= set(encoders)
             for bad, field in (({"encoder": "nope"}, "nope"), ({"recordings": ["ghost"]}, "ghost")):
                 answer = http.post("/encoding/jobs", json=bad)
                 assert answer.status_code in (400, 404, 422) and field in answer.text

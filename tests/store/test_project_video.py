@@ -16,7 +16,6 @@ from ethoforge.store.engine import dump_database
 from ethoforge.video.synthetic import write_blob_clip
 
 
-
 def make_recording(name: str, n_frames: int, seed: int = 0):
     """Two animals, three keypoints on a random walk."""
     import xarray as xr

@@ -61,7 +61,7 @@ def test_motion_on_the_real_openfield_mouse_agrees_with_deeplabcut(test_data):
     folder = test_data / "dlc_openfield"
     poses = load_poses(next(folder.glob("*.nwb")), fps=30).poses
     encoder = get_encoder("motion")
-    values, (width, _height) = _encode(folder / "m3v1mp4.mp4", 150, encoder)
+    values, _size = _encode(folder / "m3v1mp4.mp4", 150, encoder)
     names = [n.split(":")[1] for n in encoder.info.feature_names]
     cx, cy = values[:, names.index("cx")] * 640, values[:, names.index("cy")] * 640
     keypoints = poses["position"].isel(time=slice(0, 150)).values[:, :, :, 0]  # (time, space, keypoint)

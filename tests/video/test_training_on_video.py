@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from ethoforge.errors import ConfigError, InputError, NotFoundError
-from ethoforge.labels import Bout, frames_to_bouts
+from ethoforge.labels import Bout
 from ethoforge.store import Project
 from ethoforge.video.synthetic import write_blob_clip
 
@@ -81,9 +81,8 @@ def test_unknown_encoder_in_features_is_refused_before_work():
 
 
 def test_a_recording_not_yet_encoded_names_the_command(tmp_path):
-    from ethoforge.video.features import with_video_features
     from ethoforge.features import FeatureSpec
-    from ethoforge.video.features import resolve_video_options
+    from ethoforge.video.features import resolve_video_options, with_video_features
 
     with Project.create(tmp_path / "p") as project:
         project.import_video(write_blob_clip(tmp_path / "fresh.mp4", n_frames=20).path)

@@ -6,7 +6,14 @@ from typing import Annotated
 
 import typer
 
-from ethoforge.cli._common import JsonOption, ProjectOption, emit_json, open_project, progress_bar, stdout
+from ethoforge.cli._common import (
+    JsonOption,
+    ProjectOption,
+    emit_json,
+    open_project,
+    progress_bar,
+    stdout,
+)
 
 
 def encode(

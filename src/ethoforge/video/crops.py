@@ -105,6 +105,6 @@ def crop_and_resize(frame: np.ndarray, box: np.ndarray, size: tuple[int, int]) -
     """The ``box`` of ``frame`` resized to ``size = (width, height)``."""
     import cv2
 
-    x0, y0, x1, y1 = (int(round(v)) for v in box)
+    x0, y0, x1, y1 = (round(float(v)) for v in box)
     x1, y1 = max(x1, x0 + 1), max(y1, y0 + 1)
     return cv2.resize(frame[y0:y1, x0:x1], size, interpolation=cv2.INTER_AREA)

@@ -16,7 +16,12 @@ from pathlib import Path
 import numpy as np
 
 from ethoforge.errors import ConfigError
-from ethoforge.video.encoders import EncoderInfo, VideoSource, register_encoder, settings_hash
+from ethoforge.video.encoders import (
+    EncoderInfo,
+    VideoSource,
+    register_encoder,
+    settings_hash,
+)
 
 INPUT_SIZE = 224
 _MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32) * 255

@@ -13,7 +13,12 @@ from functools import lru_cache
 import numpy as np
 
 from ethoforge.errors import ConfigError
-from ethoforge.video.encoders import EncoderInfo, VideoSource, register_encoder, settings_hash
+from ethoforge.video.encoders import (
+    EncoderInfo,
+    VideoSource,
+    register_encoder,
+    settings_hash,
+)
 
 INPUT_SIZE = 224
 _MEAN, _STD = 127.0, 128.0

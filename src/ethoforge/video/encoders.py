@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Callable, Literal, Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 
@@ -51,7 +52,7 @@ class FrameEncoder(Protocol):
 
     info: EncoderInfo
 
-    def prepare(self, video: "VideoSource") -> None:
+    def prepare(self, video: VideoSource) -> None:
         """Look at the whole video once before encoding (e.g. a background model)."""
 
     def encode(self, frames: np.ndarray, previous: np.ndarray | None) -> np.ndarray:

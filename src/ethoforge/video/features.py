@@ -31,9 +31,8 @@ def parse_feature_choice(text: str) -> dict[str, Any]:
     ConfigError
         Another form, or an unknown encoder (names ``--features``).
     """
-    from ethoforge.video.encoders import encoder_names
-
     from ethoforge.video.crops import CROP_MODES
+    from ethoforge.video.encoders import encoder_names
 
     text = text.strip()
     if text == "pose":
@@ -65,7 +64,7 @@ def resolve_video_options(options: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
-def with_video_features(recording: "Recording", spec: "FeatureSpec") -> "Recording":
+def with_video_features(recording: Recording, spec: FeatureSpec) -> Recording:
     """``recording`` with its cached ``spec.video_encoder`` features as the poses'
     ``video_features (time, video_feature)`` variable (unchanged when the spec has none).
 

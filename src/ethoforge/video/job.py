@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 _KNOWN = ("encoder", "recordings", "chunk_frames", "crop")
 
 
-def check_encode_params(project: "Project", params: dict[str, Any]) -> dict[str, Any]:
+def check_encode_params(project: Project, params: dict[str, Any]) -> dict[str, Any]:
     """Validate an encode job's params before it is stored (names the bad field)."""
     from ethoforge.video.encoders import DEFAULT_ENCODER, get_encoder
     from ethoforge.video.workflow import recordings_to_encode
@@ -45,7 +45,7 @@ def check_encode_params(project: "Project", params: dict[str, Any]) -> dict[str,
     return params
 
 
-def encode_body(project: "Project", job: "JobInfo", reporter: "Reporter") -> dict[str, Any]:
+def encode_body(project: Project, job: JobInfo, reporter: Reporter) -> dict[str, Any]:
     """Encode the job's recordings; the result lists one summary per recording."""
     from ethoforge.errors import Cancelled
     from ethoforge.video.encode import EncodingCancelled

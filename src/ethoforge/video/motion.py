@@ -18,7 +18,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ethoforge.video.encoders import EncoderInfo, VideoSource, register_encoder, settings_hash
+from ethoforge.video.encoders import (
+    EncoderInfo,
+    VideoSource,
+    register_encoder,
+    settings_hash,
+)
 
 _VERSION = 1
 _BLOB = ("present", "cx", "cy", "area", "major", "minor", "cos2a", "sin2a")

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 _SHADES = (70, 120, 40, 150)  # grey level of each animal's body
 
 
-def pose_frames(recording: "Recording", width: int = 320, height: int = 240, *, seed: int = 0,
+def pose_frames(recording: Recording, width: int = 320, height: int = 240, *, seed: int = 0,
                 noise: float = 6.0) -> Iterator[np.ndarray]:
     """RGB uint8 frames of ``recording``'s poses (robust bounds of all positions fill the frame)."""
     import cv2
@@ -57,10 +57,10 @@ def pose_frames(recording: "Recording", width: int = 320, height: int = 240, *, 
 
 
 def _int(point: np.ndarray) -> tuple[int, int]:
-    return int(round(float(point[0]))), int(round(float(point[1])))
+    return round(float(point[0])), round(float(point[1]))
 
 
-def render_recording(recording: "Recording", path: str | Path, width: int = 320, height: int = 240,
+def render_recording(recording: Recording, path: str | Path, width: int = 320, height: int = 240,
                      *, seed: int = 0) -> Path:
     """Write ``recording`` rendered by `pose_frames` as an H.264 video at its fps."""
     from ethoforge.video.synthetic import write_video

@@ -17,7 +17,7 @@ RecordingProgress = Callable[[int, int, dict], "bool | None"]
 """``progress(done_frames, total_frames, info)`` over all recordings; False cancels."""
 
 
-def recordings_to_encode(project: "Project", recordings: Sequence[str | int] | None) -> list["RecordingInfo"]:
+def recordings_to_encode(project: Project, recordings: Sequence[str | int] | None) -> list[RecordingInfo]:
     """The named recordings (default: every recording with a video).
 
     Raises
@@ -34,7 +34,7 @@ def recordings_to_encode(project: "Project", recordings: Sequence[str | int] | N
 
 
 def encode_recordings(
-    project: "Project",
+    project: Project,
     recordings: Sequence[str | int] | None = None,
     encoder: str = DEFAULT_ENCODER,
     *,
@@ -101,7 +101,7 @@ def crop_tag(crop: str, content_hash: str) -> str:
     return {"none": "", "auto": "auto"}.get(crop, f"pose-{content_hash[:12]}")
 
 
-def crop_boxes(project: "Project", info: "RecordingInfo", crop: str):
+def crop_boxes(project: Project, info: RecordingInfo, crop: str):
     """The crop boxes of a recording's frames for ``crop`` (None for ``none``)."""
     from ethoforge.io.video import VideoReader
     from ethoforge.video.crops import auto_boxes, pose_boxes
@@ -115,7 +115,7 @@ def crop_boxes(project: "Project", info: "RecordingInfo", crop: str):
         return auto_boxes(reader)
 
 
-def cached_crop_boxes(project: "Project", info: "RecordingInfo", crop: str):
+def cached_crop_boxes(project: Project, info: RecordingInfo, crop: str):
     """`crop_boxes`, kept in ``features/crops/`` (keyed like the encodings), for drawing them."""
     import numpy as np
 
@@ -126,7 +126,6 @@ def cached_crop_boxes(project: "Project", info: "RecordingInfo", crop: str):
         return np.load(path)
     boxes = crop_boxes(project, info, crop)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path) as temporary:
-        with open(temporary, "wb") as handle:
-            np.save(handle, boxes)
+    with atomic_path(path) as temporary, open(temporary, "wb") as handle:
+        np.save(handle, boxes)
     return boxes

@@ -22,17 +22,13 @@ class EncodingJobCreate(_Strict):
     chunk_frames: int = Field(512, ge=1, le=100_000, description="frames decoded and encoded at a time")
 
 
-@router.get("/encoders", summary="Frame encoders: name, output size, input size, colour, weights hash")
+@router.get("/encoders", summary="Frame encoders; motion described in full, the others load their weights when used")
 def list_encoders() -> dict:
-    from ethoforge.errors import EthoForgeError
-    from ethoforge.video.encoders import encoder_names, get_encoder
+    from ethoforge.video.encoders import DEFAULT_ENCODER, encoder_names, get_encoder
 
-    encoders = []
-    for name in encoder_names():
-        try:
-            encoders.append({**get_encoder(name).info.to_dict(), "available": True})
-        except EthoForgeError as error:  # weights absent on this machine
-            encoders.append({"name": name, "available": False, "error": str(error)})
+    encoders = [{**get_encoder(DEFAULT_ENCODER).info.to_dict(), "weights": "none"}]
+    encoders += [{"name": name, "weights": "loaded (and checked) when an encode job starts"}
+                 for name in encoder_names() if name != DEFAULT_ENCODER]
     return {"encoders": encoders}
 
 
