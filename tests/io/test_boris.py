@@ -176,7 +176,8 @@ def test_round_trip(tmp_path, fps):
     path = tmp_path / "rec.csv"
     save_boris(bouts, path, fps=fps, n_frames=6000)
     back = load_boris(path, n_frames=6000)
-    key = lambda b: (b.start, b.behavior, b.agent or "")
+    def key(b):
+        return (b.start, b.behavior, b.agent or "")
     assert sorted(back, key=key) == sorted(bouts, key=key)
     assert load_boris(path, fps=fps) == back
 

@@ -102,7 +102,7 @@ class GbdtClassifier:
                 valid_sets = [lgb.Dataset(Xv, label=yv, reference=train_set)]
                 if self.config.early_stopping_rounds:
                     callbacks.append(lgb.early_stopping(self.config.early_stopping_rounds, verbose=False))
-        reporter = _round_reporter(on_round, self.config.n_estimators) if on_round is not None else None
+        reporter = _RoundReporter(on_round, self.config.n_estimators) if on_round is not None else None
         if reporter is not None:
             callbacks.append(reporter)
         self.booster = lgb.train(params, train_set, num_boost_round=self.config.n_estimators,
@@ -197,28 +197,31 @@ class GbdtClassifier:
 ROUND_REPORT_EVERY = 10
 
 
-def _round_reporter(on_round: Callable[[int, int, float | None], bool | None], max_rounds: int):
+class _RoundReporter:
     """A LightGBM callback calling ``on_round`` every `ROUND_REPORT_EVERY` rounds (and the last;
     `finish` reports a last round that LightGBM ended early, e.g. with nothing left to split)."""
-    import lightgbm as lgb
 
-    def report(env) -> None:
+    order = 40  # after early stopping's bookkeeping (order 30)
+
+    def __init__(self, on_round: Callable[[int, int, float | None], bool | None], max_rounds: int):
+        self.on_round = on_round
+        self.max_rounds = max_rounds
+        self.reported = 0
+        self.last_loss: float | None = None
+
+    def __call__(self, env: Any) -> None:
+        import lightgbm as lgb
+
         done = env.iteration + 1
         losses = [value for _, _, value, _ in (env.evaluation_result_list or [])]
-        report.last_loss = float(losses[0]) if losses else None
+        self.last_loss = float(losses[0]) if losses else None
         if done % ROUND_REPORT_EVERY and done != env.end_iteration:
             return
-        report.reported = done
-        if on_round(done, max_rounds, report.last_loss) is False:
+        self.reported = done
+        if self.on_round(done, self.max_rounds, self.last_loss) is False:
             raise lgb.callback.EarlyStopException(env.iteration, env.evaluation_result_list or [])
 
-    def finish(rounds_done: int) -> None:
-        if 0 < rounds_done and report.reported < rounds_done:
-            report.reported = rounds_done
-            on_round(rounds_done, max_rounds, report.last_loss)
-
-    report.order = 40  # after early stopping's bookkeeping (order 30)
-    report.reported = 0
-    report.last_loss = None
-    report.finish = finish
-    return report
+    def finish(self, rounds_done: int) -> None:
+        if 0 < rounds_done and self.reported < rounds_done:
+            self.reported = rounds_done
+            self.on_round(rounds_done, self.max_rounds, self.last_loss)

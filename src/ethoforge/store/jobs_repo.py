@@ -147,7 +147,7 @@ def claim_job(project: Project, job_id: int, worker: str) -> bool:
     with project._transaction() as session:
         result = session.execute(
             update(JobRow)
-            .where(JobRow.id == int(job_id), JobRow.status == "pending", JobRow.cancel_requested == False)
+            .where(JobRow.id == int(job_id), JobRow.status == "pending", JobRow.cancel_requested == False)  # noqa: E712 (an SQL comparison)
             .values(status="preparing", worker=worker, started_at=now, heartbeat_at=now, finished_at=None,
                     error=None, version=JobRow.version + 1,
                     log=func.coalesce(JobRow.log, "") + _log_line(f"started on worker {worker}"))

@@ -165,23 +165,9 @@ def evaluate(
 
 def frame_scores(y_true: np.ndarray, y_pred: np.ndarray, classes: Sequence[str]) -> dict[str, Any]:
     """Frame metrics (``ethoforge.evaluation.frame_metrics``); frames with ``y_true == -1`` ignored."""
-    try:
-        from ethoforge.evaluation import frame_metrics
-    except ImportError:  # evaluation not installed yet: the same numbers from sklearn
-        return _sklearn_scores(y_true, y_pred, classes)
+    from ethoforge.evaluation import frame_metrics
+
     return frame_metrics(y_true, y_pred, list(classes), ignore_index=-1)
-
-
-def _sklearn_scores(y_true: np.ndarray, y_pred: np.ndarray, classes: Sequence[str]) -> dict[str, Any]:
-    from sklearn.metrics import precision_recall_fscore_support
-
-    keep = y_true >= 0
-    labels = list(range(len(classes)))
-    p, r, f, s = precision_recall_fscore_support(y_true[keep], y_pred[keep], labels=labels, zero_division=0)
-    per_class = {c: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}
-                 for i, c in enumerate(classes)}
-    return {"per_class": per_class, "macro_f1": float(np.mean(f[1:])) if len(classes) > 1 else float(f[0]),
-            "accuracy": float((y_true[keep] == y_pred[keep]).mean()) if keep.any() else 0.0}
 
 
 # --------------------------------------------------------------------------- train
