@@ -68,3 +68,13 @@ def test_ctrl_c_keeps_one_checkpoint_removes_the_partial_bundle_and_says_so(root
     assert sorted(p.name for p in left.parent.iterdir()) == ["latest.pt"]  # the partial bundle is gone
     with Project.open(root) as project:
         assert registry.list_models(project) == []
+
+
+def test_the_progress_line_names_boosting_rounds_for_gbdt_and_epochs_for_torch():
+    from ethoforge.cli.train import _EpochProgress
+
+    lines: list[str] = []
+    progress = _EpochProgress(lambda step, total, text: lines.append(text), trials=2)
+    progress(30, 120, {"trial": 0, "round": 30, "rounds": 60, "val_loss": 0.25})
+    progress(3, 20, {"trial": 1, "epoch": 2, "train_loss": 0.5, "val_macro_f1": 0.7})
+    assert lines == ["trial 1/2 · round 30/60  val loss 0.250", "trial 2/2 · epoch 3/10  loss 0.500  val F1 0.700"]

@@ -147,7 +147,9 @@ class _EpochProgress:
         self.last = {**metrics, "step": step, "total": total}
         per_trial = max(1, total // self.trials)
         where = f"trial {int(metrics.get('trial', 0)) + 1}/{self.trials}"
-        if per_trial > 1:
+        if "round" in metrics:  # gbdt: boosting rounds
+            where += f" · round {metrics['round']}/{metrics['rounds']}"
+        elif per_trial > 1:
             where += f" · epoch {int(metrics.get('epoch', 0)) + 1}/{per_trial}"
         shown = [f"{label} {metrics[key]:.3f}" for key, label in
                  (("train_loss", "loss"), ("val_loss", "val loss"), ("val_macro_f1", "val F1"))
