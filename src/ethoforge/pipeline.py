@@ -68,8 +68,10 @@ def train_from_recordings(
     progress: Progress | None = None,
     *,
     scopes: Mapping[str, Sequence[tuple[int, int]]] | None = None,
+    on_features: Callable[[int, int, str], bool | None] | None = None,
 ) -> "TrainResult":
-    """Compute features, check the split, train and write a model bundle to ``out_dir``.
+    """Compute features, check the split, train and write a model bundle to ``out_dir``
+    (``on_features(done, total, name)`` after each recording's features; False stops).
 
     The model's frame rate is the one most recordings share; the others are resampled to it
     (poses linearly, labels to the nearest frame) and the bundle's ``notes`` say so.
@@ -128,7 +130,7 @@ def train_from_recordings(
     split = choose_split({r.name: r.n_frames for r in recordings}, targets, behaviors, config.split, gap)
     data = build_training_data(recordings, targets, behaviors, spec, normalise_on=split["train"],
                                keep_poses=bool(config.augment), normalisation=normalisation,
-                               blocks=split.get("blocks"))
+                               blocks=split.get("blocks"), on_features=on_features)
     data.notes = notes
     return train(config, data, out_dir, progress, split=split)
 

@@ -290,6 +290,7 @@ def train_in_project(
     loading: ItemProgress | None = None,
     should_stop: Callable[[], bool] | None = None,
     warn: Callable[[str], None] | None = None,
+    features: ItemProgress | None = None,
 ) -> TrainedModel:
     """Train on project recordings and register the model: the one training workflow of the
     CLI, the job worker and the Python API.
@@ -321,11 +322,13 @@ def train_in_project(
     warn
         Called, before training, with each warning (an option the model family ignores, a
         recording resampled to the model's frame rate); also in the result's ``warnings``.
+    features
+        ``features(done, total, name)`` after each recording's features are computed; False stops.
 
     Raises
     ------
     Cancelled
-        ``loading`` returned False or ``should_stop`` True (nothing registered).
+        ``loading`` or ``features`` returned False, or ``should_stop`` True (nothing registered).
     """
     from ethoforge.features.resample import common_rate, rate_notes
     from ethoforge.pipeline import train_from_recordings
@@ -352,7 +355,8 @@ def train_in_project(
     run_dir.mkdir(parents=True, exist_ok=True)
     try:
         result = train_from_recordings(training.recordings, training.bouts, training.behaviors, config,
-                                       run_dir / BUNDLE_DIR, progress, scopes=training.scopes)
+                                       run_dir / BUNDLE_DIR, progress, scopes=training.scopes,
+                                       on_features=features)
         if should_stop is not None and should_stop():
             raise Cancelled("stopped after training, before the model was registered")
         plain = result.config.model_dump(mode="json")

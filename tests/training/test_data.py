@@ -58,3 +58,21 @@ def test_preflight_names_the_missing_behavior_and_split():
         check_split({"train": ["a"], "val": ["b"], "test": []}, targets, ["x", "y"])
     with pytest.raises(ConfigError, match=r"'y'.*test"):
         check_split({"train": ["a"], "val": ["c"], "test": ["b"]}, targets, ["x", "y"])
+
+
+def test_features_are_reported_per_recording_and_a_stop_request_ends_before_training(tmp_path):
+    from ethoforge.datasets import load_sample
+    from ethoforge.errors import Cancelled
+    from ethoforge.pipeline import train_from_recordings
+
+    sample = load_sample()[:3]
+    recordings = [r for r, _ in sample]
+    bouts = {r.name: b for r, b in sample}
+    config = {"family": "gbdt", "num_threads": 1, "calibrate": False, "model": {"n_estimators": 5}}
+    seen: list[tuple[int, int, str]] = []
+    train_from_recordings(recordings, bouts, ["interact"], config, tmp_path / "a",
+                          on_features=lambda *item: seen.append(item))
+    assert seen == [(i + 1, 3, r.name) for i, r in enumerate(recordings)]
+    with pytest.raises(Cancelled, match="1 of 3 recordings"):
+        train_from_recordings(recordings, bouts, ["interact"], config, tmp_path / "b", on_features=lambda *_: False)
+    assert not (tmp_path / "b").exists()

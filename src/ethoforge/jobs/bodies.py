@@ -67,6 +67,9 @@ def train_body(project: Project, job: JobInfo, reporter: Reporter) -> dict[str, 
             return False
         return done < total or reporter.stage("computing features and training")
 
+    def features(done: int, total: int, name: str) -> bool:
+        return reporter.stage(f"features of {done}/{total} recordings computed (last: {name})")
+
     def progress(step: int, total: int, metrics: dict) -> bool:
         epochs = max(int(options.get("epochs", 0) or 0), 1)
         extra_keys: dict[str, Any] = {"epochs": options.get("epochs")}
@@ -84,6 +87,7 @@ def train_body(project: Project, job: JobInfo, reporter: Reporter) -> dict[str, 
     trained = train_in_project(
         project, options, recordings=names, dataset=dataset.name, progress=progress,
         name=extra.get("model_name"), activate=bool(extra.get("activate")), run_dir=job_dir(project.root, job.id),
+        features=features,
         loading=loading, should_stop=lambda: jobs_repo.should_stop(project, job.id), warn=reporter.log,
     )
     reporter.progress["history"] = [_jsonable(row) for row in trained.result.history]  # incl. epochs before a resume

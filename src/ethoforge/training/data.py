@@ -149,6 +149,7 @@ def build_training_data(
     keep_poses: bool = False,
     normalisation: NormalisationKind | Normalisation = "robust",
     blocks: Mapping[str, Sequence] | None = None,
+    on_features: Callable[[int, int, str], bool | None] | None = None,
 ) -> TrainingData:
     """Compute the features of every recording and pair them with their targets.
 
@@ -173,13 +174,20 @@ def build_training_data(
         ``{block name: (recording, start, stop)}`` of a split by time blocks: each block
         becomes one `RecordingData` (features computed on the whole recording, then cut);
         ``normalise_on`` then names blocks.
+    on_features
+        ``on_features(done, total, recording name)`` after each recording's features;
+        returning False stops with `ethoforge.errors.Cancelled`.
     """
+    from ethoforge.errors import Cancelled
+
     features = {}
     names: list[str] = []
-    for recording in recordings:
+    for done, recording in enumerate(recordings, 1):
         matrix = _compute(recording.poses, spec)
         features[recording.name] = matrix.values
         names = list(matrix.names)
+        if on_features is not None and on_features(done, len(recordings), recording.name) is False:
+            raise Cancelled(f"stopped after computing the features of {done} of {len(recordings)} recordings")
     by_name = {r.name: r for r in recordings}
     parts = ({name: (str(rec), int(a), int(b)) for name, (rec, a, b) in blocks.items()} if blocks
              else {r.name: (r.name, 0, r.n_frames) for r in recordings})
