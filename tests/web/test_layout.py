@@ -73,3 +73,21 @@ def test_review_toolbar_and_navigation_stay_in_view(browser, served):
     nav_bottom = _box(page, "#error-banner")["bottom"]
     assert _box(page, "#page-toolbar")["top"] >= nav_bottom - 1  # the toolbar sits under the banner, not behind it
     page.close()
+
+
+def test_the_monitor_names_gbdt_rounds_and_feature_stages(browser, served):
+    """What the job monitor's step line says for a gbdt job's progress (the module the page uses)."""
+    live, _, _ = served
+    page = browser.new_page(viewport=VIEW)
+    page.goto(f"{live.url}/#/jobs")
+    page.wait_for_selector("#page[data-ready='true']", state="attached")
+    said = page.evaluate("""async () => {
+        const { stepLabel } = await import('./js/pages/monitor.js');
+        return [
+          stepLabel({ epoch: 1, metrics: { trial: 1, round: 120, rounds: 300, val_loss: 0.2137 } }, 2),
+          stepLabel({ epoch: 1, metrics: { trial: 0, epoch: 0, boosting_rounds: 87, val_macro_f1: 0.71 } }, 1),
+          stepLabel({ epoch: 3, epochs: 20, trial: 0 }, 1),
+        ];
+    }""")
+    assert said == ["trial 2/2 · round 120/300 · val loss 0.214", "87 boosting rounds kept · val F1 0.710", "epoch 3/20"]
+    page.close()
