@@ -1167,6 +1167,21 @@ def find_pose_files(paths: Iterable[str | Path], *, format: str = "auto", own: O
     """
     from ethoforge.io.poses import detect_pose_format
 
+    def is_pose_file(candidate: Path) -> bool:
+        try:
+            detect_pose_format(candidate)
+        except InputError:
+            return False
+        return True
+
+    return _expand(paths, own, is_pose_file, "no pose file found in this folder (looked for DeepLabCut, SLEAP, "
+                   "NWB, Anipose, CalMS21, MABe and SimBA files)")
+
+
+def _expand(paths: Iterable[str | Path], own: OwnFiles | None, keep: Callable[[Path], bool],
+            none_found: str) -> list[Path]:
+    """Files as given and, for folders, the files below them that ``keep`` accepts (a folder with
+    none raises `InputError` with ``none_found``); ``own`` as in `find_pose_files`."""
     files: list[Path] = []
     for entry in paths:
         entry = Path(entry)
@@ -1175,16 +1190,9 @@ def find_pose_files(paths: Iterable[str | Path], *, format: str = "auto", own: O
         if entry.is_file():
             files.append(entry)
         elif entry.is_dir():
-            found = []
-            for candidate in _files_below(entry, own):
-                try:
-                    detect_pose_format(candidate)
-                except InputError:
-                    continue
-                found.append(candidate)
+            found = [candidate for candidate in _files_below(entry, own) if keep(candidate)]
             if not found:
-                raise InputError("no pose file found in this folder (looked for DeepLabCut, SLEAP, NWB, "
-                                 "Anipose, CalMS21, MABe and SimBA files)", entry)
+                raise InputError(none_found, entry)
             files.extend(found)
         else:
             raise InputError("no such file or folder", entry)
@@ -1217,21 +1225,8 @@ def find_video_files(paths: Iterable[str | Path], *, own: OwnFiles | None = None
     """
     from ethoforge.io.video import VIDEO_SUFFIXES
 
-    files: list[Path] = []
-    for entry in paths:
-        entry = Path(entry)
-        if own is not None:
-            own.check(entry)
-        if entry.is_file():
-            files.append(entry)
-        elif entry.is_dir():
-            found = [p for p in _files_below(entry, own) if p.suffix.lower() in VIDEO_SUFFIXES]
-            if not found:
-                raise InputError(f"no video found in this folder (looked for {', '.join(VIDEO_SUFFIXES)})", entry)
-            files.extend(found)
-        else:
-            raise InputError("no such file or folder", entry)
-    return files
+    return _expand(paths, own, lambda candidate: candidate.suffix.lower() in VIDEO_SUFFIXES,
+                   f"no video found in this folder (looked for {', '.join(VIDEO_SUFFIXES)})")
 
 
 FPS_TOLERANCE = 1e-3
