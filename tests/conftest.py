@@ -318,6 +318,19 @@ def make_video_project(root: Path, n_frames: int = 120) -> Path:
     return root
 
 
+def keyboard_bout(page, key: str, first: int, last: int) -> None:
+    """In the label editor, from frame 0, a bout of the behavior on ``key`` from ``first`` to
+    ``last`` (inclusive), made with the keyboard as a person would."""
+    page.focus("#editor")
+    page.keyboard.press("Home")
+    for _ in range(first):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press(key)
+    for _ in range(last - first):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press(key)
+
+
 @pytest.fixture(scope="session")
 def testkit() -> SimpleNamespace:
     """The helpers above, for test modules (which cannot import a conftest)."""
@@ -325,7 +338,7 @@ def testkit() -> SimpleNamespace:
         free_port=free_port, wait_for=wait_for, copy_project=copy_project, start_server=start_server,
         kill_job_processes=kill_job_processes, job_processes=job_processes, tiny_train_params=tiny_train_params,
         make_ethome5_project=make_ethome5_project, make_video_project=make_video_project,
-        write_two_animal_poses=write_two_animal_poses,
+        write_two_animal_poses=write_two_animal_poses, keyboard_bout=keyboard_bout,
         index_image=index_image, index_of_image=index_of_image, write_index_video=write_index_video,
         FAST_ENV=FAST_ENV,
     )

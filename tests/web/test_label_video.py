@@ -78,7 +78,7 @@ def test_label_page_shows_the_decoded_video_frame_it_names(page, server, testkit
     assert page.console_errors == []
 
 
-def test_each_animal_has_lanes_and_a_keyboard_bout_for_the_second_is_committed_as_its(page, server, shot):
+def test_each_animal_has_lanes_and_a_keyboard_bout_for_the_second_is_committed_as_its(page, server, shot, testkit):
     rec = _open_arena(page, server)
     _, api = server
     lanes = json.loads(page.get_attribute("#timeline", "data-lanes"))
@@ -90,7 +90,7 @@ def test_each_animal_has_lanes_and_a_keyboard_bout_for_the_second_is_committed_a
     page.keyboard.press("a")
     page.keyboard.press("a")  # any → alpha → beta
     page.wait_for_function("() => document.querySelector('#agent-display').textContent === 'beta'")
-    _keyboard_bout(page, "2", 10, 19)  # groom [10, 20)
+    testkit.keyboard_bout(page, "2", 10, 19)  # groom [10, 20)
     page.wait_for_function("() => document.querySelector('#bout-display').textContent.includes('groom [10, 20) · beta')")
     page.keyboard.press("Control+s")
     page.wait_for_function("() => (document.querySelector('#save-status')?.textContent || '').includes('committed')")
@@ -140,7 +140,7 @@ def test_unsaved_bouts_survive_a_crashed_tab_locally_and_on_the_server(browser, 
     tab.set_default_timeout(15_000)
     _open_in(tab, base, rec, dataset)
     tab.wait_for_selector("#frame-display[data-frame='0']")
-    _keyboard_bout(tab, "1", 30, 39)  # approach [30, 40)
+    testkit.keyboard_bout(tab, "1", 30, 39)  # approach [30, 40)
     tab.wait_for_function("() => document.querySelector('#bout-display').textContent.includes('approach [30, 40)')")
 
     def on_server():
@@ -182,17 +182,6 @@ def test_unsaved_bouts_survive_a_crashed_tab_locally_and_on_the_server(browser, 
 
 
 
-def _keyboard_bout(tab, key: str, first: int, last: int) -> None:
-    """From frame 0, a bout of the behavior on ``key`` from ``first`` to ``last`` (inclusive)."""
-    tab.focus("#editor")
-    tab.keyboard.press("Home")
-    for _ in range(first):
-        tab.keyboard.press("ArrowRight")
-    tab.keyboard.press(key)
-    for _ in range(last - first):
-        tab.keyboard.press("ArrowRight")
-    tab.keyboard.press(key)
-
 
 def _slots(api, rec: dict) -> dict[str, list[tuple[str, int, int]]]:
     """The recording's drafts on the server: slot -> its bouts ``(behavior, start, stop)``."""
@@ -224,7 +213,7 @@ def test_drafts_on_label_review_and_another_dataset_never_replace_each_other(bro
     try:
         _fresh(tab, f"{base}/#/label?dataset={arena['id']}&recording={rec['id']}")
         tab.wait_for_selector("#frame-display[data-frame='0']")
-        _keyboard_bout(tab, "1", 30, 39)  # Label / arena: approach [30, 40)
+        testkit.keyboard_bout(tab, "1", 30, 39)  # Label / arena: approach [30, 40)
         tab.wait_for_function("() => document.querySelector('#bout-display').textContent.includes('approach [30, 40)')")
         label_slot, review_slot, solo_slot = f"label-d{arena['id']}", f"review-d{arena['id']}", f"label-d{solo['id']}"
         testkit.wait_for(lambda: label_slot in _slots(api, rec), 30, "the Label draft did not reach the server")
@@ -234,7 +223,7 @@ def test_drafts_on_label_review_and_another_dataset_never_replace_each_other(bro
         tab.wait_for_selector("#frame-display[data-frame='0']")
         assert tab.is_hidden("#draft-banner")  # the Label draft is not this page's ...
         assert "on Label of dataset arena" in tab.inner_text("#other-drafts")  # ... but it is named here
-        _keyboard_bout(tab, "2", 60, 69)  # Review / arena: groom [60, 70)
+        testkit.keyboard_bout(tab, "2", 60, 69)  # Review / arena: groom [60, 70)
         tab.wait_for_function("() => document.querySelector('#bout-display').textContent.includes('groom [60, 70)')")
         testkit.wait_for(lambda: review_slot in _slots(api, rec), 30, "the Review draft did not reach the server")
 
@@ -243,7 +232,7 @@ def test_drafts_on_label_review_and_another_dataset_never_replace_each_other(bro
         assert tab.is_hidden("#draft-banner")
         others = tab.inner_text("#other-drafts")
         assert "on Label of dataset arena" in others and "on Review & Correct of dataset arena" in others, others
-        _keyboard_bout(tab, "1", 80, 84)  # Label / solo: sniff [80, 85)
+        testkit.keyboard_bout(tab, "1", 80, 84)  # Label / solo: sniff [80, 85)
         tab.wait_for_function("() => document.querySelector('#bout-display').textContent.includes('sniff [80, 85)')")
         testkit.wait_for(lambda: solo_slot in _slots(api, rec), 30, "the second dataset's draft did not reach the server")
         arena_before = [(b["behavior"], b["start"], b["stop"]) for b in stored_before]  # each draft holds them too

@@ -6,17 +6,6 @@ from __future__ import annotations
 import time
 
 
-def _keyboard_bout(page, key: str, first: int, last: int) -> None:
-    """From frame 0, a bout of the behavior on ``key`` from ``first`` to ``last`` (inclusive)."""
-    page.focus("#editor")
-    page.keyboard.press("Home")
-    for _ in range(first):
-        page.keyboard.press("ArrowRight")
-    page.keyboard.press(key)
-    for _ in range(last - first):
-        page.keyboard.press("ArrowRight")
-    page.keyboard.press(key)
-
 
 def _draft_bouts(client, rec_id: int, slot: str) -> list[tuple[str, int, int]]:
     answer = client.get(f"/recordings/{rec_id}/draft", params={"slot": slot}).json()
@@ -41,13 +30,13 @@ def test_server_away_backs_off_keeps_the_draft_and_resumes(browser, project_dir,
         page.goto(f"{live.url}/#/label?dataset={dataset['id']}&recording={rec['id']}")
         page.wait_for_selector("#frame-display[data-frame='0']")
         slot = f"label-d{dataset['id']}"
-        _keyboard_bout(page, "1", 2, 6)
+        testkit.keyboard_bout(page, "1", 2, 6)
         with live.client() as client:
             testkit.wait_for(lambda: ("interact", 2, 7) in _draft_bouts(client, rec["id"], slot), 20, "first draft saved")
             n_before = len(_draft_bouts(client, rec["id"], slot))
         live.stop()
         # edits go on while the server is away; the second bout cannot reach the server yet
-        _keyboard_bout(page, "1", 20, 25)
+        testkit.keyboard_bout(page, "1", 20, 25)
         page.wait_for_selector("#connection-bar:not([hidden])")
         assert "Reconnecting" in page.inner_text("#connection-bar")
         start = time.monotonic()
