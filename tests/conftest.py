@@ -331,6 +331,17 @@ def keyboard_bout(page, key: str, first: int, last: int) -> None:
     page.keyboard.press(key)
 
 
+def commit_labels(page, *, key: str = "Control+s", click: str | None = None) -> None:
+    """Commit the label editor's bouts (by ``key``, or by clicking ``click``) and wait until the
+    server has stored them: the editor host counts the commits it has finished."""
+    before = int(page.get_attribute("#editor-host", "data-commits") or 0)
+    if click:
+        page.click(click)
+    else:
+        page.keyboard.press(key)
+    page.wait_for_selector(f"#editor-host[data-commits='{before + 1}']", state="attached")
+
+
 @pytest.fixture(scope="session")
 def testkit() -> SimpleNamespace:
     """The helpers above, for test modules (which cannot import a conftest)."""
@@ -338,7 +349,7 @@ def testkit() -> SimpleNamespace:
         free_port=free_port, wait_for=wait_for, copy_project=copy_project, start_server=start_server,
         kill_job_processes=kill_job_processes, job_processes=job_processes, tiny_train_params=tiny_train_params,
         make_ethome5_project=make_ethome5_project, make_video_project=make_video_project,
-        write_two_animal_poses=write_two_animal_poses, keyboard_bout=keyboard_bout,
+        write_two_animal_poses=write_two_animal_poses, keyboard_bout=keyboard_bout, commit_labels=commit_labels,
         index_image=index_image, index_of_image=index_of_image, write_index_video=write_index_video,
         FAST_ENV=FAST_ENV,
     )

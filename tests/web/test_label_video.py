@@ -92,8 +92,7 @@ def test_each_animal_has_lanes_and_a_keyboard_bout_for_the_second_is_committed_a
     page.wait_for_function("() => document.querySelector('#agent-display').textContent === 'beta'")
     testkit.keyboard_bout(page, "2", 10, 19)  # groom [10, 20)
     page.wait_for_function("() => document.querySelector('#bout-display').textContent.includes('groom [10, 20) · beta')")
-    page.keyboard.press("Control+s")
-    page.wait_for_function("() => (document.querySelector('#save-status')?.textContent || '').includes('committed')")
+    testkit.commit_labels(page)
     stored = api(f"recordings/{rec['id']}/labels")["bouts"]
     assert [(b["behavior"], b["start"], b["stop"], b["agent"]) for b in stored] == [("groom", 10, 20, "beta")]
     # after the commit the page reloaded the stored bout: it is drawn in beta's groom lane only
@@ -259,8 +258,7 @@ def test_drafts_on_label_review_and_another_dataset_never_replace_each_other(bro
         _fresh(tab, f"{base}/#/label?dataset={solo['id']}&recording={rec['id']}")
         tab.wait_for_selector("#draft-banner:not([hidden])")
         tab.focus("#editor")
-        tab.keyboard.press("Control+s")
-        tab.wait_for_function("() => (document.querySelector('#save-status')?.textContent || '').includes('committed')")
+        testkit.commit_labels(tab)
         stored = api(f"recordings/{rec['id']}/labels")["bouts"]
         key = lambda b: (b["behavior"], b["start"], b["stop"], b["agent"])  # noqa: E731
         assert sorted(map(key, stored)) == sorted([*map(key, stored_before), ("sniff", 80, 85, None)])

@@ -54,8 +54,7 @@ def test_server_away_backs_off_keeps_the_draft_and_resumes(browser, project_dir,
         with live.client() as client:  # the unsent draft reached the server on its own
             testkit.wait_for(lambda: ("interact", 20, 26) in _draft_bouts(client, rec["id"], slot),
                              20, "the draft resent after reconnecting")
-        page.click("#commit")
-        page.wait_for_function("() => (document.querySelector('#save-status')?.textContent || '').includes('committed')")
+        testkit.commit_labels(page, click="#commit")
         with live.client() as client:
             stored = {(b["behavior"], b["start"], b["stop"]) for b in client.get(f"/recordings/{rec['id']}/labels").json()["bouts"]}
         assert {("interact", 2, 7), ("interact", 20, 26)} <= stored

@@ -65,8 +65,7 @@ def test_label_a_video_only_recording(page, server, testkit):
     page.wait_for_selector("#pose-canvas[data-video-frame='12']")
     assert _spelled(page, testkit) == (12, 12, 12)
     page.keyboard.press("1")  # ... and end it at frame 12: [0, 13)
-    page.keyboard.press("Control+s")
-    page.wait_for_function("() => (document.querySelector('#save-status')?.textContent || '').includes('committed')")
+    testkit.commit_labels(page)
     stored = api(f"recordings/{rec['id']}/labels")["bouts"]
     assert [(b["behavior"], b["start"], b["stop"]) for b in stored] == [("rear", 0, 13)]
     assert page.console_errors == []

@@ -103,7 +103,7 @@ def test_dataset_card_is_the_hub_counts_warns_and_manages(page, server, stems):
     assert any(r["name"] == rec["name"] for r in api("recordings")["recordings"])  # recordings stay
 
 
-def test_label_bout_with_keyboard_and_commit(page, server, stems, shot):
+def test_label_bout_with_keyboard_and_commit(page, server, stems, shot, testkit):
     base, api = server
     rec = _recording(api, stems[1])
     page.goto(f"{base}/#/label?dataset=1&recording={rec['id']}")
@@ -161,8 +161,7 @@ def test_label_bout_with_keyboard_and_commit(page, server, stems, shot):
     page.wait_for_selector(f"#frame-display[data-frame='{start}']")  # the restored playhead, drawn
     shot(page, "label")
     page.focus("#editor")
-    page.keyboard.press("Control+s")
-    page.wait_for_function("() => (document.querySelector('#save-status')?.textContent || '').includes('committed')")
+    testkit.commit_labels(page)
     stored = api(f"recordings/{rec['id']}/labels")["bouts"]
     added = [b for b in stored if b["start"] == start and b["stop"] == start + 10]
     assert len(stored) == len(stored_before) + 1 and added and added[0]["source"] == "manual"
@@ -274,7 +273,7 @@ def _tab_to(page, start: int) -> None:
     page.wait_for_selector(f"#frame-display[data-frame='{start}']")
 
 
-def test_review_and_correct_stores_only_touched_bouts(page, server, stems, shot):
+def test_review_and_correct_stores_only_touched_bouts(page, server, stems, shot, testkit):
     base, api = server
     rec = _recording(api, stems[0])
     labels = api(f"recordings/{rec['id']}/labels")
@@ -333,8 +332,7 @@ def test_review_and_correct_stores_only_touched_bouts(page, server, stems, shot)
     page.dispatch_event("#confidence-filter", "input")
     page.wait_for_selector("#uncertain-stretches li")  # refreshed once the pre-label job finished
     shot(page, "review")
-    page.click("#commit")
-    page.wait_for_function("() => (document.querySelector('#save-status')?.textContent || '').includes('committed')")
+    testkit.commit_labels(page, click="#commit")
     human = [b for b in api(f"recordings/{rec['id']}/labels")["bouts"] if b["source"] in ("manual", "confirmed")]
     assert sorted((b["source"], b["behavior"], b["start"], b["stop"]) for b in human) == sorted([
         ("confirmed", "interact", *p[0]), ("manual", "interact", p[1][0] - 1, p[1][1]),
@@ -364,7 +362,7 @@ def _editor_bouts(page) -> list[tuple[str, int, int, bool]]:
         ".map(b => [b.behavior, b.start, b.stop, b.origin === 'predicted' && !b.changed && !b.confirmed])")))
 
 
-def test_review_undo_redo_any_edit_and_deleted_predictions_stay_deleted(page, server, stems):
+def test_review_undo_redo_any_edit_and_deleted_predictions_stay_deleted(page, server, stems, testkit):
     base, api = server
     rec = _recording(api, stems[1])
     labels = api(f"recordings/{rec['id']}/labels")
@@ -410,8 +408,7 @@ def test_review_undo_redo_any_edit_and_deleted_predictions_stay_deleted(page, se
     page.keyboard.press("Control+z")  # the drawn bout goes and the fourth is whole again
     assert ("interact", *p[3], True) in _editor_bouts(page)
     assert all(b[0] != "other" for b in _editor_bouts(page))
-    page.click("#commit")
-    page.wait_for_function("() => (document.querySelector('#save-status')?.textContent || '').includes('committed')")
+    testkit.commit_labels(page, click="#commit")
     stored = api(f"recordings/{rec['id']}/labels")["bouts"]
     kept = sorted((b["source"], b["start"], b["stop"]) for b in stored)
     assert ("confirmed", *p[1]) in kept

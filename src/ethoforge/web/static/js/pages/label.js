@@ -313,6 +313,7 @@ export async function openEditor(host, { dataset, recording, review, labels }) {
       await openEditor(host, { dataset, recording, review, labels: review ? fresh : undefined });
       host.editorApi.seek(playhead);
       host.querySelector("#save-status").textContent = `committed ${bouts.length} bouts`;
+      host.dataset.commits = String(Number(host.dataset.commits || 0) + 1); // one more commit stored
     } catch (error) {
       if (error.status === 409 || error.status === 412) {
         showError(new Error(`Commit refused: someone else committed labels for ${recording.name} after you opened it. ` +
