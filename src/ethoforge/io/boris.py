@@ -330,14 +330,16 @@ def _bout(row: _Row, start_s: float, stop_s: float, fps: float, recording: str |
             f"{row.cells['behavior']!r} stops at {stop_s} s, before it starts at {start_s} s",
             path, f"line {row.line}",
         )
+    name = recording or recording_from_media(row.cells.get("media", "")) or default_recording(path)
+    return bout_from_seconds(name, row.cells["behavior"], start_s, stop_s, fps, rounding,
+                             subject=row.cells.get("subject", ""))
+
+
+def bout_from_seconds(recording: str, behavior: str, start_s: float, stop_s: float, fps: float,
+                      rounding: Literal["nearest", "floor"], *, subject: str = "") -> Bout:
+    """A BORIS event from ``start_s`` to ``stop_s`` seconds as a bout of at least one frame;
+    ``subject`` empty or ``No focal subject`` → no agent."""
     start = seconds_to_frame(start_s, fps, rounding)
     stop = max(seconds_to_frame(stop_s, fps, rounding), start + 1)
-    name = recording or recording_from_media(row.cells.get("media", "")) or default_recording(path)
-    subject = row.cells.get("subject", "")
-    return Bout(
-        recording=name,
-        behavior=row.cells["behavior"],
-        start=start,
-        stop=stop,
-        agent=None if subject.lower() in _NO_SUBJECT else subject,
-    )
+    agent = None if subject.strip().lower() in _NO_SUBJECT else subject
+    return Bout(recording=recording, behavior=behavior, start=start, stop=stop, agent=agent)

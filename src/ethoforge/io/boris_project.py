@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ethoforge.errors import InputError, option
-from ethoforge.io.labels import check_bouts_at, check_fps, seconds_to_frame
+from ethoforge.io.boris import bout_from_seconds, recording_from_media
+from ethoforge.io.labels import check_bouts_at, check_fps
 from ethoforge.labels import Bout
 
 _EXPORT_HINT = ("export the events from BORIS instead (Observations > Export events > Tabular events) "
@@ -114,8 +115,6 @@ def _player_one(observation: dict[str, Any]) -> list[str]:
 
 
 def _media_recording(media: list[str]) -> str | None:
-    from ethoforge.io.boris import recording_from_media
-
     return recording_from_media(media[0]) if len(media) == 1 else None
 
 
@@ -154,13 +153,10 @@ def _observation_bouts(obs_id: str, observation: dict[str, Any], kinds: dict[str
             raise InputError(f"behavior {code!r} is not in the project's behaviors {sorted(kinds)}", path, where)
         key = (subject, code, modifiers)
         if kinds[code] == "point":
-            start = seconds_to_frame(time, fps, rounding)
-            out.append((Bout(recording=name, behavior=code, start=start, stop=start + 1, agent=subject or None), where))
+            out.append((bout_from_seconds(name, code, time, time, fps, rounding, subject=subject), where))
         elif key in open_states:
             began, first = open_states.pop(key)
-            start = seconds_to_frame(began, fps, rounding)
-            stop = max(seconds_to_frame(float(time), fps, rounding), start + 1)
-            out.append((Bout(recording=name, behavior=code, start=start, stop=stop, agent=subject or None),
+            out.append((bout_from_seconds(name, code, began, float(time), fps, rounding, subject=subject),
                         f"observation {obs_id!r}, events {first}-{number}"))
         else:
             open_states[key] = (float(time), number)
