@@ -93,3 +93,23 @@ def test_missing_rate_is_asked_for_on_a_terminal(tmp_path, ethome5_dir):
     assert "at 25 fps" in stdout and "ASSUMED" not in stdout + stderr
     with Project.open(root) as project:
         assert project.get_recording(REC_A).fps == 25.0
+
+
+def test_nwb_labels_from_the_table_named_by_table(tmp_path):
+    from ethoforge.io.nwb_labels import save_nwb_labels
+    from ethoforge.labels import Bout
+
+    root = tmp_path / "sample"
+    assert cli("init", root, "--sample", "--json").exit_code == 0
+    labels = tmp_path / "two_annotators.nwb"
+    save_nwb_labels([Bout(REC_A, "interact", 10, 20)], labels, fps=30.0, table="first")
+    save_nwb_labels([Bout(REC_A, "interact", 100, 150)], labels, fps=30.0, table="second")
+    common = ("import", "labels", labels, "--format", "nwb", "--recording", REC_A, "--replace", "--project", root)
+    refused = cli(*common)
+    assert refused.exit_code != 0 and "found 2" in refused.stderr and "--table" in refused.stderr
+    assert cli(*common, "--table", "second").exit_code == 0
+    with Project.open(root) as project:
+        assert [(b.start, b.stop) for b in project.get_bouts(REC_A)] == [(100, 150)]
+    wrong = cli("import", "labels", labels, "--format", "boris", "--table", "second", "--recording", REC_A,
+                "--project", root)
+    assert wrong.exit_code != 0 and "--table names an NWB intervals table" in " ".join(wrong.stderr.split())

@@ -161,6 +161,8 @@ def labels(
         help="Resolve overlapping bouts of different behaviors: priority:A,B (A keeps the frames) or later-wins.")] = None,
     clip: Annotated[bool, typer.Option(
         "--clip", help="Cut bouts at the recording's last pose frame instead of refusing the file.")] = False,
+    table: Annotated[str | None, typer.Option(
+        help="nwb: the intervals table to read (default behavior_bouts, or the one with a behavior column).")] = None,
     project: ProjectOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -170,7 +172,8 @@ def labels(
     options = {"recording": recording, "fps": fps, "annotator": annotator, "replace": replace, "clip": clip,
                "behaviors": parse_behaviors(behaviors) if behaviors else None,
                "columns": parse_pairs(
-                   columns, "--columns", "=", "theirs=ours (e.g. from=start_s,to=stop_s,type=behavior)"), "overlap": overlap}
+                   columns, "--columns", "=", "theirs=ours (e.g. from=start_s,to=stop_s,type=behavior)"), "overlap": overlap,
+               "table": table}
     done_files = {}
     with open_project(project) as opened, progress_bar("importing labels", enabled=not json and len(paths) > 1) as update:
         for done, path in enumerate(paths, start=1):

@@ -56,6 +56,7 @@ def load_labels(
     n_frames: int | None = None,
     behaviors: Sequence[str] | None = None,
     columns: Mapping[str, str] | None = None,
+    table: str | None = None,
 ) -> list[Bout]:
     """Read the bouts of a label file.
 
@@ -79,6 +80,9 @@ def load_labels(
     columns
         ``intervals`` only: the file's column names mapped to ours, e.g. ``{"from": "start_s",
         "to": "stop_s", "type": "behavior"}`` (see `ethoforge.io.intervals`).
+    table
+        ``nwb`` only: the ``TimeIntervals`` table to read (default: ``behavior_bouts``, or the
+        one table with a ``behavior`` column).
 
     Returns
     -------
@@ -96,6 +100,10 @@ def load_labels(
         if format != "intervals":
             raise InputError(f"{option('columns')} applies to bout tables (format 'intervals'), not {format!r}", path)
         options["columns"] = columns
+    if table is not None:
+        if format != "nwb":
+            raise InputError(f"{option('table')} names an NWB intervals table (format 'nwb'), not {format!r}", path)
+        options["table"] = table
     if format in _SELECTS_BEHAVIORS:
         return loader(path, **options, behaviors=behaviors)
     bouts = loader(path, **options)

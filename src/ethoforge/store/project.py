@@ -539,6 +539,7 @@ class Project:
         columns: Mapping[str, str] | None = None,
         overlap: str | OverlapRule | None = None,
         clip: bool = False,
+        table: str | None = None,
     ) -> LabelImport:
         """Import a label file's bouts; return how many were added and what was resolved.
 
@@ -553,7 +554,8 @@ class Project:
         these behaviors; ``columns`` maps a bout table's column names to ours (see
         `ethoforge.io.intervals`); ``overlap`` (``"priority:A,B"`` or ``"later-wins"``, see
         `ethoforge.overlaps`) resolves overlapping bouts of different behaviors; ``clip`` cuts
-        bouts at the recording's last pose frame (and drops those that start after it).
+        bouts at the recording's last pose frame (and drops those that start after it);
+        ``table`` names the NWB intervals table to read.
 
         Raises
         ------
@@ -582,7 +584,7 @@ class Project:
             target = recordings[matched] if matched else None
 
         rule = parse_overlap_rule(overlap) if isinstance(overlap, str) else overlap
-        reading = {"behaviors": behaviors, "columns": columns}
+        reading = {"behaviors": behaviors, "columns": columns, "table": table}
         groups: dict[str, list[Bout]] = {}
         if target is not None:
             _check_fps_agrees(fps, target, path)
