@@ -8,7 +8,8 @@ import typer
 
 from ethoforge.cli._common import JsonOption, ProjectOption, emit_json, open_project, stdout
 
-jobs_app = typer.Typer(help="Background jobs: list them, resume a failed one.", no_args_is_help=True)
+jobs_app = typer.Typer(help="Background jobs: list them, resume a failed (or cancelled encode) one.",
+                       no_args_is_help=True)
 
 
 @jobs_app.command("list")
@@ -31,13 +32,16 @@ def list_jobs(project: ProjectOption = None, json_out: JsonOption = False) -> No
 
 @jobs_app.command("resume")
 def resume(
-    job_id: Annotated[int, typer.Argument(help="Id of a failed job (see `ethoforge jobs list`).", min=1)],
+    job_id: Annotated[int, typer.Argument(help="Id of a failed job, or of a cancelled encode job "
+                                               "(see `ethoforge jobs list`).", min=1)],
     redis: Annotated[str | None, typer.Option(
         "--redis", envvar="ETHOFORGE_REDIS_URL", help="Queue on this Redis server (the workers' queue).")] = None,
     project: ProjectOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Queue a failed job again; a training job continues from its last checkpoint (a worker runs it)."""
+    """Queue a failed job again (a worker runs it): a training job continues from its last checkpoint; an
+    encode job (also when cancelled) skips recordings already encoded and continues the others from their last
+    finished chunk."""
     from ethoforge.jobs import resume_job
 
     with open_project(project) as opened:

@@ -138,19 +138,20 @@ def delete_job(project: Project | str | Path, job_id: int) -> None:
 
 
 def resume_job(project: Project | str | Path, job_id: int, *, redis_url: str | None = None) -> JobInfo:
-    """Queue a failed job again; a training job continues from its last checkpoint.
+    """Queue a failed job again (a training job continues from its last checkpoint), or a
+    failed or cancelled ``encode`` job: its finished work is in the feature cache, so
+    recordings already encoded are skipped and the others continue from their last finished
+    chunk (`ethoforge.video.encode`).
 
     Raises
     ------
     ConflictError
-        The job is not ``failed``.
+        The job is neither ``failed`` nor a cancelled ``encode`` job.
     """
     from ethoforge.jobs.bodies import checkpoint_path
 
     with _opened(project) as opened:
         job = jobs_repo.get_job_row(opened, job_id)
-        if job.status != "failed":
-            raise ConflictError(f"job {job_id} is {job.status}; only failed jobs can be resumed")
         params = dict(job.params)
         params.pop("resume", None)
         message = "resumed: restarting from the beginning (no checkpoint)"
@@ -159,6 +160,9 @@ def resume_job(project: Project | str | Path, job_id: int, *, redis_url: str | N
             if checkpoint.is_file():
                 params["resume"] = str(checkpoint.relative_to(opened.root))
                 message = f"resumed from checkpoint {params['resume']} (epoch {job.progress.get('epoch', '?')})"
+        elif job.kind == "encode":
+            message = ("resumed: recordings already encoded are skipped, the others continue from their last "
+                       "finished chunk")
         info = jobs_repo.reset_for_resume(opened, job_id, params, message)
         _enqueue(opened, job_id, redis_url)
         return info

@@ -158,8 +158,10 @@ def _run(project_root: str | Path, job_id: int) -> str:
             if not now.cancel_requested:  # failed by the reaper meanwhile: keep its checkpoints
                 return now.status
             discard_job_outputs(project.root, job_id)
+            kept = ("what was encoded is kept in the feature cache; resume the job to continue"
+                    if job.kind == "encode" else "no model was kept")
             jobs_repo.set_status(project, job_id, "cancelled", only_from=jobs_repo.ACTIVE_STATUSES,
-                                 message="cancelled; no model was kept")
+                                 message=f"cancelled; {kept}")
             return "cancelled"
         except EthoForgeError as error:
             _fail(project, job_id, str(error), traceback.format_exc())

@@ -57,12 +57,19 @@ class JobInfo:
     def log_lines(self) -> list[str]:
         return self.log.splitlines()
 
+    @property
+    def resumable(self) -> bool:
+        """True for a failed job, and for a cancelled ``encode`` job (cancelling keeps what it
+        encoded, in the feature cache; other kinds lose their working folder)."""
+        return self.status == "failed" or (self.status == "cancelled" and self.kind == "encode")
+
     def to_dict(self) -> dict:
-        """JSON-ready dict (datetimes as ISO strings, UTC)."""
+        """JSON-ready dict (datetimes as ISO strings, UTC; with ``resumable``)."""
         data = asdict(self)
         for key, value in data.items():
             if isinstance(value, datetime):
                 data[key] = value.isoformat(timespec="milliseconds")
+        data["resumable"] = self.resumable
         return data
 
 
@@ -256,11 +263,12 @@ def request_cancel(project: Project, job_id: int) -> JobInfo:
 
 
 def reset_for_resume(project: Project, job_id: int, params: dict[str, Any], message: str) -> JobInfo:
-    """Put a failed job back to ``pending`` with new params (used by resume)."""
+    """Put a resumable job (`JobInfo.resumable`) back to ``pending`` with new params (used by resume)."""
     with project._transaction() as session:
         row = _row(session, job_id)
-        if row.status != "failed":
-            raise ConflictError(f"job {job_id} is {row.status}; only failed jobs can be resumed")
+        if not _info(row).resumable:
+            raise ConflictError(f"job {job_id} is {row.status}; only failed jobs can be resumed (and cancelled "
+                                "encode jobs, whose finished work is kept)")
         row.status = "pending"
         row.params = params
         row.error = None

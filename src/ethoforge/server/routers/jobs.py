@@ -67,8 +67,11 @@ def cancel_job(settings: Settings, job_id: Id) -> dict:
     return _public(settings, cancel(settings.project, job_id).to_dict())
 
 
-@router.post("/jobs/{job_id}/resume", summary="Queue a failed job again (training continues from its last checkpoint)",
-             responses={409: {"description": "the job is not failed"}})
+@router.post("/jobs/{job_id}/resume",
+             summary="Queue a failed job again (training continues from its last checkpoint), or a failed or "
+                     "cancelled encode job (recordings already encoded are skipped, the rest continue from their last "
+                     "finished chunk)",
+             responses={409: {"description": "the job is not resumable (see its `resumable`)"}})
 def resume_job(settings: Settings, job_id: Id) -> dict:
     from ethoforge.jobs import resume_job as resume
 

@@ -42,10 +42,14 @@ export async function renderMonitor(root, jobId) {
   const eta = h("span", { id: "job-eta", class: "muted" });
   const stepText = h("span", { id: "job-step", class: "muted" });
   const cancel = h("button", { id: "cancel-job", class: "danger", onclick: async () => {
-    if (!confirm(`Cancel job ${jobId}? Its partial model is discarded.`)) return;
+    if (!confirm(job.kind === "encode" ? `Cancel job ${jobId}? What is encoded so far is kept; resume it later.`
+      : `Cancel job ${jobId}? Its partial model is discarded.`)) return;
     try { await cancelJob(jobId); } catch (error) { showError(error); }
   } }, "Cancel");
-  const resume = h("button", { id: "resume-job", hidden: job.status !== "failed", title: "continue from the last checkpoint",
+  // as the server's JobInfo.resumable (status messages carry only the status)
+  const resumable = (status) => status === "failed" || (status === "cancelled" && job.kind === "encode");
+  const resume = h("button", { id: "resume-job", hidden: !resumable(job.status),
+    title: job.kind === "encode" ? "skip what is encoded, continue from the last finished chunk" : "continue from the last checkpoint",
     onclick: async () => {
       resume.disabled = true;
       try {
@@ -89,7 +93,7 @@ export async function renderMonitor(root, jobId) {
       badge.dataset.status = current.status;
       cancel.disabled = FINAL.includes(current.status);
       cancel.hidden = FINAL.includes(current.status);
-      resume.hidden = current.status !== "failed";
+      resume.hidden = !resumable(current.status);
       if (current.status === "pending") showQueue(); else queue.textContent = "";
     }
     const progress = current.progress || {};
