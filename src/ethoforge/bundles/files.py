@@ -135,7 +135,7 @@ def spec_to_json(spec: Any) -> Any:
         return spec.to_dict()
     if hasattr(spec, "model_dump"):
         return spec.model_dump(mode="json")
-    if dataclasses.is_dataclass(spec):
+    if dataclasses.is_dataclass(spec) and not isinstance(spec, type):  # an instance, not the class
         return dataclasses.asdict(spec)
     return spec
 

@@ -43,7 +43,7 @@ class Normalisation:
 
     def _apply_block(self, x: np.ndarray) -> np.ndarray:
         if self.kind == "robust":
-            x = _squash(x, self.scale, self.log)
+            x = _squash(x, *self._robust_parts())
         out = (x - self.mean) / self.std
         return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0).astype(np.float32, copy=False)
 
@@ -51,8 +51,15 @@ class Normalisation:
         """JSON-ready dict (``mean``, ``std`` and, for ``robust``, ``scale`` and ``log``)."""
         out = {"kind": self.kind, "mean": self.mean.tolist(), "std": self.std.tolist()}
         if self.kind == "robust":
-            out.update(scale=self.scale.tolist(), log=self.log.astype(bool).tolist())
+            scale, log = self._robust_parts()
+            out.update(scale=scale.tolist(), log=log.astype(bool).tolist())
         return out
+
+    def _robust_parts(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(scale, log)`` of a ``robust`` normalisation, which cannot work without them."""
+        if self.scale is None or self.log is None:
+            raise ValueError("a 'robust' normalisation needs both 'scale' and 'log'")
+        return self.scale, self.log
 
     @classmethod
     def from_dict(cls, value: dict) -> "Normalisation":

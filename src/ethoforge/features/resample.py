@@ -8,6 +8,7 @@ is brought back to the recording's frames (`resample_rows`).
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -57,7 +58,7 @@ def resample_poses(poses: "xr.Dataset", from_fps: float, to_fps: float) -> "xr.D
 
     n_in = int(poses.sizes["time"])
     n_out = resampled_length(n_in, from_fps, to_fps)
-    data = {}
+    data: dict[Hashable, xr.DataArray | tuple[tuple[Hashable, ...], np.ndarray]] = {}
     for name, array in poses.data_vars.items():
         if "time" not in array.dims:
             data[name] = array

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 STATS: tuple[str, ...] = ("mean", "std", "min", "max")
+_Summary = tuple[np.ndarray, np.ndarray, np.ndarray]  # (count, mean, M2) of runs of frames
 
 
 def rolling_mean_std(values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -54,17 +55,16 @@ def _mean_std_into(values: np.ndarray, sizes: Sequence[int], rows: slice,
     levels = {1: (count, mean, np.zeros_like(mean))}
     length = 1
     while 2 * length <= max(sizes):
-        a, b = (tuple(part[:-length] for part in levels[length]), tuple(part[length:] for part in levels[length]))
-        levels[2 * length] = _merge(a, b)
+        levels[2 * length] = _merge(_rows(levels[length], None, -length), _rows(levels[length], length, None))
         length *= 2
     k = rows.stop - rows.start
     for size in sizes:
         at = half - size // 2 + rows.start  # window of row i' of rows: padded[at + i' : at + i' + size]
-        summary = None
+        summary: _Summary | None = None
         for bit in reversed(range(size.bit_length())):
             piece = 1 << bit
             if size & piece:
-                part = tuple(p[at : at + k] for p in levels[piece])
+                part = _rows(levels[piece], at, at + k)
                 summary = part if summary is None else _merge(summary, part)
                 at += piece
         assert summary is not None
@@ -76,8 +76,13 @@ def _mean_std_into(values: np.ndarray, sizes: Sequence[int], rows: slice,
             mean_out[...] = window_mean
 
 
-def _merge(a: tuple[np.ndarray, np.ndarray, np.ndarray],
-           b: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _rows(summary: _Summary, start: int | None, stop: int | None) -> _Summary:
+    """The rows ``start:stop`` of each array of a ``(count, mean, M2)`` summary."""
+    count, mean, m2 = summary
+    return count[start:stop], mean[start:stop], m2[start:stop]
+
+
+def _merge(a: _Summary, b: _Summary) -> _Summary:
     """``(count, mean, M2)`` of two consecutive runs of frames from theirs (Chan et al.); an
     empty run (count 0, mean 0) leaves the other's mean unchanged to the bit."""
     count_a, mean_a, m2_a = a
@@ -151,13 +156,14 @@ def window_statistics(
         first, last = max(start - half, 0), min(stop + half, n)
         rows = slice(start - first, stop - first)
 
-        def view(size: int, stat: str, start: int = start, stop: int = stop) -> np.ndarray | None:
-            if stat not in stats:
-                return None
+        def view(size: int, stat: str, start: int = start, stop: int = stop) -> np.ndarray:
             return out[start:stop, column[size, stat] : column[size, stat] + f]
 
+        def wanted(size: int, stat: str) -> np.ndarray | None:
+            return view(size, stat) if stat in stats else None
+
         if "mean" in stats or "std" in stats:
-            _mean_std_into(values[first:last], sizes, rows, {s: (view(s, "mean"), view(s, "std")) for s in sizes})
+            _mean_std_into(values[first:last], sizes, rows, {s: (wanted(s, "mean"), wanted(s, "std")) for s in sizes})
         for kind in ("min", "max"):
             if kind in stats:
                 _extreme_into(values[first:last], sizes, kind, rows, {s: view(s, kind) for s in sizes})

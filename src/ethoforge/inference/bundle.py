@@ -24,11 +24,10 @@ from ethoforge.models.chunked import (
     run_chunked,
     run_torch_chunked,
 )
+from ethoforge.recording import Recording
 
 if TYPE_CHECKING:
     import xarray as xr
-
-    from ethoforge.recording import Recording
 
 __all__ = ["GBDT_CHUNK_FRAMES", "MIN_FEATURE_MARGIN", "ModelBundle", "load_bundle", "softmax"]
 
@@ -146,8 +145,9 @@ class ModelBundle:
                     model = self._factory(len(self.meta["feature_names"]), len(self.classes), self.meta["model_config"])
                 else:
                     from ethoforge.models import build_model
+                    from ethoforge.models.config import check_family
 
-                    model = build_model(self.family, len(self.meta["feature_names"]), len(self.classes),
+                    model = build_model(check_family(self.family), len(self.meta["feature_names"]), len(self.classes),
                                         self.meta["model_config"])
                 state = torch.load(self.path / self.meta["weights"], map_location="cpu", weights_only=True)
                 model.load_state_dict(state)
@@ -166,8 +166,10 @@ class ModelBundle:
         InputError
             Listing the keypoints or individuals the bundle needs that the poses lack.
         """
-        poses = getattr(recording_or_poses, "poses", recording_or_poses)
-        source = getattr(recording_or_poses, "source_path", None)
+        if isinstance(recording_or_poses, Recording):
+            poses, source = recording_or_poses.poses, recording_or_poses.source_path
+        else:
+            poses, source = recording_or_poses, None
         if keypoint_map:
             present = [str(k) for k in poses["keypoint"].values]
             poses = poses.assign_coords(keypoint=[keypoint_map.get(k, k) for k in present])
@@ -221,7 +223,7 @@ class ModelBundle:
         """Uncalibrated logits ``(T, C)`` float32 over the whole recording (see `predict_proba`)."""
         from ethoforge.video.features import with_video_features
 
-        if hasattr(recording_or_poses, "poses"):  # a Recording: its cached video features when the model uses them
+        if isinstance(recording_or_poses, Recording):  # its cached video features when the model uses them
             recording_or_poses = with_video_features(recording_or_poses, self.spec)
         poses = self.prepare_poses(recording_or_poses, keypoint_map)
         rate = self.recording_rate(recording_or_poses)

@@ -70,9 +70,9 @@ def load_intervals(
     header_line, header = rows[0]
     if columns:
         header = _mapped_header(header, columns, path, header_line)
-    columns = {name: i for i, name in enumerate(header)}
-    start_col, stop_col, in_seconds = _time_columns(columns, header, path, header_line)
-    if "behavior" not in columns:
+    index = {name: i for i, name in enumerate(header)}
+    start_col, stop_col, in_seconds = _time_columns(index, header, path, header_line)
+    if "behavior" not in index:
         raise InputError(f"no 'behavior' column; expected columns {list(BOUT_COLUMNS)}", path, f"line {header_line}")
     rate = check_fps(fps, None, path, f"line {header_line}") if in_seconds else 0.0
 
@@ -83,8 +83,8 @@ def load_intervals(
                 f"{len(row)} fields but the header has {len(header)} (truncated or extra cells?)",
                 path, f"line {line}",
             )
-        cells = {name: (row[i].strip() or None) for name, i in columns.items()}
-        if "recording" in columns:
+        cells = {name: (row[i].strip() or None) for name, i in index.items()}
+        if "recording" in index:
             if cells["recording"] is None:
                 raise InputError("empty 'recording' cell", path, f"line {line}")
             if recording is not None and cells["recording"] != recording:
@@ -105,8 +105,8 @@ def load_intervals(
         })
         lines.append(f"line {line}")
 
-    if recording is not None and "recording" in columns and not records and len(rows) > 1:
-        present = sorted({row[columns["recording"]] for _, row in rows[1:]})
+    if recording is not None and "recording" in index and not records and len(rows) > 1:
+        present = sorted({row[index["recording"]] for _, row in rows[1:]})
         raise InputError(f"no bouts of recording {recording!r}; the file has {present[:10]}", path)
     bouts = bouts_from_dataframe(pd.DataFrame(records, columns=list(BOUT_COLUMNS)), path)
     return check_bouts_at(bouts, lines, path, n_frames=n_frames)

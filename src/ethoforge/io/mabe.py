@@ -183,8 +183,8 @@ def load_mabe_labels(
         return validate_bouts(bouts, n_frames=n_frames, source=path)
     except InputError as error:  # name the table row ("bout 3 (...)" is row 3)
         parts = (error.location or "").split()
-        row = f"row {parts[1]}" if len(parts) > 1 and parts[0] == "bout" and parts[1].isdigit() else error.location
-        raise InputError(error.detail, path, row) from None
+        where = f"row {parts[1]}" if len(parts) > 1 and parts[0] == "bout" and parts[1].isdigit() else error.location
+        raise InputError(error.detail, path, where) from None
 
 
 def _missing(value: object) -> bool:

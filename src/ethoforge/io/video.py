@@ -74,11 +74,15 @@ class VideoReader:
             self.close()
             raise InputError("the video stream has no frame rate", self.path)
         self.fps = Fraction(rate)
-        self.time_base = self._stream.time_base
+        time_base = self._stream.time_base
+        if time_base is None:
+            self.close()
+            raise InputError("the video stream has no time base", self.path)
+        self.time_base: Fraction = time_base
         self.start_pts = self._stream.start_time or 0
         self.n_frames = _count_frames(self._container)
         self.width, self.height = int(self._stream.width), int(self._stream.height)
-        self._decoder = None
+        self._decoder: Iterator[av.VideoFrame] | None = None  # frames after the last one read
         self._last_index = -1
 
     def __enter__(self) -> "VideoReader":
@@ -101,9 +105,10 @@ class VideoReader:
         index = int(index)
         if not 0 <= index < self.n_frames:
             raise InputError(f"frame {index} is outside the video (0..{self.n_frames - 1})", self.path, f"frame {index}")
-        if self._decoder is None or not (self._last_index < index <= self._last_index + _FORWARD_LIMIT):
-            self._seek(index)
-        for frame in self._decoder:
+        decoder = self._decoder
+        if decoder is None or not (self._last_index < index <= self._last_index + _FORWARD_LIMIT):
+            decoder = self._seek(index)
+        for frame in decoder:
             if frame.pts is None:
                 continue
             current = self._index_of(frame.pts)
@@ -113,8 +118,7 @@ class VideoReader:
             if current > index:  # the seek landed past it (no keyframe at or before)
                 break
         # Fallback: decode from the very start.
-        self._seek(0, exact=True)
-        for frame in self._decoder:
+        for frame in self._seek(0, exact=True):
             if frame.pts is not None and self._index_of(frame.pts) == index:
                 self._last_index = index
                 return frame.to_ndarray(format="rgb24")
@@ -129,10 +133,13 @@ class VideoReader:
             raise InputError(f"frames [{start}, {stop}) are outside the video (0..{self.n_frames - 1})", self.path)
         width, height = size if size is not None else (self.width, self.height)
         index, restarted_at = start, -1
-        if index < stop and not (self._decoder is not None and self._last_index == index - 1):
-            self._seek(index, exact=index == 0)  # else: go on decoding from the frame just read
+        if index >= stop:
+            return
+        decoder = self._decoder
+        if not (decoder is not None and self._last_index == index - 1):
+            decoder = self._seek(index, exact=index == 0)  # else: go on decoding from the frame just read
         while index < stop:
-            for frame in self._decoder:
+            for frame in decoder:
                 if frame.pts is None:
                     continue
                 current = self._index_of(frame.pts)
@@ -151,7 +158,7 @@ class VideoReader:
             if restarted_at == index:
                 raise InputError(f"frame {index} is missing from the video stream", self.path, f"frame {index}")
             restarted_at = index
-            self._seek(0, exact=True)
+            decoder = self._seek(0, exact=True)
 
     def keyframes_near(self, indices: "Sequence[int]", *, size: tuple[int, int] | None = None,
                        format: str = "rgb24") -> np.ndarray:
@@ -160,19 +167,21 @@ class VideoReader:
         width, height = size if size is not None else (self.width, self.height)
         out = []
         for index in indices:
-            self._seek(int(index))
-            frame = next((f for f in self._decoder if f.pts is not None), None)
+            frame = next((f for f in self._seek(int(index)) if f.pts is not None), None)
             if frame is None:
                 raise InputError(f"no frame could be decoded near frame {index}", self.path, f"frame {index}")
             out.append(frame.reformat(width=width, height=height, format=format).to_ndarray())
         self._decoder, self._last_index = None, -1
         return np.stack(out)
 
-    def _seek(self, index: int, exact: bool = False) -> None:
+    def _seek(self, index: int, exact: bool = False) -> "Iterator[av.VideoFrame]":
+        """Seek to the keyframe at or before frame ``index`` (the first frame when ``exact``);
+        the new decoder, also kept as ``self._decoder``."""
         target = self.start_pts if exact else self._pts_of(index)
         self._container.seek(target, stream=self._stream, backward=True, any_frame=False)
         self._decoder = self._container.decode(self._stream)
         self._last_index = -1
+        return self._decoder
 
 
 def read_frame(path: str | Path, index: int) -> np.ndarray:
@@ -227,6 +236,8 @@ def probe_video(path: str | Path) -> VideoInfo:
         rate = stream.average_rate or stream.guessed_rate or stream.base_rate
         if not rate:
             raise InputError("the video stream has no frame rate", path)
+        if stream.time_base is None:
+            raise InputError("the video stream has no time base", path)
         pts: list[int] = []
         try:
             for packet in container.demux(stream):

@@ -11,7 +11,7 @@ Bad values raise `ethoforge.errors.ConfigError`, never pydantic's own error.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import (
     BaseModel,
@@ -172,11 +172,11 @@ CONFIG_CLASSES: dict[str, type[_Base]] = {
 }
 
 
-def check_family(name: str) -> str:
+def check_family(name: str) -> Family:
     """Return ``name`` if it is a known family, else raise `ConfigError` listing the known ones."""
     if name not in CONFIG_CLASSES:
         raise ConfigError(f"unknown model family {name!r}; known families: {', '.join(MODEL_FAMILIES)}")
-    return name
+    return cast(Family, name)  # one of CONFIG_CLASSES' keys, which are the Family values
 
 
 def resolve_config(family: str, config: dict | BaseModel | None = None) -> Any:

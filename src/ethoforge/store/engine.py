@@ -128,6 +128,7 @@ def migration_connection(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as connection:
         is_sqlite = connection.dialect.name == "sqlite"
         raw = connection.connection.driver_connection  # not in a transaction yet (autobegin is lazy)
+        assert raw is not None  # only a closed (detached) pool connection lacks its driver connection
         if is_sqlite:
             raw.execute("PRAGMA foreign_keys=OFF")
         try:

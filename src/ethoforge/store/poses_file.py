@@ -18,7 +18,7 @@ _METADATA_ATTR = "ethoforge_metadata"
 
 def _netcdf_attrs(attrs: dict) -> dict:
     """Attributes netCDF can hold: drop ``None``, bools to int, paths and others to str."""
-    clean = {}
+    clean: dict[str, object] = {}
     for key, value in attrs.items():
         if value is None:
             continue

@@ -313,7 +313,7 @@ class Project:
                 else:
                     self._check_new_recording(session, recording.name, recording.content_hash,
                                               recording.source_path)
-                    if video_hash is not None:
+                    if video is not None and video_hash is not None:
                         self._check_new_video(session, video_hash, video.path)
                     row = RecordingRow(
                         name=recording.name,
@@ -438,6 +438,7 @@ class Project:
         name = name or recording_name_from_path(path)
         with self._transaction() as session:
             self._check_new_video(session, digest, path)
+            row: RecordingRow | None
             if recording is not None:
                 row = self._recording_row(session, recording)
             else:
@@ -584,16 +585,16 @@ class Project:
             target = recordings[matched] if matched else None
 
         rule = parse_overlap_rule(overlap) if isinstance(overlap, str) else overlap
-        reading = {"behaviors": behaviors, "columns": columns, "table": table}
         groups: dict[str, list[Bout]] = {}
         if target is not None:
             _check_fps_agrees(fps, target, path)
             bouts = load_labels(path, format, fps=target.fps, recording=target.name,
-                                n_frames=None if clip else target.n_frames, **reading)
+                                n_frames=None if clip else target.n_frames, behaviors=behaviors, columns=columns,
+                                table=table)
             groups[target.name] = bouts
         else:
             try:
-                probe = load_labels(path, format, fps=fps, **reading)
+                probe = load_labels(path, format, fps=fps, behaviors=behaviors, columns=columns, table=table)
             except InputError as error:
                 if format in _MULTI_RECORDING_LABELS:
                     raise
@@ -614,7 +615,7 @@ class Project:
                 _check_fps_agrees(fps, recordings[name], path)
                 by_rate.setdefault(recordings[name].fps, set()).add(name)
             for rate, members in by_rate.items():  # seconds → frames at each recording's own fps
-                for bout in load_labels(path, format, fps=rate, **reading):
+                for bout in load_labels(path, format, fps=rate, behaviors=behaviors, columns=columns, table=table):
                     if names.get(bout.recording) in members:
                         groups.setdefault(names[bout.recording], []).append(bout)
         bouts = [b for found in groups.values() for b in found]
@@ -939,8 +940,11 @@ class Project:
         if format not in LABEL_FORMATS:
             raise ConfigError(f"unknown label format {format!r}; expected one of {list(LABEL_FORMATS)}")
         path = Path(path)
-        single = isinstance(recordings, (str, int))
-        refs = [recordings] if single else [r.id for r in self.recordings()] if recordings is None else list(recordings)
+        refs: list[str | int]
+        if isinstance(recordings, (str, int)):
+            single, refs = True, [recordings]
+        else:
+            single, refs = False, [r.id for r in self.recordings()] if recordings is None else list(recordings)
         if not single:
             path.mkdir(parents=True, exist_ok=True)
         written = []
