@@ -20,6 +20,10 @@ from ethoforge.atomic import atomic_path
 from ethoforge.errors import ConfigError
 
 if TYPE_CHECKING:
+    import h5netcdf
+    import pyarrow.parquet as pq
+    from numpy.typing import NDArray
+
     from ethoforge.recording import Recording
     from ethoforge.ssl.embedder import Embedder
 
@@ -59,7 +63,7 @@ def write_embeddings(
     dim, n_frames = embedder.embedding_dim, recording.n_frames
     with contextlib.ExitStack() as stack:
         temporary = {f: stack.enter_context(atomic_path(path)) for f, path in targets.items()}
-        writers = []
+        writers: list[_ParquetWriter | _NetcdfWriter] = []
         if "parquet" in temporary:
             writers.append(stack.enter_context(_ParquetWriter(temporary["parquet"], recording.name, dim)))
         if "netcdf" in temporary:
@@ -83,7 +87,7 @@ class _ParquetWriter:
         self.columns = embedding_columns(dim)
         self.schema = pa.schema([("recording", pa.string()), ("frame", pa.int64()),
                                  *[(c, pa.float32()) for c in self.columns]])
-        self.writer = None
+        self.writer: pq.ParquetWriter | None = None
 
     def __enter__(self) -> _ParquetWriter:
         import pyarrow.parquet as pq
@@ -91,43 +95,45 @@ class _ParquetWriter:
         self.writer = pq.ParquetWriter(self.path, self.schema)
         return self
 
-    def write(self, start: int, piece: np.ndarray) -> None:
+    def write(self, start: int, piece: NDArray[np.float32]) -> None:
         import pyarrow as pa
 
+        if self.writer is None:
+            raise RuntimeError("_ParquetWriter.write called outside its with block")
         arrays = [pa.array([self.recording] * len(piece), pa.string()),
                   pa.array(np.arange(start, start + len(piece), dtype=np.int64)),
                   *[pa.array(piece[:, i]) for i in range(piece.shape[1])]]
-        self.writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))  # type: ignore[union-attr]
+        self.writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
 
     def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
             self.writer = None
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
 class _NetcdfWriter:
     def __init__(self, path: Path, recording: Recording, dim: int, embedder: str) -> None:
         self.path, self.recording, self.dim, self.embedder = path, recording, dim, embedder
-        self.file = None
+        self.file: h5netcdf.File | None = None
 
     def __enter__(self) -> _NetcdfWriter:
         import h5netcdf
 
         n_frames = self.recording.n_frames
-        self.file = h5netcdf.File(self.path, "w")
-        self.file.dimensions = {"frame": n_frames, "dim": self.dim}
-        frame = self.file.create_variable("frame", ("frame",), dtype="i8")
+        self.file = file = h5netcdf.File(self.path, "w")
+        file.dimensions = {"frame": n_frames, "dim": self.dim}
+        frame = file.create_variable("frame", ("frame",), dtype="i8")
         frame[:] = np.arange(n_frames, dtype=np.int64)
-        self.file.create_variable("dim", ("dim",), dtype="i4")[:] = np.arange(self.dim, dtype=np.int32)
-        self.variable = self.file.create_variable("embedding", ("frame", "dim"), dtype="f4",
-                                                  chunks=(min(n_frames, 4096), self.dim))
-        self.file.attrs.update(recording=self.recording.name, embedder=self.embedder, fps=float(self.recording.fps))
+        file.create_variable("dim", ("dim",), dtype="i4")[:] = np.arange(self.dim, dtype=np.int32)
+        self.variable = file.create_variable("embedding", ("frame", "dim"), dtype="f4",
+                                             chunks=(min(n_frames, 4096), self.dim))
+        file.attrs.update(recording=self.recording.name, embedder=self.embedder, fps=float(self.recording.fps))
         return self
 
-    def write(self, start: int, piece: np.ndarray) -> None:
+    def write(self, start: int, piece: NDArray[np.float32]) -> None:
         self.variable[start : start + len(piece)] = piece
 
     def close(self) -> None:
@@ -135,5 +141,5 @@ class _NetcdfWriter:
             self.file.close()
             self.file = None
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ethoforge.evaluation.figures import _save
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 
 def plot_pretrain_history(history: Sequence[dict], tasks: Sequence[str], path: str | Path) -> Path:
@@ -31,7 +36,8 @@ def plot_pretrain_history(history: Sequence[dict], tasks: Sequence[str], path: s
     return _save(figure, path)
 
 
-def plot_motif_map(points, motifs, path: str | Path, *, method: str = "pca", targets=None,
+def plot_motif_map(points: NDArray[np.floating], motifs: NDArray[np.integer], path: str | Path, *,
+                   method: str = "pca", targets: NDArray[np.integer] | None = None,
                    classes: Sequence[str] | None = None) -> Path:
     """2-D map of frames coloured by motif and, when ``targets`` are given, by labelled class (second panel)."""
     import numpy as np
@@ -41,7 +47,9 @@ def plot_motif_map(points, motifs, path: str | Path, *, method: str = "pca", tar
     figure = Figure(figsize=(5.5 * panels, 5))
     axes = figure.add_subplot(1, panels, 1)
     scatter = axes.scatter(points[:, 0], points[:, 1], c=motifs, cmap="tab20", s=2, linewidths=0)
-    axes.legend(*scatter.legend_elements(num=None), title="motif", fontsize=6, markerscale=0.8, loc="best")
+    # num=None (one entry per motif) is documented by matplotlib but missing from its stub
+    handles, labels = scatter.legend_elements(num=None)  # type: ignore[arg-type]
+    axes.legend(handles, labels, title="motif", fontsize=6, markerscale=0.8, loc="best")
     axes.set_title(f"motifs ({method.upper()})")
     if targets is not None:
         known = np.asarray(targets) >= 0

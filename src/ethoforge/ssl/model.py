@@ -9,15 +9,18 @@ window's frames and predict two classes; ``mask`` reconstructs every feature of 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
 
+if TYPE_CHECKING:
+    from ethoforge.models.transformer import TemporalTransformer
+
 ENCODER_PREFIX = "encoder."
 
 
-def build_encoder(n_features: int, transformer_config: dict[str, Any]) -> nn.Module:
+def build_encoder(n_features: int, transformer_config: dict[str, Any]) -> TemporalTransformer:
     """A `TemporalTransformer` (its one-class head unused) as the shared encoder."""
     from ethoforge.models import build_model
 
@@ -43,7 +46,7 @@ class PretextNet(nn.Module):
 class EmbeddingNet(nn.Module):
     """The encoder alone: ``(B, T, F)`` → ``(B, T, emb_dim)``."""
 
-    def __init__(self, encoder: nn.Module) -> None:
+    def __init__(self, encoder: TemporalTransformer) -> None:
         super().__init__()
         self.encoder = encoder
 

@@ -31,6 +31,8 @@ from ethoforge.ssl.config import PretrainConfig, choose_tasks
 from ethoforge.ssl.pretext import draw_sample
 
 if TYPE_CHECKING:
+    import torch
+
     from ethoforge.recording import Recording
     from ethoforge.ssl.data import WindowFeaturizer
 
@@ -227,7 +229,7 @@ def _to_tensors(batch: tuple[np.ndarray, np.ndarray, np.ndarray | None]) -> tupl
             None if hidden is None else torch.from_numpy(hidden))
 
 
-def _task_loss(net, task: str, features, labels, hidden) -> tuple[Any, float, float]:
+def _task_loss(net, task: str, features, labels, hidden) -> tuple[torch.Tensor, float, float]:
     """``(loss, score, out_of)`` of one task's batch: accuracy = score / out_of.
 
     Classification: correct predictions of the samples. ``mask`` (hidden cells zeroed in the
@@ -253,7 +255,7 @@ def _train_epoch(net, optimizer, featurizer: WindowFeaturizer, tracks, tasks, co
     sums = {task: [0.0, 0.0, 0.0] for task in tasks}
     for _ in range(steps):
         optimizer.zero_grad()
-        total = 0.0
+        total = torch.zeros((), device=device)
         for task in tasks:
             batch = _to_tensors(featurizer.batch(_draw(task, tracks, config, rng, config.batch_size)))
             features, labels, hidden = (None if t is None else t.to(device) for t in batch)
@@ -262,7 +264,7 @@ def _train_epoch(net, optimizer, featurizer: WindowFeaturizer, tracks, tasks, co
             sums[task][0] += float(loss.detach()) / steps
             sums[task][1] += score
             sums[task][2] += count
-        total.backward()  # type: ignore[union-attr]
+        total.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
         optimizer.step()
     return _rows(sums, "")

@@ -26,7 +26,7 @@ the mirrored animal keeps its anatomy instead of having its left ear on its righ
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING
@@ -47,6 +47,8 @@ _PARAMS: dict[str, dict[str, float]] = {
     "rotate": {"p": 0.5, "max_deg": 180.0},
 }
 AUGMENTATIONS: tuple[str, ...] = tuple(_PARAMS)
+# One augmentation applied in place to frames [start, stop): (position, confidence, start, stop, params, rng).
+_Apply = Callable[[np.ndarray, "np.ndarray | None", int, int, dict[str, float], np.random.Generator], None]
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,7 @@ def augment_arrays(
     confidence = None if confidence is None else np.array(confidence, copy=True)
     if not augmentations:
         return position, confidence
-    apply = {**_APPLY, "perm_ax": partial(_perm_ax, left_right=left_right)}
+    apply: dict[str, _Apply] = {**_APPLY, "perm_ax": partial(_perm_ax, left_right=left_right)}
     n_frames = position.shape[0]
     segment = max(1, int(segment))
     offset = int(rng.integers(0, segment))
@@ -226,7 +228,7 @@ def _rotate(position, confidence, start, stop, params, rng) -> None:
     position[start:stop, 1] = centre[1] + sin * x + cos * y
 
 
-_APPLY = {
+_APPLY: dict[str, _Apply] = {
     "perm_id": _perm_id,
     "blk_perm_id": _blk_perm_id,
     "perm_ax": _perm_ax,

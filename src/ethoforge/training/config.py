@@ -51,8 +51,9 @@ class SplitConfig(BaseModel):
     train: list[str] | None = None
     val: list[str] | None = None
     test: list[str] | None = None
-    val_fraction: float = Field(0.2, ge=0.0, lt=1.0)
-    test_fraction: float = Field(0.0, ge=0.0, lt=1.0)
+    # default= by keyword: mypy reads a positional Field default as no default
+    val_fraction: float = Field(default=0.2, ge=0.0, lt=1.0)
+    test_fraction: float = Field(default=0.0, ge=0.0, lt=1.0)
     seed: int = 0
 
 

@@ -28,7 +28,7 @@ from ethoforge.errors import Cancelled, ConfigError, option
 from ethoforge.models.chunked import predict_logits, resolve_device
 from ethoforge.training.augment import augment_poses, parse_augment
 from ethoforge.training.calibration import fit_temperature, nll
-from ethoforge.training.config import TrainConfig, make_config
+from ethoforge.training.config import Family, TrainConfig, make_config
 from ethoforge.training.data import RecordingData, TrainingData, gather_windows, pad_features
 from ethoforge.training.sampling import draw_centres, loss_weights, make_loss
 from ethoforge.training.split import check_split, split_recordings
@@ -361,7 +361,7 @@ def _scores(logits: np.ndarray, targets: np.ndarray, classes: Sequence[str], tem
     return scores
 
 
-def _registry_factory(family: str) -> ModelFactory:
+def _registry_factory(family: Family) -> ModelFactory:
     def build(n_features: int, n_classes: int, model_config: dict):
         from ethoforge.models import build_model
 
@@ -373,7 +373,10 @@ def _registry_factory(family: str) -> ModelFactory:
 def _augmented(record: RecordingData, data: TrainingData, augmentations, window: int, rng) -> np.ndarray:
     if not augmentations:
         return record.features
-    return data.featurize(augment_poses(record.poses, augmentations, window, rng))
+    poses, featurize = record.poses, data.featurize
+    if poses is None or featurize is None:  # _preflight refuses this before training starts
+        raise RuntimeError(f"recording {record.name!r}: augmentations need its poses and data.featurize")
+    return featurize(augment_poses(poses, augmentations, window, rng))
 
 
 def _set_lr(optimizer, config: TrainConfig, epoch: int) -> float:

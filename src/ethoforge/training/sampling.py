@@ -64,7 +64,9 @@ def draw_centres(
     if balanced:
         counts = np.bincount(labels)
         weights = 1.0 / counts[labels]
-        sampler = WeightedRandomSampler(torch.as_tensor(weights, dtype=torch.double), n, True, generator=generator)
+        # torch annotates weights as Sequence[float] but reads them with torch.as_tensor: a double tensor is kept as is
+        sampler = WeightedRandomSampler(torch.as_tensor(weights, dtype=torch.double), n, True,  # type: ignore[arg-type]
+                                        generator=generator)
         return np.fromiter(iter(sampler), dtype=np.int64, count=n)
     if n <= len(labels):
         return torch.randperm(len(labels), generator=generator)[:n].numpy()

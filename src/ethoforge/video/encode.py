@@ -87,7 +87,8 @@ def encode_video(
     partial.mkdir(parents=True, exist_ok=True)
     with VideoReader(video_path) as reader:
         n_frames = reader.n_frames
-        size = _decode_size(encoder, reader.width, reader.height)
+        input_size = _decode_size(encoder, reader.width, reader.height)
+        size: tuple[int, int] | None = input_size
         colour = "gray" if encoder.info.colour == "grey" else "rgb24"
         if boxes is not None:
             if encoder.info.input_size is None:
@@ -95,7 +96,7 @@ def encode_video(
                                   "encoders with a fixed input size (efficientnet_lite0, dinov2_*)")
             if len(boxes) != n_frames:
                 raise InputError(f"{len(boxes)} crop boxes for {n_frames} frames", video_path)
-            input_size, size = size, None  # decode whole frames, crop, then resize
+            size = None  # decode whole frames, crop, then resize to input_size
         encoder.prepare(_Sampler(reader, size, colour))
         starts = list(range(0, n_frames, chunk_frames))
         done = [s for s in starts if (partial / _chunk_name(s)).is_file()]
@@ -163,7 +164,7 @@ def _decode_size(encoder: FrameEncoder, width: int, height: int) -> tuple[int, i
 class _Sampler:
     """`VideoSource` over an open reader: frames spread evenly, at the encoder's size and colour."""
 
-    def __init__(self, reader, size: tuple[int, int], colour: str):
+    def __init__(self, reader, size: tuple[int, int] | None, colour: str):
         self.reader, self.size, self.colour = reader, size, colour
         self.n_frames, self.fps = reader.n_frames, float(reader.fps)
 

@@ -80,7 +80,8 @@ def with_video_features(recording: Recording, spec: FeatureSpec) -> Recording:
     from ethoforge.video.encode import load_features
     from ethoforge.video.encoders import get_encoder
 
-    if not getattr(spec, "video_encoder", None):
+    encoder_name: str | None = getattr(spec, "video_encoder", None)
+    if not encoder_name:
         return recording
     if "video_features" in recording.poses:
         return recording  # compute_features checks where they come from
@@ -88,7 +89,7 @@ def with_video_features(recording: Recording, spec: FeatureSpec) -> Recording:
         raise InputError(f"recording {recording.name!r} has no video, and the model uses video features "
                          f"({spec.video_encoder!r}); import its video with `ethoforge import videos`",
                          recording.source_path)
-    encoder = get_encoder(spec.video_encoder)
+    encoder = get_encoder(encoder_name)
     if encoder.info.weights_hash != spec.video_encoder_hash:
         raise ConfigError(f"the model was trained on encoder {spec.video_encoder!r} with weights "
                           f"{str(spec.video_encoder_hash)[:12]}, but this installation's has "

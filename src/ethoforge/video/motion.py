@@ -16,6 +16,8 @@ features.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ethoforge.video.encoders import (
@@ -24,6 +26,9 @@ from ethoforge.video.encoders import (
     register_encoder,
     settings_hash,
 )
+
+if TYPE_CHECKING:
+    import cv2
 
 _VERSION = 1
 _BLOB = ("present", "cx", "cy", "area", "major", "minor", "cos2a", "sin2a")
@@ -45,7 +50,7 @@ class MotionEncoder:
         self.background_frames = int(background_frames)
         self.background: np.ndarray | None = None
         self.fps = 30.0
-        self._flow = None
+        self._flow: cv2.DISOpticalFlow | None = None
         names = (*_BLOB, *_RATES, *(f"energy_{i}" for i in range(self.grid**2)), "energy", *_FLOW,
                  *(f"crop_dct_{i}" for i in range(self.k**2)))
         settings = {"version": _VERSION, "flow": "dis-ultrafast", "moments": "cv2", "width": self.width, "grid": self.grid, "k": self.k,
@@ -68,10 +73,10 @@ class MotionEncoder:
         """Features ``(N, dim)`` of grey frames ``(N, H, W[, 1])`` (see module docstring)."""
         import cv2
 
-        if self.background is None:
-            raise RuntimeError("call prepare() before encode()")
+        self._fitted_background()
         if self._flow is None:
-            self._flow = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
+            self._flow = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
+        flow_model = self._flow
         grey = _grey(frames)
         before = _grey(previous[None])[0] if previous is not None else grey[0]
         out = np.zeros((len(grey), self.info.dim), dtype=np.float32)
@@ -85,7 +90,8 @@ class MotionEncoder:
             cells = energy[: height - height % self.grid, : width - width % self.grid]
             cells = cells.reshape(self.grid, cells.shape[0] // self.grid, self.grid, -1).mean(axis=(1, 3)) / 255.0
             current = image.astype(np.uint8)
-            flow = self._flow.calc(previous_u8, current, None)
+            # flow is an output array that OpenCV allocates when None; its stub requires one
+            flow = flow_model.calc(previous_u8, current, None)  # type: ignore[call-overload]
             previous_u8 = current
             out[row] = np.concatenate([blob, rates, cells.ravel(), [energy.mean() / 255.0],
                                        _flow_stats(flow, mask, width, self.fps), self._crop(image, blob)])
@@ -96,8 +102,14 @@ class MotionEncoder:
         """Binary mask (uint8) of pixels differing from the background model by more than the threshold."""
         import cv2
 
-        diff = np.abs(image.astype(np.float32) - self.background)
+        diff = np.abs(image.astype(np.float32) - self._fitted_background())
         return cv2.morphologyEx((diff > self.threshold).astype(np.uint8), cv2.MORPH_OPEN, _KERNEL)
+
+    def _fitted_background(self) -> np.ndarray:
+        """The background model; `prepare` must have fitted it."""
+        if self.background is None:
+            raise RuntimeError("call prepare() before encode()")
+        return self.background
 
     def _blob(self, image: np.ndarray, with_mask: bool = False):
         import cv2
@@ -128,7 +140,7 @@ class MotionEncoder:
         height, width = image.shape
         half = max(4, int(width / 8))
         cx, cy = (int(blob[1] * width), int(blob[2] * width)) if blob[0] else (width // 2, height // 2)
-        padded = cv2.copyMakeBorder(image - self.background, half, half, half, half, cv2.BORDER_CONSTANT, value=0)
+        padded = cv2.copyMakeBorder(image - self._fitted_background(), half, half, half, half, cv2.BORDER_CONSTANT, value=0)
         crop = padded[cy : cy + 2 * half, cx : cx + 2 * half]
         small = cv2.resize(crop, (_CROP_SIZE, _CROP_SIZE), interpolation=cv2.INTER_AREA).astype(np.float32)
         return cv2.dct(small)[: self.k, : self.k].ravel() / (255.0 * _CROP_SIZE)

@@ -11,8 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from av.video import VideoStream
 
 
 @dataclass(frozen=True)
@@ -82,9 +86,9 @@ def write_video(path: str | Path, frames: Iterable[np.ndarray], fps: float = 30.
     import av
 
     path = Path(path)
-    codec = "mpeg4" if path.suffix.lower() == ".avi" else "libx264"
+    codec: Literal["mpeg4", "libx264"] = "mpeg4" if path.suffix.lower() == ".avi" else "libx264"
     with av.open(str(path), "w") as container:
-        stream = None
+        stream: VideoStream | None = None
         for image in frames:
             if stream is None:
                 stream = container.add_stream(codec, rate=Fraction(fps).limit_denominator(1001))

@@ -73,9 +73,10 @@ def encode_recordings(
     before = 0
     summaries = []
     for info in infos:
-        if content_hash(info.video_path) != info.video_hash:
+        video_path = _video_path(info)
+        if content_hash(video_path) != info.video_hash:
             raise InputError(f"the video of recording {info.name!r} changed since it was imported (its content "
-                             "differs); import it again under a new name", info.video_path)
+                             "differs); import it again under a new name", video_path)
 
         def relay(done: int, _n: int, extra: dict, offset: int = before, name: str = info.name):
             if progress is not None:
@@ -83,7 +84,7 @@ def encode_recordings(
             return None
 
         boxes = crop_boxes(project, info, crop)
-        result: EncodeResult = encode_video(info.video_path, frame_encoder, project.feature_cache_dir,
+        result: EncodeResult = encode_video(video_path, frame_encoder, project.feature_cache_dir,
                                             info.video_hash, chunk_frames=chunk_frames, progress=relay,
                                             boxes=boxes, crop=crop_tag(crop, info.content_hash))
         before += info.n_frames
@@ -94,6 +95,13 @@ def encode_recordings(
                           "seconds": round(result.seconds, 2), "frames_per_s": round(result.n_frames / result.seconds, 1)
                           if result.seconds and not result.cached else None})
     return summaries
+
+
+def _video_path(info: RecordingInfo) -> str:
+    """The recording's video file (callers check `RecordingInfo.has_video` first)."""
+    if not info.video_path:
+        raise InputError(f"recording {info.name!r} has no video; import it with `ethoforge import videos`")
+    return info.video_path
 
 
 def crop_tag(crop: str, content_hash: str) -> str:
@@ -111,7 +119,7 @@ def crop_boxes(project: Project, info: RecordingInfo, crop: str):
     if crop == "pose":
         meta = info.video_meta or {}
         return pose_boxes(project.load_recording(info.name).poses, int(meta["width"]), int(meta["height"]))
-    with VideoReader(info.video_path) as reader:
+    with VideoReader(_video_path(info)) as reader:
         return auto_boxes(reader)
 
 
