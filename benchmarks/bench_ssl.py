@@ -3,9 +3,10 @@
 Leave-one-recording-out: in fold ``k`` recording ``k`` is the test, the next one validates and
 the other three train. An embedder is pretrained on that fold's four non-test recordings only
 (no labels). Label budgets are shares of the training frames drawn as whole bouts — runs of
-``interact`` and of background between them — in one shuffled order per seed, so smaller
-budgets are subsets of larger ones and each holds at least one bout of each class; frames
-outside the drawn bouts are not annotated. Arms:
+``interact`` and of background between them — stratified by class: each class's runs in one
+shuffled order per seed until they cover the budget's share of that class's frames, so smaller
+budgets are subsets of larger ones, each holds at least one bout of each class and the drawn
+labels keep the data's class balance; frames outside the drawn bouts are not annotated. Arms:
 
 - ``scratch``: the transformer (the embedder's architecture, same epochs and steps) from random weights;
 - ``probe``: the same transformer from the embedder, encoder frozen (linear probe);
@@ -37,7 +38,13 @@ BLOCK = 300
 
 
 def budget_scopes(recordings, bouts, names, budget: float, seed: int):
-    """``(scopes, bouts)`` of the runs drawn for ``budget`` (share of the training frames) in this seed's order."""
+    """``(scopes, bouts, share)`` of the runs drawn for ``budget`` in this seed's order.
+
+    Stratified by class: runs of ``interact`` and runs of background are each taken in one
+    shuffled order per seed until they cover ``budget`` of that class's training frames (at
+    least one run each), so the drawn labels keep the data's class balance and smaller budgets
+    are prefixes of larger ones. ``share`` is the drawn share of all training frames.
+    """
     from ethoforge.labels import bouts_to_frames
 
     runs = []
@@ -49,19 +56,20 @@ def budget_scopes(recordings, bouts, names, budget: float, seed: int):
         for start, stop in zip([0, *edges], [*edges, len(frames)]):
             runs.append((recording.name, int(start), int(stop), int(frames[start])))
     order = np.random.default_rng(seed).permutation(len(runs))
-    first = [next(i for i in order if runs[i][3] == c) for c in (1, 0)]  # one bout of each class first
-    order = [*first, *[i for i in order if i not in first]]
-    total = sum(stop - start for _, start, stop, _ in runs)
-    chosen, covered = [], 0
-    for i in order:
-        if covered >= budget * total and len(chosen) >= 2:
-            break
-        chosen.append(runs[i])
-        covered += runs[i][2] - runs[i][1]
+    chosen = []
+    for cls in (1, 0):
+        of_class = [runs[i] for i in order if runs[i][3] == cls]
+        total, covered = sum(stop - start for _, start, stop, _ in of_class), 0
+        for run in of_class:
+            if covered >= budget * total:
+                break
+            chosen.append(run)
+            covered += run[2] - run[1]
     scopes = {name: sorted((s, e) for n, s, e, _ in chosen if n == name) for name in names}
     kept = {name: [b for b in bouts[name] if any(s <= b.start and b.stop <= e for s, e in scopes[name])]
             for name in names}
-    return {n: r for n, r in scopes.items() if r}, kept, covered / total
+    share = sum(e - s for _, s, e, _ in chosen) / sum(e - s for _, s, e, _ in runs)
+    return {n: r for n, r in scopes.items() if r}, kept, share
 
 
 def block_bootstrap(truth: np.ndarray, *predictions: np.ndarray, n: int = 1000, seed: int = 0) -> np.ndarray:
