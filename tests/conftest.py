@@ -93,10 +93,17 @@ def copy_project(template: Path, target: Path) -> Path:
     return target
 
 
-def tiny_train_params(names: list[str], epochs: int = 1, **overrides) -> dict:
-    """A training config that takes seconds: small model, few samples, one recording per side."""
+TINY_MODELS: dict[str, dict] = {
+    "conv_bilstm": {"conv_channels": [16], "lstm_hidden": 16},
+    "cbas_head": {"branch_dim": 8, "lstm_hidden": 16},
+}
+
+
+def tiny_train_params(names: list[str], epochs: int = 1, family: str = "conv_bilstm", **overrides) -> dict:
+    """A training config that takes seconds: small model (`TINY_MODELS` of ``family``), few samples, one
+    recording per side."""
     params = {
-        "family": "conv_bilstm", "model": {"conv_channels": [16], "lstm_hidden": 16}, "epochs": epochs,
+        "family": family, "model": dict(TINY_MODELS.get(family, {})), "epochs": epochs,
         "samples_per_epoch": 512, "batch_size": 128, "window": 15, "patience": None, "warmup_epochs": 0,
         "calibrate": False, "num_threads": 1, "device": "cpu", "split": {"train": [names[1]], "val": [names[0]]},
     }

@@ -14,7 +14,7 @@ from ethoforge.models import (
     resolve_config,
 )
 
-TORCH_FAMILIES = ("conv_bilstm", "transformer")
+TORCH_FAMILIES = ("conv_bilstm", "transformer", "cbas_head")
 
 
 @pytest.mark.parametrize("family", TORCH_FAMILIES)
@@ -85,7 +85,7 @@ def test_transformer_full_attention_and_positional_options(positional: str) -> N
 
 
 def test_unknown_family_lists_known_ones() -> None:
-    with pytest.raises(ConfigError, match="gbdt, conv_bilstm, transformer"):
+    with pytest.raises(ConfigError, match="gbdt, conv_bilstm, transformer, cbas_head"):
         build_model("xgboost", 3, 2)  # type: ignore[arg-type]
 
 
@@ -100,6 +100,12 @@ def test_unknown_family_lists_known_ones() -> None:
         ("conv_bilstm", {"dropout": 1.5}, "dropout"),
         ("conv_bilstm", {"size": "huge"}, "size"),
         ("conv_bilstm", {"hidden": 3}, "hidden"),
+        ("cbas_head", {"smooth_kernel": 4}, "smooth_kernel must be odd"),
+        ("cbas_head", {"attention_radius": -1}, "attention_radius"),
+        ("cbas_head", {"branch_dim": 0}, "branch_dim"),
+        ("cbas_head", {"lstm_layers": 9}, "lstm_layers"),
+        ("cbas_head", {"dropout": 1.0}, "dropout"),
+        ("cbas_head", {"conv_channels": [16]}, "conv_channels"),
         ("gbdt", {"learning_rate": 0.0}, "learning_rate"),
     ],
 )
@@ -126,7 +132,8 @@ def test_default_model_config_scales_with_data() -> None:
     assert default_model_config("gbdt", 10) == {}
     merged = {**default_model_config("conv_bilstm", 30_000), "size": "full"}
     assert resolve_config("conv_bilstm", merged).lstm_hidden == 256
-    assert set(MODEL_FAMILIES) == {"gbdt", "conv_bilstm", "transformer"}
+    assert default_model_config("cbas_head", 1_000_000) == {"size": "full"}
+    assert set(MODEL_FAMILIES) == {"gbdt", "conv_bilstm", "transformer", "cbas_head"}
 
 
 def _delayed_sign_batch(rng: np.random.Generator, batch: int, frames: int, delay: int = 2):

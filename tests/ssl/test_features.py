@@ -1,4 +1,4 @@
-"""``ethoforge train --features pose+embedding:MODEL``: embeddings as extra per-frame features (gbdt)."""
+"""``ethoforge train --features pose+embedding:MODEL``: embeddings as extra per-frame features (gbdt, cbas_head)."""
 
 from __future__ import annotations
 
@@ -29,21 +29,30 @@ def test_feature_sources_syntax():
         parse_feature_sources("pose+embedding: ")
 
 
-def test_gbdt_on_pose_plus_embeddings_trains_and_runs_from_its_own_bundle(ssl_project, tmp_path):
+FAMILY_ARGS = {
+    "gbdt": ("--model-config", '{"n_estimators": 10}'),
+    "cbas_head": ("--model-config", '{"branch_dim": 8, "lstm_hidden": 8}', "--epochs", "1", "--samples-per-epoch",
+                  "256", "--batch-size", "64", "--window", "15", "--device", "cpu"),
+}
+
+
+@pytest.mark.parametrize("family", ["gbdt", "cbas_head"])
+def test_pose_plus_embeddings_trains_and_runs_from_its_own_bundle(ssl_project, tmp_path, family):
     rec_a, rec_b = ssl_project.recordings
     result = cli("train", "--recordings", rec_a, rec_b, "--val-recordings", rec_b, "--behaviors", "interact",
-                 "--model", "gbdt", "--model-config", '{"n_estimators": 10}', "--features", "pose+embedding:emb",
-                 "--name", "gbdt-emb", "--project", ssl_project.root, "--json")
+                 "--model", family, *FAMILY_ARGS[family], "--features", "pose+embedding:emb",
+                 "--name", f"{family}-emb", "--project", ssl_project.root, "--json")
     assert result.exit_code == 0, result.output
     with Project.open(ssl_project.root) as project:
-        bundle = project.root / registry.get_model(project, "gbdt-emb").path
+        assert registry.get_model(project, f"{family}-emb").family == family
+        bundle = project.root / registry.get_model(project, f"{family}-emb").path
         embedder_dim = json.loads((project.root / registry.get_model(project, "emb").path / "bundle.json")
                                   .read_text())["embedding_dim"]
     meta = json.loads((bundle / "bundle.json").read_text())
     assert meta["embedding"] == {"path": "embedder", "dim": embedder_dim}
     assert meta["feature_names"][-embedder_dim:] == [f"embedding.emb_{i:03d}" for i in range(embedder_dim)]
     assert (bundle / "embedder" / "weights.pt").is_file()
-    infer = cli("infer", "gbdt-emb", "--recordings", rec_a, "--out", tmp_path, "--device", "cpu",
+    infer = cli("infer", f"{family}-emb", "--recordings", rec_a, "--out", tmp_path, "--device", "cpu",
                 "--project", ssl_project.root)
     assert infer.exit_code == 0, infer.output
     [probs] = tmp_path.glob("*.parquet")

@@ -14,7 +14,8 @@ def test_defaults():
     assert config.device == "auto" and config.trials == 1
 
 
-@pytest.mark.parametrize("family, expected", [("gbdt", "none"), ("conv_bilstm", "robust"), ("transformer", "robust")])
+@pytest.mark.parametrize("family, expected", [("gbdt", "none"), ("conv_bilstm", "robust"), ("transformer", "robust"),
+                                             ("cbas_head", "robust")])
 def test_normalisation_default_depends_on_family(family, expected):
     assert TrainConfig(family=family).normalisation == expected
     assert TrainConfig(family=family, normalisation="zscore").normalisation == "zscore"

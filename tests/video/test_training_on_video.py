@@ -40,7 +40,7 @@ def _runs(running: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
 
 
-@pytest.mark.parametrize("family", ["gbdt", "conv_bilstm"])
+@pytest.mark.parametrize("family", ["gbdt", "conv_bilstm", "cbas_head"])
 def test_video_only_model_beats_chance_on_a_held_out_clip(blob_project, family, testkit):
     from ethoforge.inference.bundle import load_bundle
     from ethoforge.workflows import evaluate_in_project, train_in_project
@@ -51,7 +51,8 @@ def test_video_only_model_beats_chance_on_a_held_out_clip(blob_project, family, 
         options["model"] = {"n_estimators": 60, "num_threads": 1}
         options["calibrate"] = False
     else:
-        options = {**testkit.tiny_train_params(["c1", "c0"], epochs=6), **options, "samples_per_epoch": 2048}
+        options = {**testkit.tiny_train_params(["c1", "c0"], epochs=6, family=family), **options,
+                   "samples_per_epoch": 2048}
     with Project.open(root) as project:
         trained = train_in_project(project, options, dataset="blobs", name=f"video-{family}")
         scores = evaluate_in_project(project, f"video-{family}", ["c2"], device="cpu")

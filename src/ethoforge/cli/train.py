@@ -32,11 +32,12 @@ def train(
         help='Mutually exclusive behaviors, e.g. "attack;mount" (default: the dataset\'s).')] = None,
     dataset: Annotated[str | None, typer.Option(help="Train on this dataset's recordings and behaviors.")] = None,
     model: Annotated[str | None, typer.Option(
-        "--model", help="Model family: gbdt (default), conv_bilstm or transformer.")] = None,
+        "--model", help="Model family: gbdt (default), conv_bilstm, transformer or cbas_head (CBAS-style head: "
+                         "smoothing, difference branches, BiLSTM, attention over the centre frames).")] = None,
     model_config: Annotated[str | None, typer.Option(
         help='Model options as JSON, e.g. \'{"hidden": 32}\' (override the family defaults).')] = None,
     window: Annotated[int | None, typer.Option(
-        help="Context window in frames of conv_bilstm/transformer (odd; default 31; gbdt ignores it).")] = None,
+        help="Context window in frames of the torch families (odd; default 31; gbdt ignores it).")] = None,
     epochs: Annotated[int | None, typer.Option(help="Epochs per trial (default 30).")] = None,
     batch_size: Annotated[int | None, typer.Option(help="Windows per batch (default 256).")] = None,
     lr: Annotated[float | None, typer.Option(help="Learning rate of AdamW (> 0; default 2e-3).")] = None,

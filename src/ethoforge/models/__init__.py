@@ -1,8 +1,8 @@
 """Model families behind one interface, chosen by name.
 
-- ``conv_bilstm`` and ``transformer``: torch ``nn.Module``s mapping ``(B, T, F)`` float32 to
-  ``(B, T, C)`` logits for every frame (sequence to sequence: training takes the centre
-  frame of an odd window, inference runs over long chunks).
+- ``conv_bilstm``, ``transformer`` and ``cbas_head``: torch ``nn.Module``s mapping
+  ``(B, T, F)`` float32 to ``(B, T, C)`` logits for every frame (sequence to sequence:
+  training takes the centre frame of an odd window, inference runs over long chunks).
 - ``gbdt``: `GbdtClassifier`, LightGBM on per-frame window features.
 
 torch and lightgbm are imported only when a model is built.
@@ -16,6 +16,7 @@ from ethoforge.errors import ConfigError
 from ethoforge.models.config import (
     FULL_SIZE_MIN_FRAMES,
     MODEL_FAMILIES,
+    CbasHeadConfig,
     ConvBiLSTMConfig,
     GbdtConfig,
     ModelConfig,
@@ -26,18 +27,19 @@ from ethoforge.models.config import (
 from ethoforge.models.gbdt import GbdtClassifier
 
 if TYPE_CHECKING:
+    from ethoforge.models.cbas_head import CbasHead
     from ethoforge.models.conv_bilstm import ConvBiLSTM
     from ethoforge.models.transformer import TemporalTransformer
 
 __all__ = [
-    "FULL_SIZE_MIN_FRAMES", "MODEL_FAMILIES", "ConvBiLSTM", "ConvBiLSTMConfig", "GbdtClassifier", "GbdtConfig",
-    "ModelConfig", "TemporalTransformer", "TransformerConfig", "build_model", "default_model_config",
+    "FULL_SIZE_MIN_FRAMES", "MODEL_FAMILIES", "CbasHead", "CbasHeadConfig", "ConvBiLSTM", "ConvBiLSTMConfig",
+    "GbdtClassifier", "GbdtConfig", "ModelConfig", "TemporalTransformer", "TransformerConfig", "build_model", "default_model_config",
     "resolve_config",
 ]
 
 
 def build_model(
-    name: Literal["gbdt", "conv_bilstm", "transformer"],
+    name: Literal["gbdt", "conv_bilstm", "transformer", "cbas_head"],
     n_features: int,
     n_classes: int,
     config: dict | ModelConfig | None = None,
@@ -61,7 +63,7 @@ def build_model(
 
     Returns
     -------
-    ConvBiLSTM | TemporalTransformer | GbdtClassifier
+    ConvBiLSTM | TemporalTransformer | CbasHead | GbdtClassifier
         Torch modules carry ``n_features``, ``n_classes`` and the resolved ``config``.
 
     Raises
@@ -89,6 +91,10 @@ def _torch_class(name: str) -> type:
         from ethoforge.models.conv_bilstm import ConvBiLSTM
 
         return ConvBiLSTM
+    if name == "cbas_head":
+        from ethoforge.models.cbas_head import CbasHead
+
+        return CbasHead
     from ethoforge.models.transformer import TemporalTransformer
 
     return TemporalTransformer
@@ -97,6 +103,8 @@ def _torch_class(name: str) -> type:
 def __getattr__(attr: str) -> Any:
     if attr == "ConvBiLSTM":
         return _torch_class("conv_bilstm")
+    if attr == "CbasHead":
+        return _torch_class("cbas_head")
     if attr == "TemporalTransformer":
         return _torch_class("transformer")
     raise AttributeError(f"module {__name__!r} has no attribute {attr!r}")

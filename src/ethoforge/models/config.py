@@ -24,8 +24,8 @@ from pydantic import (
 
 from ethoforge.errors import ConfigError
 
-Family = Literal["gbdt", "conv_bilstm", "transformer"]
-MODEL_FAMILIES: tuple[str, ...] = ("gbdt", "conv_bilstm", "transformer")
+Family = Literal["gbdt", "conv_bilstm", "transformer", "cbas_head"]
+MODEL_FAMILIES: tuple[str, ...] = ("gbdt", "conv_bilstm", "transformer", "cbas_head")
 Size = Literal["auto", "small", "full"]
 
 #: Annotated training frames from which `default_model_config` picks the ``"full"`` preset
@@ -43,6 +43,13 @@ CONV_BILSTM_PRESETS: dict[str, dict[str, Any]] = {
 TRANSFORMER_PRESETS: dict[str, dict[str, Any]] = {
     "small": {"embed_dim": 16, "num_layers": 4, "num_heads": 2, "ff_dim": 32, "dropout": 0.1},
     "full": {"embed_dim": 64, "num_layers": 6, "num_heads": 4, "ff_dim": 256, "dropout": 0.1},
+}
+
+CBAS_HEAD_PRESETS: dict[str, dict[str, Any]] = {
+    "small": {"smooth_kernel": 5, "branch_dim": 16, "lstm_hidden": 32, "lstm_layers": 1, "attention_radius": 4,
+              "dropout": 0.1, "lstm_dropout": 0.0},
+    "full": {"smooth_kernel": 5, "branch_dim": 64, "lstm_hidden": 128, "lstm_layers": 2, "attention_radius": 7,
+             "dropout": 0.2, "lstm_dropout": 0.2},
 }
 
 
@@ -139,6 +146,40 @@ class TransformerConfig(_Sized):
         return self
 
 
+class CbasHeadConfig(_Sized):
+    """A head in the manner of CBAS's: smoothing, value / 1st / 2nd difference branches, BiLSTM,
+    attention over the centre frames, plus a gated linear branch on each frame's own features.
+
+    Presets (``size``): ``"small"`` = smoothing kernel 5, branches of 16, LSTM hidden 32 × 1
+    layer, attention radius 4 (9 centre frames), dropout 0.1; ``"full"`` = branches of 64,
+    hidden 128 × 2 layers, radius 7, dropout 0.2, LSTM dropout 0.2.
+
+    ``smooth_kernel``: frames of the learned depthwise smoothing (starts as a moving average;
+    1 = none). ``attention_radius``: each frame's logits pool the BiLSTM outputs of the frames
+    at most this far away (0 = the frame alone); keep it below half the training window.
+    """
+
+    smooth_kernel: int | None = Field(None, ge=1, le=255)
+    branch_dim: int | None = Field(None, ge=1, le=4096)
+    lstm_hidden: int | None = Field(None, ge=1, le=4096)
+    lstm_layers: int | None = Field(None, ge=1, le=8)
+    attention_radius: int | None = Field(None, ge=0, le=256)
+    dropout: float | None = Field(None, ge=0.0, lt=1.0)
+    lstm_dropout: float | None = Field(None, ge=0.0, lt=1.0)
+
+    @field_validator("smooth_kernel")
+    @classmethod
+    def _odd_kernel(cls, value: int | None) -> int | None:
+        if value is not None and value % 2 == 0:
+            raise ValueError(f"smooth_kernel must be odd so the smoothing is centred, got {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _resolve(self) -> CbasHeadConfig:
+        self._fill(CBAS_HEAD_PRESETS)
+        return self
+
+
 class GbdtConfig(_Base):
     """LightGBM multiclass booster on per-frame window features.
 
@@ -164,11 +205,12 @@ class GbdtConfig(_Base):
     frame_step: int = Field(1, ge=1)  # train on every Nth annotated frame (neighbours are near-duplicates)
 
 
-ModelConfig = ConvBiLSTMConfig | TransformerConfig | GbdtConfig
+ModelConfig = ConvBiLSTMConfig | TransformerConfig | CbasHeadConfig | GbdtConfig
 CONFIG_CLASSES: dict[str, type[_Base]] = {
     "gbdt": GbdtConfig,
     "conv_bilstm": ConvBiLSTMConfig,
     "transformer": TransformerConfig,
+    "cbas_head": CbasHeadConfig,
 }
 
 

@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ethoforge.errors import ConfigError, label
 
-Family = Literal["gbdt", "conv_bilstm", "transformer"]
-FAMILIES: tuple[str, ...] = ("gbdt", "conv_bilstm", "transformer")
+Family = Literal["gbdt", "conv_bilstm", "transformer", "cbas_head"]
+FAMILIES: tuple[str, ...] = ("gbdt", "conv_bilstm", "transformer", "cbas_head")
 Sampling = Literal["balanced", "weighted", "focal", "uniform"]
 DEFAULT_FAMILY: Family = "gbdt"  # measured best on ethome5 LORO (see benchmarks/bench_accuracy.py)
 LIMITS: dict[str, int] = {
