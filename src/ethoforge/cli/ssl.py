@@ -108,10 +108,11 @@ def discover(
     model: Annotated[str, typer.Argument(help="Registry id or name of an embedder, or its bundle folder.")],
     recordings: Annotated[list[str] | None, typer.Option(
         help="Recording names/ids or pose files: --recordings A B file.csv")] = None,
-    clusters: Annotated[int, typer.Option(help="Number of motifs (k-means clusters).")] = 8,
+    clusters: Annotated[int, typer.Option(help="Number of motifs (k-means clusters or HMM states).")] = 8,
     behaviors: Annotated[str | None, typer.Option(
         help='Labelled behaviors to compare motifs with, e.g. "attack;mount" (default: all labelled).')] = None,
-    method: Annotated[str, typer.Option(help="kmeans (the only one available).")] = "kmeans",
+    method: Annotated[str, typer.Option(help="kmeans, or hmm (a Gaussian HMM on the PCA-reduced embeddings: "
+                                                    "motifs that also depend on neighbouring frames).")] = "kmeans",
     map_method: Annotated[str, typer.Option("--map", help="auto (UMAP when umap-learn is installed, else PCA), "
                                                           "umap or pca.")] = "auto",
     out: Annotated[Path | None, typer.Option(
@@ -121,7 +122,7 @@ def discover(
     project: ProjectOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Behavior motifs from embeddings: k-means, motif bouts, ethograms, a 2-D map, motif x behavior AMI."""
+    """Behavior motifs from embeddings: k-means or HMM, motif bouts, ethograms, a 2-D map, motif x behavior AMI."""
     from ethoforge.cli.infer import _maybe_project
     from ethoforge.ssl.project import discover_many
 

@@ -182,7 +182,7 @@ def discover_many(
     device: str = "auto",
     progress: Callable[[int, int, str], None] | None = None,
 ) -> DiscoveryRun:
-    """Motifs from an embedder's embeddings: k-means, per-frame motifs, bouts, ethograms, a 2-D map.
+    """Motifs from an embedder's embeddings: k-means or an HMM (``method``), per-frame motifs, bouts, ethograms, a 2-D map.
 
     Writes into ``out_dir`` (default ``PROJECT/discovery/model_<id>``, replaced whole when
     finished): ``motifs.parquet`` (recording, frame, motif), ``motif_bouts.csv``,
@@ -197,12 +197,12 @@ def discover_many(
     """
     from ethoforge.models.chunked import resolve_device
     from ethoforge.labels import HUMAN_SOURCES, parse_behaviors
-    from ethoforge.ssl.discover import fit_motifs
+    from ethoforge.ssl.discover import DISCOVERY_METHODS, fit_motifs
     from ethoforge.ssl.embedder import load_embedder
     from ethoforge.workflows import _load_source, resolve_model
 
-    if method != "kmeans":
-        raise ConfigError(f"--method {method!r} is not available; only kmeans (an HMM option is not implemented)")
+    if method not in DISCOVERY_METHODS:
+        raise ConfigError(f"--method {method!r} is not available; expected one of {', '.join(DISCOVERY_METHODS)}")
     if clusters < 2:
         raise ConfigError(f"--clusters must be at least 2, got {clusters}")
     if not sources:
@@ -229,7 +229,7 @@ def discover_many(
             progress(index + 1, len(sources) + 1, recording.name)
     behavior_list = parse_behaviors(behaviors) if behaviors else sorted(
         {b.behavior for bouts in labelled.values() for b in bouts})
-    motifs = fit_motifs(embeddings, clusters, seed=seed)
+    motifs = fit_motifs(embeddings, clusters, seed=seed, method=method)
     work = out_dir.parent / f".{out_dir.name}.partial"
     work.mkdir(parents=True, exist_ok=True)
     try:
