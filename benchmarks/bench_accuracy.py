@@ -8,9 +8,11 @@ annotator's 0.798. ``--dataset sturman``: 2-fold across the two ``sturman_oft`` 
 validates: the held-out recording is never validated on), behavior ``Supported`` rearing.
 
 Run: ``python benchmarks/bench_accuracy.py [--families gbdt,conv_bilstm] [--config '{"epochs": 20}']
-[--rotations 4]``. ``--rotations`` repeats the five folds once per choice of validation recording
-and prints the spread: a change smaller than it is not shown to help.
-Prints figures; it is not a timed test.
+[--rotations 4]`` (default: every registered model family, in one run). ``--rotations`` repeats the
+five folds once per choice of validation recording and prints the spread: a change smaller than it
+is not shown to help. The output starts with the exact command and the machine (cores, torch
+threads, load, date) and ends with one summary line per family, so every figure quoted from one
+run can be traced to it. Prints figures; it is not a timed test.
 """
 
 from __future__ import annotations
@@ -18,9 +20,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
+import shlex
 import sys
 import tempfile
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -190,23 +195,67 @@ def run(dataset: str, families: list[str], overrides: dict, out: Path, save_prob
     return results
 
 
-def main(argv: list[str] | None = None) -> None:
+def machine_facts(argv: list[str], threads: int) -> dict:
+    """The exact command, the date and the machine a run's figures come from."""
+    import lightgbm
+    import torch
+
+    return {
+        "command": shlex.join(["python", "benchmarks/bench_accuracy.py", *argv]),
+        "date_utc": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M"),
+        "host": platform.node(), "cpus": os.cpu_count(), "torch_threads": threads,
+        "load_average_1min": round(os.getloadavg()[0], 1), "python": platform.python_version(),
+        "torch": torch.__version__, "lightgbm": lightgbm.__version__,
+    }
+
+
+def summary(dataset: str, results: dict) -> list[str]:
+    """One line per family: the mean ± sd over validation choices (or the single split's F1),
+    the F1 of each choice and the range of the per-recording F1."""
+    lines = []
+    for family, r in results.items():
+        by_rotation = r.get("pooled_f1_by_rotation", [r["pooled_f1"]])
+        head = (f"{r['rotation_mean']:.3f} ± {r['rotation_sd']:.3f} (sd over {len(by_rotation)} validation choices: "
+                f"{' / '.join(f'{v:.3f}' for v in by_rotation)})" if "rotation_mean" in r
+                else f"{r['pooled_f1']:.3f} (one validation choice)")
+        per_recording = [f for v in r.get("per_recording_by_rotation", r["per_recording"]).values()
+                         for f in (v if isinstance(v, list) else [v])]
+        lines.append(f"{dataset} {family}: pooled F1 {head}; per recording {min(per_recording):.2f}–"
+                     f"{max(per_recording):.2f}; {r['seconds']:.0f} s")
+    return lines
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """The options (``--families`` defaults to every registered model family)."""
+    from ethoforge.models.config import MODEL_FAMILIES
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", choices=["ethome5", "sturman"], default="ethome5")
-    parser.add_argument("--families", default="gbdt,conv_bilstm,transformer")
+    parser.add_argument("--families", default=",".join(MODEL_FAMILIES), help="comma-separated (default: all)")
     parser.add_argument("--config", default="{}", help="JSON of TrainConfig overrides")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--save-probs", type=Path, default=None, help="folder for each held-out recording's probabilities (.npy)")
     parser.add_argument("--rotations", type=int, default=1,
                         help="train each fold once per choice of validation recording (up to 3 more), print the spread")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
     import torch
 
     torch.set_num_threads(args.threads)
+    facts, tic = machine_facts(argv, args.threads), time.monotonic()
+    print("; ".join(f"{k} {v}" for k, v in facts.items()), flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         results = run(args.dataset, args.families.split(","), json.loads(args.config), Path(tmp), args.save_probs,
                       args.rotations)
-    json.dump(results, sys.stdout, indent=1)
+    facts.update(wall_seconds=round(time.monotonic() - tic), load_average_1min_at_end=round(os.getloadavg()[0], 1))
+    print(f"summary of one run ({facts['command']}; {facts['date_utc']} UTC, {facts['cpus']} CPUs, "
+          f"torch threads {facts['torch_threads']}, {facts['wall_seconds']} s wall):")
+    print("\n".join(summary(args.dataset, results)))
+    json.dump({"run": facts, "families": results}, sys.stdout, indent=1)
     print()
 
 

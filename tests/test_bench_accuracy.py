@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 
 import pytest
@@ -44,3 +45,26 @@ def test_with_two_recordings_the_other_one_is_cut_in_time_with_a_gap(bench):
     assert (train, val) == (["r1_head"], ["r1_tail"]) and (head.n_frames, tail.n_frames) == (800, 150)
     assert [(b.start, b.stop) for b in fold_bouts["r1_head"]] == [(100, 200), (790, 800)]
     assert [(b.recording, b.start, b.stop) for b in fold_bouts["r1_tail"]] == [("r1_tail", 0, 50)]  # 850-900
+
+
+def test_the_default_run_covers_every_registered_family_and_names_its_command_and_machine(bench):
+    from ethoforge.models.config import MODEL_FAMILIES
+
+    assert bench.parse_args(["--rotations", "4"]).families.split(",") == list(MODEL_FAMILIES)
+    facts = bench.machine_facts(["--rotations", "4", "--config", '{"epochs": 2}'], threads=2)
+    assert facts["command"] == "python benchmarks/bench_accuracy.py --rotations 4 --config '{\"epochs\": 2}'"
+    assert (facts["cpus"], facts["torch_threads"]) == (os.cpu_count(), 2) and facts["date_utc"][:2] == "20"
+
+
+def test_the_summary_gives_each_family_its_mean_spread_rotations_and_per_recording_range(bench):
+    results = {
+        "gbdt": {"pooled_f1": 0.77, "per_recording": {"a": 0.8, "b": 0.4}, "seconds": 697.0,
+                 "pooled_f1_by_rotation": [0.77, 0.71], "per_recording_by_rotation": {"a": [0.8, 0.9], "b": [0.4, 0.3]},
+                 "rotation_mean": 0.74, "rotation_sd": 0.0424},
+        "transformer": {"pooled_f1": 0.69, "per_recording": {"a": 0.7, "b": 0.5}, "seconds": 100.0},
+    }
+    assert bench.summary("ethome5", results) == [
+        "ethome5 gbdt: pooled F1 0.740 ± 0.042 (sd over 2 validation choices: 0.770 / 0.710); "
+        "per recording 0.30–0.90; 697 s",
+        "ethome5 transformer: pooled F1 0.690 (one validation choice); per recording 0.50–0.70; 100 s",
+    ]
