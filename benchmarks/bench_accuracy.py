@@ -197,15 +197,14 @@ def run(dataset: str, families: list[str], overrides: dict, out: Path, save_prob
 
 def machine_facts(argv: list[str], threads: int) -> dict:
     """The exact command, the date and the machine a run's figures come from."""
-    import lightgbm
-    import torch
+    from importlib.metadata import version
 
     return {
         "command": shlex.join(["python", "benchmarks/bench_accuracy.py", *argv]),
         "date_utc": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M"),
         "host": platform.node(), "cpus": os.cpu_count(), "torch_threads": threads,
         "load_average_1min": round(os.getloadavg()[0], 1), "python": platform.python_version(),
-        "torch": torch.__version__, "lightgbm": lightgbm.__version__,
+        "torch": version("torch"), "lightgbm": version("lightgbm"),
     }
 
 
