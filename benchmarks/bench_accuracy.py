@@ -10,7 +10,7 @@ validates: the held-out recording is never validated on), behavior ``Supported``
 Run: ``python benchmarks/bench_accuracy.py [--families gbdt,conv_bilstm] [--config '{"epochs": 20}']
 [--rotations 4]`` (default: every registered model family, in one run). ``--rotations`` repeats the
 five folds once per choice of validation recording and prints the spread: a change smaller than it
-is not shown to help. The output starts with the exact command and the machine (cores, torch
+is not shown to help. The output starts with the exact command and the machine (CPUs, CPU
 threads, load, date) and ends with one summary line per family, so every figure quoted from one
 run can be traced to it. Prints figures; it is not a timed test.
 """
@@ -136,8 +136,20 @@ def _split_in_time(recording, bouts: list, fraction: float, gap: int):
     return parts[0], parts[1]
 
 
+def fold_config(family: str, overrides: dict, split: dict, threads: int | None = None) -> dict:
+    """One fold's training options: ``overrides`` and ``split`` on the family's defaults, with
+    ``threads`` CPU threads for torch (``num_threads``) or LightGBM (``model.num_threads``)
+    unless ``overrides`` sets them."""
+    config = {"family": family, **overrides, "split": split}
+    if threads and family == "gbdt":
+        config["model"] = {"num_threads": threads, **config.get("model", {})}
+    elif threads:
+        config.setdefault("num_threads", threads)
+    return config
+
+
 def run(dataset: str, families: list[str], overrides: dict, out: Path, save_probs: Path | None = None,
-        rotations: int = 1) -> dict:
+        rotations: int = 1, threads: int | None = None) -> dict:
     """Pooled held-out F1 per family; with ``rotations`` > 1, once per choice of validation recording.
 
     Rotation ``r`` validates on recording ``(k + r) mod 4`` of the four left when ``k`` is held out
@@ -159,7 +171,8 @@ def run(dataset: str, families: list[str], overrides: dict, out: Path, save_prob
             truths, predictions = [], []
             for k, test in enumerate(recordings):
                 chosen, fold_bouts, train_names, val = fold(recordings, bouts, k, rotation)
-                config = {"family": family, **overrides, "split": {"train": train_names, "val": val, "test": []}}
+                split, fold_tic = {"train": train_names, "val": val, "test": []}, time.monotonic()
+                config = fold_config(family, overrides, split, threads)
                 result = train_from_recordings(chosen, fold_bouts, behaviors, config, out / f"{family}_{rotation}_{k}")
                 proba = load_bundle(result.bundle_dir).predict_proba(test, device="cpu")
                 if save_probs is not None:  # held-out probabilities, e.g. to try averaging families
@@ -172,7 +185,8 @@ def run(dataset: str, families: list[str], overrides: dict, out: Path, save_prob
                 f1 = binary_f1(truths[-1], predictions[-1])
                 per_recording.setdefault(test.name, []).append(round(f1, 3))
                 print(f"  {family:12s} rotation {rotation} held out {test.name} (val {val[0]}): F1 {f1:.3f} "
-                      f"(val {result.metrics['val']['macro_f1']:.3f}, {len(result.history)} epochs)", flush=True)
+                      f"(val {result.metrics['val']['macro_f1']:.3f}, {len(result.history)} epochs, "
+                      f"{time.monotonic() - fold_tic:.0f} s)", flush=True)
             pooled_by_rotation.append(round(binary_f1(np.concatenate(truths), np.concatenate(predictions)), 4))
         pooled = pooled_by_rotation[0]
         results[family] = {"pooled_f1": pooled, "per_recording": {n: v[0] for n, v in per_recording.items()},
@@ -202,7 +216,7 @@ def machine_facts(argv: list[str], threads: int) -> dict:
     return {
         "command": shlex.join(["python", "benchmarks/bench_accuracy.py", *argv]),
         "date_utc": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M"),
-        "host": platform.node(), "cpus": os.cpu_count(), "torch_threads": threads,
+        "host": platform.node(), "cpus": os.cpu_count(), "threads": threads,
         "load_average_1min": round(os.getloadavg()[0], 1), "python": platform.python_version(),
         "torch": version("torch"), "lightgbm": version("lightgbm"),
     }
@@ -232,7 +246,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--dataset", choices=["ethome5", "sturman"], default="ethome5")
     parser.add_argument("--families", default=",".join(MODEL_FAMILIES), help="comma-separated (default: all)")
     parser.add_argument("--config", default="{}", help="JSON of TrainConfig overrides")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2, help="CPU threads of torch and LightGBM")
     parser.add_argument("--save-probs", type=Path, default=None, help="folder for each held-out recording's probabilities (.npy)")
     parser.add_argument("--rotations", type=int, default=1,
                         help="train each fold once per choice of validation recording (up to 3 more), print the spread")
@@ -249,10 +263,10 @@ def main(argv: list[str] | None = None) -> None:
     print("; ".join(f"{k} {v}" for k, v in facts.items()), flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         results = run(args.dataset, args.families.split(","), json.loads(args.config), Path(tmp), args.save_probs,
-                      args.rotations)
+                      args.rotations, args.threads)
     facts.update(wall_seconds=round(time.monotonic() - tic), load_average_1min_at_end=round(os.getloadavg()[0], 1))
     print(f"summary of one run ({facts['command']}; {facts['date_utc']} UTC, {facts['cpus']} CPUs, "
-          f"torch threads {facts['torch_threads']}, {facts['wall_seconds']} s wall):")
+          f"threads {facts['threads']}, {facts['wall_seconds']} s wall):")
     print("\n".join(summary(args.dataset, results)))
     json.dump({"run": facts, "families": results}, sys.stdout, indent=1)
     print()

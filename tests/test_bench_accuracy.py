@@ -53,7 +53,7 @@ def test_the_default_run_covers_every_registered_family_and_names_its_command_an
     assert bench.parse_args(["--rotations", "4"]).families.split(",") == list(MODEL_FAMILIES)
     facts = bench.machine_facts(["--rotations", "4", "--config", '{"epochs": 2}'], threads=2)
     assert facts["command"] == "python benchmarks/bench_accuracy.py --rotations 4 --config '{\"epochs\": 2}'"
-    assert (facts["cpus"], facts["torch_threads"]) == (os.cpu_count(), 2) and facts["date_utc"][:2] == "20"
+    assert (facts["cpus"], facts["threads"]) == (os.cpu_count(), 2) and facts["date_utc"][:2] == "20"
 
 
 def test_the_summary_gives_each_family_its_mean_spread_rotations_and_per_recording_range(bench):
@@ -68,3 +68,14 @@ def test_the_summary_gives_each_family_its_mean_spread_rotations_and_per_recordi
         "per recording 0.30–0.90; 697 s",
         "ethome5 transformer: pooled F1 0.690 (one validation choice); per recording 0.50–0.70; 100 s",
     ]
+
+
+def test_threads_reach_lightgbm_and_torch_unless_the_config_sets_them(bench):
+    from ethoforge.training.config import make_config
+
+    split = {"train": ["a", "b"], "val": ["c"], "test": []}
+    gbdt = make_config(bench.fold_config("gbdt", {"model": {"num_leaves": 15}}, split, threads=1))
+    assert (gbdt.model["num_threads"], gbdt.model["num_leaves"], gbdt.num_threads) == (1, 15, None)
+    assert make_config(bench.fold_config("gbdt", {"model": {"num_threads": 4}}, split, threads=1)).model["num_threads"] == 4
+    torch_family = make_config(bench.fold_config("transformer", {}, split, threads=1))
+    assert (torch_family.num_threads, torch_family.model, torch_family.split.val) == (1, {}, ["c"])
