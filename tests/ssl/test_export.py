@@ -1,10 +1,11 @@
-"""``ethoforge export model``: a TorchScript file that gives the bundle's own outputs."""
+"""``ethoforge export model``: a TorchScript or ONNX file that gives the bundle's own outputs."""
 
 from __future__ import annotations
 
 import json
 
 import numpy as np
+import pytest
 import torch
 from typer.testing import CliRunner
 
@@ -18,10 +19,9 @@ def cli(*args):
     return runner.invoke(app, [str(a) for a in args])
 
 
-def test_exported_embedder_and_classifier_give_the_bundles_outputs(ssl_project, tmp_path):
-    from ethoforge.inference.bundle import load_bundle
-    from ethoforge.ssl.embedder import load_embedder
-
+@pytest.fixture(scope="module")
+def exportable(ssl_project):
+    """The embedder ``emb`` and a transformer classifier ``to-export`` fine-tuned from it: bundle paths and poses."""
     rec_a, rec_b = ssl_project.recordings
     trained = cli("train", "--recordings", rec_a, rec_b, "--val-recordings", rec_b, "--behaviors", "interact",
                   "--model", "transformer", "--epochs", "1", "--samples-per-epoch", "64", "--window", "15",
@@ -30,13 +30,23 @@ def test_exported_embedder_and_classifier_give_the_bundles_outputs(ssl_project, 
     with Project.open(ssl_project.root) as project:
         recording = project.load_recording(rec_a)
         paths = {name: project.root / registry.get_model(project, name).path for name in ("emb", "to-export")}
-    poses = recording.poses.isel(time=slice(0, 1500))  # one chunk: the bundle's run is a single pass
-    for name, loader in (("emb", load_embedder), ("to-export", load_bundle)):
+    return paths, recording.poses.isel(time=slice(0, 1500))  # one chunk: the bundle's run is a single pass
+
+
+def _bundles(paths):
+    from ethoforge.inference.bundle import load_bundle
+    from ethoforge.ssl.embedder import load_embedder
+
+    return {"emb": load_embedder(paths["emb"]), "to-export": load_bundle(paths["to-export"])}
+
+
+def test_exported_embedder_and_classifier_give_the_bundles_outputs(ssl_project, exportable, tmp_path):
+    paths, poses = exportable
+    for name, bundle in _bundles(paths).items():
         out = tmp_path / f"{name}.pt"
         result = cli("export", "model", name, "--out", out, "--project", ssl_project.root, "--json")
         assert result.exit_code == 0, result.output
         description = json.loads(out.with_name(out.name + ".json").read_text())
-        bundle = loader(paths[name])
         assert description["input"]["feature_names"] == bundle.meta["feature_names"]
         scripted = torch.jit.load(str(out))
         features = bundle.features_of(poses, 0, 1500)
@@ -46,8 +56,38 @@ def test_exported_embedder_and_classifier_give_the_bundles_outputs(ssl_project, 
     assert description["output"]["classes"] == ["none", "interact"]
 
 
-def test_onnx_and_gbdt_exports_are_refused_clearly(ssl_project, tmp_path):
-    result = cli("export", "model", "emb", "--out", tmp_path / "e.onnx", "--format", "onnx",
+def test_onnx_exports_give_the_bundles_outputs_in_onnxruntime(ssl_project, exportable, tmp_path):
+    import onnxruntime
+
+    paths, poses = exportable
+    for name, bundle in _bundles(paths).items():
+        out = tmp_path / f"{name}.onnx"
+        result = cli("export", "model", name, "--out", out, "--format", "onnx", "--project", ssl_project.root,
+                     "--json")
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["written"] == str(out)  # the exporter's chatter stays off stdout
+        description = json.loads(out.with_name(out.name + ".json").read_text())
+        assert description["format"] == "onnx" and description["input"]["name"] == "features"
+        session = onnxruntime.InferenceSession(str(out))
+        features = bundle.features_of(poses, 0, 1500)
+        expected = bundle.predict_logits(poses, device="cpu")
+        both = np.stack([features, features[::-1].copy()])  # dynamic batch, and frames other than the example's
+        exported = session.run(None, {"features": both})[0]
+        np.testing.assert_allclose(exported[0], expected, atol=1e-4)
+        np.testing.assert_allclose(exported[1], scripted_reference(bundle, both[1]), atol=1e-4)
+        short = description["input"]["min_frames"]
+        assert short > 1 and session.run(None, {"features": features[None, :short]})[0].shape[1] == short
+    assert description["output"]["classes"] == ["none", "interact"]
+
+
+def scripted_reference(bundle, features):
+    """The bundle's torch module on one ``(T, F)`` feature array."""
+    with torch.no_grad():
+        return bundle.model("cpu").eval()(torch.from_numpy(features)[None])[0].numpy()
+
+
+def test_unknown_export_formats_are_refused_clearly(ssl_project, tmp_path):
+    result = cli("export", "model", "emb", "--out", tmp_path / "e.tflite", "--format", "tflite",
                  "--project", ssl_project.root)
-    assert result.exit_code == 1 and "ONNX export is not implemented" in result.output
-    assert not (tmp_path / "e.onnx").exists()
+    assert result.exit_code == 1 and "expected one of torchscript, onnx" in result.output
+    assert not (tmp_path / "e.tflite").exists()

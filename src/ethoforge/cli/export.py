@@ -36,12 +36,12 @@ def labels(
 @export_app.command("model")
 def model(
     model: Annotated[str, typer.Argument(help="Registry id or name of a torch classifier or an embedder, or a bundle folder.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="The file to write (.pt); its description goes beside it (.pt.json).")],
-    format: Annotated[str, typer.Option("--format", "-f", help="torchscript (ONNX is not available).")] = "torchscript",
+    out: Annotated[Path, typer.Option("--out", "-o", help="The file to write (.pt or .onnx); its description goes beside it (.pt.json / .onnx.json).")],
+    format: Annotated[str, typer.Option("--format", "-f", help="torchscript, or onnx (frames >= the .json's input.min_frames).")] = "torchscript",
     project: ProjectOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Export a model as one standalone file (TorchScript) with its feature steps documented beside it."""
+    """Export a model as one standalone file (TorchScript or ONNX) with its feature steps documented beside it."""
     from ethoforge.cli.infer import _maybe_project
     from ethoforge.ssl.export import export_model
     from ethoforge.workflows import resolve_model
