@@ -71,9 +71,9 @@ def test_cancel_leaves_no_bundle_and_resume_finishes(circling_recordings, tmp_pa
     ("options", "which", "message"),
     [
         ({"tasks": "cons,warp,mask"}, "alone", r"cons need at least two individuals.*remain: warp,mask"),
-        ({"window": 500}, "alone", r"--window 500 is longer than every recording.*400 frames"),
+        ({"window": 500}, "alone", r"window=500 is longer than every recording.*400 frames"),
         ({"tasks": "cons,jump"}, "pair", r"unknown task\(s\) \['jump'\]; known: cons,order,shift,warp,mask"),
-        ({"emb_dim": 30, "heads": 4}, "pair", r"--emb-dim \(30\) must be divisible by --heads \(4\)"),
+        ({"emb_dim": 30, "heads": 4}, "pair", r"emb_dim \(30\) must be divisible by heads \(4\)"),
     ],
 )
 def test_bad_configs_fail_before_any_work(options, which, message, circling_recordings, one_animal_recording,

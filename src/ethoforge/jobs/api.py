@@ -22,7 +22,7 @@ from ethoforge.store.jobs_repo import JobInfo
 if TYPE_CHECKING:
     from ethoforge.store import Project
 
-JobKind = Literal["train", "infer", "prelabel", "encode"]
+JobKind = Literal["train", "infer", "prelabel", "encode", "pretrain"]
 STALE_ENV = "ETHOFORGE_JOB_STALE_S"
 DEFAULT_STALE_S = 30.0
 
@@ -51,7 +51,7 @@ def submit_job(
     Parameters
     ----------
     kind
-        ``"train"`` (needs ``dataset``), ``"infer"`` or ``"prelabel"``.
+        ``"train"`` (needs ``dataset``), ``"infer"``, ``"prelabel"``, ``"encode"`` or ``"pretrain"``.
     params
         Options (see `ethoforge.jobs.params`): for training, those of `TrainConfig`.
     dataset
@@ -138,10 +138,10 @@ def delete_job(project: Project | str | Path, job_id: int) -> None:
 
 
 def resume_job(project: Project | str | Path, job_id: int, *, redis_url: str | None = None) -> JobInfo:
-    """Queue a failed job again (a training job continues from its last checkpoint), or a
-    failed or cancelled ``encode`` job: its finished work is in the feature cache, so
-    recordings already encoded are skipped and the others continue from their last finished
-    chunk (`ethoforge.video.encode`).
+    """Queue a failed job again (a training or pretraining job continues from its last
+    checkpoint), or a failed or cancelled ``encode`` job: its finished work is in the feature
+    cache, so recordings already encoded are skipped and the others continue from their last
+    finished chunk (`ethoforge.video.encode`).
 
     Raises
     ------
@@ -155,7 +155,7 @@ def resume_job(project: Project | str | Path, job_id: int, *, redis_url: str | N
         params = dict(job.params)
         params.pop("resume", None)
         message = "resumed: restarting from the beginning (no checkpoint)"
-        if job.kind == "train":
+        if job.kind in ("train", "pretrain"):
             checkpoint = checkpoint_path(opened.root, job_id)
             if checkpoint.is_file():
                 params["resume"] = str(checkpoint.relative_to(opened.root))

@@ -11,6 +11,8 @@ job's ``result`` dict; it raises `JobCancelled` (or `ethoforge.errors.Cancelled`
   ``{"model_id", "outputs", "recordings"}``; the job fails if any recording failed.
 - ``encode``: recordings' videos through a frame encoder into the feature cache
   (`ethoforge.video.job`).
+- ``pretrain``: a self-supervised embedder (`ethoforge.ssl.job`), pretrained in
+  ``PROJECT/jobs/<id>/`` like ``train`` and registered as a model of kind ``embedder``.
 - ``prelabel``: as ``infer``, and the predicted bouts are stored with ``source="predicted"``
   (`ethoforge.store.Project.replace_predicted_bouts`: earlier predictions of the model's
   behaviors are replaced; frames humans labelled are left out).
@@ -37,7 +39,7 @@ INFERENCE_DIR = "inference"
 
 
 def checkpoint_path(project_root: Path, job_id: int) -> Path:
-    """Where a training job's latest checkpoint is written while it runs."""
+    """Where a training (or pretraining) job's latest checkpoint is written while it runs."""
     return job_dir(project_root, job_id) / f".{BUNDLE_DIR}.partial" / "checkpoints" / "latest.pt"
 
 
@@ -153,8 +155,16 @@ def encode_body(project: Project, job: JobInfo, reporter: Reporter) -> dict[str,
     return body(project, job, reporter)
 
 
+def pretrain_body(project: Project, job: JobInfo, reporter: Reporter) -> dict[str, Any]:
+    """Pretrain and register an embedder (`ethoforge.ssl.job.pretrain_body`)."""
+    from ethoforge.ssl.job import pretrain_body as body
+
+    return body(project, job, reporter)
+
+
 BODIES: dict[str, Callable[[Project, JobInfo, Reporter], dict[str, Any]]] = {
     "encode": encode_body,
+    "pretrain": pretrain_body,
     "train": train_body,
     "infer": infer_body,
     "prelabel": prelabel_body,

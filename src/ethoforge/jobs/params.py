@@ -7,6 +7,7 @@
   the dataset's, else every recording), ``device`` (``auto``/``cpu``/``cuda``), ``min_bout``
   (frames, default 1), ``smoothing`` (frames, default 1), ``merge_gap`` (frames, default 0),
   ``formats`` (of `ethoforge.inference.export.EXPORT_FORMATS`; default all).
+- ``encode``: see `ethoforge.video.job`; ``pretrain``: see `ethoforge.ssl.job`.
 """
 
 from __future__ import annotations
@@ -66,7 +67,11 @@ def check_params(project: Project, kind: str, params: Any, dataset_id: int | Non
         from ethoforge.video.job import check_encode_params
 
         return check_encode_params(project, params)
-    raise ConfigError(f"unknown job kind {kind!r}; expected one of 'train', 'infer', 'prelabel', 'encode'")
+    if kind == "pretrain":
+        from ethoforge.ssl.job import check_pretrain_params
+
+        return check_pretrain_params(project, params, dataset_id)
+    raise ConfigError(f"unknown job kind {kind!r}; expected one of 'train', 'infer', 'prelabel', 'encode', 'pretrain'")
 
 
 def _check_train(project: Project, params: dict[str, Any], dataset_id: int | None) -> dict[str, Any]:

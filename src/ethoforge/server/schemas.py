@@ -113,6 +113,16 @@ class TrainingJobCreate(_Strict):
                                    "plus recordings, model_name, activate)")
 
 
+class PretrainingJobCreate(_Strict):
+    """Pretrain a self-supervised embedder (no labels needed) on a dataset's recordings, the
+    recordings named in ``params``, or by default every recording with poses."""
+
+    dataset: Ref | None = Field(None, description="dataset name or id: its recordings, and the embedder is "
+                                "registered under it")
+    params: dict[str, Any] = Field(default_factory=dict, description="pretraining options (PretrainConfig fields: "
+                                   "tasks, preset, epochs, window, emb_dim, ...; plus recordings, model_name)")
+
+
 class InferenceJobCreate(_Strict):
     """Run a model over recordings (names or ids), a folder inside the allowed roots (its pose
     files are imported first), or by default the recordings of the model's dataset."""

@@ -5,7 +5,8 @@ Presets (``preset``) fill the architecture fields left unset: ``small`` (CPU) = 
 a default ``ethoforge train --model transformer --init-from`` fits it; ``lisbet`` = 64 × 8
 layers × 8 heads × 256 (LISBET's published size). A field set explicitly always wins.
 
-Bad values raise `ethoforge.errors.ConfigError` naming the CLI flag.
+Bad values raise `ethoforge.errors.ConfigError` naming the option as the caller knows it (the
+CLI flag, the REST job's JSON field or the Python argument: `ethoforge.errors.voice`).
 """
 
 from __future__ import annotations
@@ -14,15 +15,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ethoforge.errors import ConfigError
+from ethoforge.errors import ConfigError, label, option
 from ethoforge.ssl.pretext import SOCIAL_TASKS, TASKS
 
 PRESETS: dict[str, dict[str, int]] = {
     "small": {"emb_dim": 32, "layers": 4, "heads": 4, "hidden": 64},
     "lisbet": {"emb_dim": 64, "layers": 8, "heads": 8, "hidden": 256},
 }
-_FLAGS = {"emb_dim": "--emb-dim", "layers": "--layers", "heads": "--heads", "hidden": "--hidden",
-          "train_sample": "--train-sample", "batch_size": "--batch-size", "max_shift": "--max-shift"}
 
 
 class PretrainConfig(BaseModel):
@@ -76,9 +75,9 @@ class PretrainConfig(BaseModel):
         if value is not None:
             unknown = [t for t in value if t not in TASKS]
             if unknown:
-                raise ValueError(f"--tasks: unknown task(s) {unknown}; known: {','.join(TASKS)}")
+                raise ValueError(f"unknown task(s) {unknown}; known: {','.join(TASKS)}")
             if not value:
-                raise ValueError(f"--tasks is empty; choose from {','.join(TASKS)}")
+                raise ValueError(f"no task given; choose from {','.join(TASKS)}")
             value = list(dict.fromkeys(value))
         return value
 
@@ -88,15 +87,15 @@ class PretrainConfig(BaseModel):
             if getattr(self, key) is None:
                 object.__setattr__(self, key, value)
         if self.emb_dim % self.heads:  # type: ignore[operator]
-            raise ValueError(f"--emb-dim ({self.emb_dim}) must be divisible by --heads ({self.heads})")
+            raise ValueError(f"{label('emb_dim')} ({self.emb_dim}) must be divisible by {label('heads')} ({self.heads})")
         if self.emb_dim % 2:  # type: ignore[operator]
-            raise ValueError(f"--emb-dim must be even, got {self.emb_dim}")
+            raise ValueError(f"{label('emb_dim')} must be even, got {self.emb_dim}")
         from ethoforge.training.augment import parse_augment
 
         try:
             parse_augment(self.augment)
         except ConfigError as error:
-            raise ValueError(f"augment: {error}") from None
+            raise ValueError(f"{label('augment')}: {error}") from None
         return self
 
     def transformer_config(self) -> dict[str, Any]:
@@ -121,7 +120,7 @@ def choose_tasks(config: PretrainConfig, n_individuals: int) -> list[str]:
         remaining = [t for t in config.tasks if t in possible] or possible
         raise ConfigError(
             f"task(s) {','.join(refused)} need at least two individuals; the recordings have {n_individuals}. "
-            f"Tasks that remain: {','.join(remaining)} (pass --tasks {','.join(remaining)})")
+            f"Tasks that remain: {','.join(remaining)} (pass {option('tasks', remaining)})")
     return list(config.tasks)
 
 
@@ -129,7 +128,6 @@ def _describe(error: ValidationError) -> str:
     parts = []
     for e in error.errors():
         field = ".".join(str(p) for p in e["loc"])
-        label = _FLAGS.get(field, field)
         message = e["msg"].removeprefix("Value error, ")
-        parts.append(f"{label}: {message}" if label and not message.startswith("--") else message)
+        parts.append(f"{label(field)}: {message}" if field else message)
     return "; ".join(parts)

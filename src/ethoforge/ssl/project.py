@@ -20,10 +20,10 @@ import numpy as np
 from ethoforge.errors import ConfigError, NotFoundError
 
 if TYPE_CHECKING:
-    from ethoforge.recording import Recording
+    from ethoforge.ssl.config import PretrainConfig
+    from ethoforge.ssl.train import PretrainResult
     from ethoforge.store import Project
     from ethoforge.store.registry import ModelInfo
-    from ethoforge.ssl.train import PretrainResult
 
 EMBEDDINGS_DIR = "embeddings"  # PROJECT/embeddings/model_<id>/: default output of `embed_many`
 
@@ -41,66 +41,157 @@ class PretrainedModel:
                 "bundle": str(self.bundle), **{k: v for k, v in self.result.to_dict().items() if k != "path"}}
 
 
-def pretrain_in_project(
+@dataclass(frozen=True)
+class PretrainRequest:
+    """A pretraining run checked against the project (`check_pretrain_request`), not yet started."""
+
+    config: PretrainConfig
+    sources: list[str | Path]
+    dataset: str | None
+    tasks: list[str] | None  # None when some sources are pose files (checked once they are read)
+
+
+def check_pretrain_request(
     project: Project,
     options: Mapping[str, Any],
     *,
-    recordings: Sequence[str] | None = None,
-    dataset: str | None = None,
-    progress: Callable[[int, int, dict], bool | None] | None = None,
-    name: str | None = None,
-) -> PretrainedModel:
-    """Pretrain an embedder on project recordings (no labels needed) and register it.
+    recordings: Sequence[str | int | Path] | None = None,
+    dataset: str | int | None = None,
+    files: bool = True,
+) -> PretrainRequest:
+    """Check a pretraining run before any recording is read: the one check of the CLI, the
+    Python API and the ``pretrain`` job (which runs it before the job is queued).
 
     Parameters
     ----------
     options
-        `PretrainConfig` options (checked before any recording is read).
+        `PretrainConfig` options.
     recordings
-        Recording names or ids, or pose files (default: the dataset's, else every recording).
+        Recording names or ids (or pose files, when ``files``); default the dataset's, else
+        every recording of the project.
     dataset
-        A dataset whose recordings are the default; the embedder is registered under it.
+        Dataset name or id whose recordings are the default.
+    files
+        Accept pose files among ``recordings`` (the CLI does; a job takes only project
+        recordings).
 
     Raises
     ------
     ConfigError
-        A bad option, or no recordings.
+        A bad option; no, unknown, duplicated or pose-less recordings; a window longer than
+        every recording; a task the animals do not allow (see `ethoforge.ssl.train.check_pretrain`).
+    NotFoundError
+        No such dataset.
     """
+    from ethoforge.errors import label
     from ethoforge.ssl.config import PretrainConfig
-    from ethoforge.ssl.train import EMBEDDER_KIND, pretrain
-    from ethoforge.store import registry
-    from ethoforge.workflows import TRAINING_DIR, _remove_if_empty
+    from ethoforge.ssl.train import check_pretrain
 
     config = PretrainConfig(**dict(options))
     dataset_name = project.get_dataset(dataset).name if dataset is not None else None
     if not recordings:
         recordings = project.get_dataset(dataset).recordings if dataset is not None else \
-            [r.name for r in project.recordings()]
+            [r.name for r in project.recordings() if r.has_poses]
     if not recordings:
-        raise ConfigError("no recordings to pretrain on; import poses first or pass --recordings")
-    loaded = load_sources(project, recordings)
-    run_dir = project.root / TRAINING_DIR / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
-    run_dir.mkdir(parents=True)
-    try:
-        result = pretrain(loaded, config, run_dir / "bundle", progress)
-        plain = config.model_dump(mode="json")
-        plain.pop("resume", None)
-        info = registry.register_model(project, dataset_name, result.path, "transformer", metrics=result.metrics,
-                                       config=plain, name=name, kind=EMBEDDER_KIND)
-    finally:
-        _remove_if_empty(run_dir)
-    return PretrainedModel(info, project.root / info.path, result)
-
-
-def load_sources(project: Project | None, sources: Sequence[str | Path], fps: float | None = None) -> list[Recording]:
-    """Recordings from project names/ids or pose files (names first)."""
-    from ethoforge.workflows import _load_source
-
-    names = [str(s) for s in sources]
+        raise ConfigError(f"no recordings to pretrain on; import poses first or pass {label('recordings')}")
+    names = [str(s) for s in recordings]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
-        raise ConfigError(f"--recordings lists {duplicates} more than once")
-    return [_load_source(source, project, fps) for source in sources]
+        raise ConfigError(f"{label('recordings')} lists {duplicates} more than once")
+    infos = []
+    for source in recordings:
+        try:
+            info = project.get_recording(source) if not isinstance(source, Path) else None
+        except NotFoundError:
+            info = None
+        if info is None:
+            if files and Path(str(source)).expanduser().is_file():
+                continue
+            raise ConfigError(f"{label('recordings')}: {str(source)!r} is not a recording of the project")
+        if not info.has_poses:
+            raise ConfigError(f"{label('recordings')}: recording {info.name!r} has no poses (video only); "
+                              "pretraining reads keypoints")
+        infos.append(info)
+    tasks = check_pretrain(infos, config)[0] if len(infos) == len(recordings) else None
+    sources: list[str | Path] = [s if isinstance(s, Path) else str(s) for s in recordings]
+    return PretrainRequest(config, sources, dataset_name, tasks)
+
+
+def pretrain_in_project(
+    project: Project,
+    options: Mapping[str, Any],
+    *,
+    recordings: Sequence[str | int | Path] | None = None,
+    dataset: str | int | None = None,
+    progress: Callable[[int, int, dict], bool | None] | None = None,
+    name: str | None = None,
+    run_dir: Path | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    loading: Callable[[int, int, str], bool | None] | None = None,
+) -> PretrainedModel:
+    """Pretrain an embedder on project recordings (no labels needed) and register it: the one
+    pretraining workflow of the CLI, the job worker and the Python API.
+
+    The run is checked first (`check_pretrain_request`); the bundle is written to
+    ``<run_dir>/bundle`` and moved into the registry when pretraining succeeds. An
+    interrupted run keeps its checkpoints in ``<run_dir>/.bundle.partial/checkpoints/``
+    (pass ``resume`` in ``options`` to continue from ``latest.pt``).
+
+    Parameters
+    ----------
+    options
+        `PretrainConfig` options.
+    recordings
+        Recording names or ids, or pose files (default: the dataset's, else every recording).
+    dataset
+        A dataset whose recordings are the default; the embedder is registered under it.
+    progress
+        ``progress(epoch, epochs, row)`` after each epoch (see `ethoforge.ssl.pretrain`);
+        returning False cancels.
+    run_dir
+        The run's work folder (default a new ``PROJECT/training/<run>/``, removed at the end
+        unless it holds checkpoints).
+    should_stop
+        Asked before every step and once more before the embedder is registered; True stops
+        (`Cancelled`, nothing registered).
+    loading
+        ``loading(done, total, name)`` after each recording is read; False stops.
+
+    Raises
+    ------
+    ConfigError
+        A bad option, or no recordings (before any recording is read).
+    Cancelled
+        ``progress`` or ``loading`` returned False, or ``should_stop`` True.
+    """
+    from ethoforge.errors import Cancelled
+    from ethoforge.ssl.train import EMBEDDER_KIND, pretrain
+    from ethoforge.store import registry
+    from ethoforge.workflows import BUNDLE_DIR, TRAINING_DIR, _load_source, _remove_if_empty
+
+    request = check_pretrain_request(project, options, recordings=recordings, dataset=dataset)
+    loaded = []
+    for index, source in enumerate(request.sources):
+        loaded.append(_load_source(source, project, None))
+        if loading is not None and loading(index + 1, len(request.sources), loaded[-1].name) is False:
+            raise Cancelled(f"stopped after reading {index + 1} of {len(request.sources)} recordings")
+    own_dir = run_dir is None
+    if run_dir is None:
+        run_dir = project.root / TRAINING_DIR / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        result = pretrain(loaded, request.config, run_dir / BUNDLE_DIR, progress, should_stop=should_stop)
+        if should_stop is not None and should_stop():
+            shutil.rmtree(result.path, ignore_errors=True)
+            raise Cancelled("stopped after pretraining, before the embedder was registered")
+        plain = request.config.model_dump(mode="json")
+        plain.pop("resume", None)
+        info = registry.register_model(project, request.dataset, result.path, "transformer", metrics=result.metrics,
+                                       config=plain, name=name, kind=EMBEDDER_KIND)
+    finally:
+        if own_dir:
+            _remove_if_empty(run_dir)
+    return PretrainedModel(info, project.root / info.path, result)
 
 
 def embed_many(

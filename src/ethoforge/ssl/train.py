@@ -22,11 +22,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import numpy as np
 
-from ethoforge.errors import Cancelled, ConfigError
+from ethoforge.errors import Cancelled, ConfigError, label, option
 from ethoforge.ssl.config import PretrainConfig, choose_tasks
 from ethoforge.ssl.pretext import draw_sample
 
@@ -60,7 +60,23 @@ class PretrainResult:
                 "epochs": len(self.history), "config": self.config.model_dump(mode="json")}
 
 
-def check_pretrain(recordings: Sequence[Recording], config: PretrainConfig) -> tuple[list[str], list[Recording]]:
+class Layout(Protocol):
+    """What `check_pretrain` reads of a recording: a `Recording`, or a stored one's `RecordingInfo`."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def n_frames(self) -> int: ...
+
+    @property
+    def individuals(self) -> list[str]: ...
+
+
+R = TypeVar("R", bound=Layout)
+
+
+def check_pretrain(recordings: Sequence[R], config: PretrainConfig) -> tuple[list[str], list[R]]:
     """The tasks and the recordings long enough for ``config.window``; errors before any work.
 
     Raises
@@ -69,13 +85,14 @@ def check_pretrain(recordings: Sequence[Recording], config: PretrainConfig) -> t
         No recordings, a window longer than every recording, or a task the data do not allow.
     """
     if not recordings:
-        raise ConfigError("no recordings to pretrain on; pass --recordings NAME... or --dataset NAME")
+        raise ConfigError(f"no recordings to pretrain on; pass {label('recordings')} or {label('dataset')}")
     tasks = choose_tasks(config, min(len(r.individuals) for r in recordings))
     usable = [r for r in recordings if r.n_frames >= config.window + 2]
     if not usable:
         longest = max(recordings, key=lambda r: r.n_frames)
-        raise ConfigError(f"--window {config.window} is longer than every recording (the longest, {longest.name!r}, "
-                          f"has {longest.n_frames} frames); pass --window {max(8, longest.n_frames - 2)} or less")
+        raise ConfigError(f"{option('window', config.window)} is longer than every recording (the longest, "
+                          f"{longest.name!r}, has {longest.n_frames} frames); pass "
+                          f"{option('window', max(8, longest.n_frames - 2))} or less")
     return tasks, usable
 
 
@@ -84,6 +101,7 @@ def pretrain(
     config: PretrainConfig | dict | None,
     out_dir: str | Path,
     progress: Progress | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> PretrainResult:
     """Pretrain an embedder on ``recordings`` (no labels) and write its bundle to ``out_dir``.
 
@@ -100,6 +118,9 @@ def pretrain(
         ``progress(epoch, epochs, row)`` after each epoch (``row``: the history entry);
         returning False raises `Cancelled` and leaves ``checkpoints/latest.pt`` in the
         ``.partial`` folder beside ``out_dir`` for ``resume``.
+    should_stop
+        Asked before every optimisation step; True raises `Cancelled` at once (the checkpoint
+        of the last finished epoch stays for ``resume``).
 
     Raises
     ------
@@ -147,7 +168,8 @@ def pretrain(
         tic = time.monotonic()
         epoch_tracks = _augmented_tracks(poses, featurizer.spec, augmentations, config.window, rng) or tracks
         row: dict[str, Any] = {"epoch": epoch, **_train_epoch(net, optimizer, featurizer, epoch_tracks, tasks,
-                                                             config, steps, rng, device)}
+                                                             config, steps, rng, device, should_stop)}
+        row["loss"] = float(sum(row[f"{task}_loss"] for task in tasks))
         row.update(_evaluate(net, eval_sets, tasks, device))
         row["val_loss"] = float(sum(row[f"val_{task}_loss"] for task in tasks))
         row["seconds"] = time.monotonic() - tic
@@ -248,12 +270,15 @@ def _task_loss(net, task: str, features, labels, hidden) -> tuple[torch.Tensor, 
 
 
 def _train_epoch(net, optimizer, featurizer: WindowFeaturizer, tracks, tasks, config: PretrainConfig, steps: int,
-                 rng: np.random.Generator, device: str) -> dict[str, float]:
+                 rng: np.random.Generator, device: str, should_stop: Callable[[], bool] | None) -> dict[str, float]:
     import torch
 
     net.train()
     sums = {task: [0.0, 0.0, 0.0] for task in tasks}
-    for _ in range(steps):
+    for step in range(steps):
+        if should_stop is not None and should_stop():
+            raise Cancelled(f"pretraining stopped at step {step + 1} of {steps} of an epoch; the last finished "
+                            "epoch's checkpoint is kept for resume")
         optimizer.zero_grad()
         total = torch.zeros((), device=device)
         for task in tasks:

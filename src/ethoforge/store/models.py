@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy import func, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-JOB_KINDS: tuple[str, ...] = ("train", "infer", "prelabel", "encode")
+JOB_KINDS: tuple[str, ...] = ("train", "infer", "prelabel", "encode", "pretrain")
 JOB_STATUSES: tuple[str, ...] = ("pending", "preparing", "training", "completed", "failed", "cancelled")
 
 # Deterministic constraint names so Alembic migrations (batch mode on SQLite) can refer to them.

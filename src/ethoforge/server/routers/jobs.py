@@ -1,4 +1,4 @@
-"""Jobs: ``/training/jobs`` and ``/inference/jobs`` to create and list, ``/jobs/{id}`` to get,
+"""Jobs: ``/training/jobs``, ``/pretraining/jobs`` and ``/inference/jobs`` to create and list, ``/jobs/{id}`` to get,
 cancel, resume and delete, ``/jobs/{id}/ws`` for live updates, and inference results.
 
 Jobs run in the worker process; the ``jobs`` table is the source of truth, so the WebSocket
@@ -18,7 +18,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 from ethoforge.errors import ConfigError, NotFoundError
 from ethoforge.server.deps import ServerState, Settings
 from ethoforge.server.paths import public_text, resolve_inside
-from ethoforge.server.schemas import Id, Index, InferenceJobCreate, TrainingJobCreate
+from ethoforge.server.schemas import Id, Index, InferenceJobCreate, PretrainingJobCreate, TrainingJobCreate
 
 router = APIRouter(tags=["jobs"])
 
@@ -48,7 +48,7 @@ def _list(settings: ServerState, kinds: tuple[str, ...] | None, status_: Sequenc
 
 @router.get("/jobs", summary="Jobs, newest first, filtered by kind, status and dataset")
 def list_all_jobs(
-    settings: Settings, kind: Literal["train", "infer", "prelabel", "encode"] | None = None,
+    settings: Settings, kind: Literal["train", "infer", "prelabel", "encode", "pretrain"] | None = None,
     status: list[JobStatus] | None = Query(None),  # noqa: B008
     dataset: str | None = Query(None, max_length=64, description="dataset name or id"),
 ) -> dict:
@@ -104,6 +104,26 @@ def list_training_jobs(
     dataset: str | None = Query(None, max_length=64, description="dataset name or id"),
 ) -> dict:
     return _list(settings, ("train",), status, dataset)
+
+
+# ---------------------------------------------------------------------- pretraining
+
+
+@router.post("/pretraining/jobs", status_code=status.HTTP_201_CREATED,
+             summary="Pretrain a self-supervised embedder (registered as a model of kind embedder)")
+def create_pretraining_job(settings: Settings, body: PretrainingJobCreate) -> dict:
+    from ethoforge.jobs import submit_job
+
+    job_id = submit_job(settings.project, "pretrain", body.params, body.dataset, redis_url=settings.redis_url)
+    return _job(settings, job_id)
+
+
+@router.get("/pretraining/jobs", summary="Pretraining jobs, newest first")
+def list_pretraining_jobs(
+    settings: Settings, status: list[JobStatus] | None = Query(None),  # noqa: B008
+    dataset: str | None = Query(None, max_length=64, description="dataset name or id"),
+) -> dict:
+    return _list(settings, ("pretrain",), status, dataset)
 
 
 # ---------------------------------------------------------------------- inference
