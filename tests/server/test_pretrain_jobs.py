@@ -160,6 +160,7 @@ def test_a_pretrain_job_whose_worker_stopped_resumes_from_its_latest_checkpoint(
         ({"params": {"preset": "huge"}}, 422, "preset: Input should be 'small' or 'lisbet'"),
         ({"params": {"epoch": 3}}, 422, "epoch: Extra inputs are not permitted"),
         ({"params": {"recordings": ["ghost"]}}, 422, "recordings: 'ghost' is not a recording of the project"),
+        ({"params": {"recordings": [2**40]}}, 422, "'recordings' must be a non-empty list of recording names or ids"),
         ({"params": {"resume": "jobs/1/x.pt"}}, 422, "'resume' is set by resuming the job"),
         ({"dataset": "nope"}, 404, "nope"),
     ],

@@ -39,14 +39,20 @@ def check_pretrain_params(project: Project, params: dict[str, Any], dataset_id: 
         raise ConfigError("'resume' is set by resuming the job, from its last checkpoint; do not pass it")
     options, extra = split_pretrain_params(params)
     wanted = extra.get("recordings")
-    if wanted is not None and (not isinstance(wanted, list) or not wanted or
-                               not all(isinstance(n, (str, int)) and not isinstance(n, bool) for n in wanted)):
+    if wanted is not None and (not isinstance(wanted, list) or not wanted or not all(_is_ref(n) for n in wanted)):
         raise ConfigError("'recordings' must be a non-empty list of recording names or ids")
     name = extra.get("model_name")
     if name is not None and not (isinstance(name, str) and 0 < len(name) <= 128):
         raise ConfigError("'model_name' must be a string of 1-128 characters")
     check_pretrain_request(project, options, recordings=wanted, dataset=dataset_id, files=False)
     return params
+
+
+def _is_ref(value: Any) -> bool:
+    """A recording name (1-255 characters) or id (0 to 2**31 - 1, what the database holds)."""
+    if isinstance(value, str):
+        return 0 < len(value) <= 255
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**31
 
 
 def pretrain_body(project: Project, job: JobInfo, reporter: Reporter) -> dict[str, Any]:
