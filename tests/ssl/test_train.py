@@ -74,6 +74,8 @@ def test_cancel_leaves_no_bundle_and_resume_finishes(circling_recordings, tmp_pa
         ({"window": 500}, "alone", r"window=500 is longer than every recording.*400 frames"),
         ({"tasks": "cons,jump"}, "pair", r"unknown task\(s\) \['jump'\]; known: cons,order,shift,warp,mask"),
         ({"emb_dim": 30, "heads": 4}, "pair", r"emb_dim \(30\) must be divisible by heads \(4\)"),
+        ({"augment": "perm_id:p=1,flip"}, "pair", r"unknown augmentation 'flip'"),
+        ({"augment": "blk_perm_id:frac=2"}, "pair", r"frac must be in \[0, 1\], got 2.0"),
     ],
 )
 def test_bad_configs_fail_before_any_work(options, which, message, circling_recordings, one_animal_recording,
@@ -92,3 +94,31 @@ def test_one_animal_data_gets_the_tasks_it_allows(one_animal_recording, tmp_path
                       tmp_path / "emb")
     assert result.tasks == ["order", "warp", "mask"]
     assert result.metrics["val_mask_accuracy"] <= 1.0 and np.isfinite(result.metrics["val_mask_loss"])
+
+
+def test_each_epochs_tracks_carry_the_augmentations_with_known_effects(circling_recordings):
+    """What pretraining feeds the pretext generators after ``--augment``: whole animals swapped, rigid
+    turns, dropped cells marked unobserved (the third channel of a track), and nothing without augment."""
+    from ethoforge.ssl.config import PretrainConfig
+    from ethoforge.ssl.train import _augmented_tracks, _prepare
+    from ethoforge.training.augment import parse_augment
+
+    featurizer, tracks, poses = _prepare(circling_recordings, PretrainConfig(**TINY))
+    window = TINY["window"]
+
+    def augmented(text: str) -> list[np.ndarray]:
+        return _augmented_tracks(poses, featurizer.spec, parse_augment(text), window, np.random.default_rng(0))
+
+    assert _augmented_tracks(poses, featurizer.spec, [], window, np.random.default_rng(0)) is None
+    for base, swapped in zip(tracks, augmented("perm_id:p=1")):  # two animals: every segment swaps them
+        np.testing.assert_array_equal(swapped, base[:, ::-1])
+    for base, turned in zip(tracks, augmented("rotate:p=1")):
+        def pairwise(track):
+            points = track[..., :2].reshape(len(track), -1, 2).astype(np.float64)
+            return np.linalg.norm(points[:, :, None] - points[:, None], axis=-1)
+        np.testing.assert_allclose(pairwise(turned), pairwise(base), atol=1e-3)
+        assert np.abs(turned[..., :2] - base[..., :2]).max() > 1.0
+    for base, dropped in zip(tracks, augmented("kp_drop:p=1:rate=0.3")):
+        observed = dropped[..., 2] == 1
+        assert observed.mean() == pytest.approx(0.7, abs=0.02) and base[..., 2].all()
+        np.testing.assert_array_equal(dropped[observed][:, :2], base[observed][:, :2])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -141,3 +143,71 @@ def test_inputs_are_not_modified():
     augment_arrays(position, confidence, parse_augment("perm_id:p=1,jitter:p=1,kp_drop:p=1"), 10,
                    np.random.default_rng(0))
     assert np.array_equal(position, before)
+
+
+def _permutation_per_frame(before: np.ndarray, after: np.ndarray) -> list[tuple[int, ...]]:
+    """For each frame, the order with ``after[t] == before[t][..., order]`` (positions are all distinct)."""
+    orders = []
+    for t in range(len(before)):
+        order = tuple(int(np.flatnonzero(np.all(before[t] == after[t][..., [j]], axis=(0, 1)))[0])
+                      for j in range(before.shape[-1]))
+        orders.append(order)
+    return orders
+
+
+def test_identity_permutation_moves_whole_individuals_with_one_order_per_segment():
+    rng = np.random.default_rng(3)
+    position = rng.uniform(0, 100, (120, 2, 4, 3))  # three animals: five orders other than the identity
+    confidence = rng.uniform(0.5, 1, (120, 4, 3))
+    new, new_conf = augment_arrays(position, confidence, parse_augment("perm_id:p=1"), 10, np.random.default_rng(0))
+    orders = _permutation_per_frame(position, new)  # raises if any animal came back torn apart
+    for t, order in enumerate(orders):
+        assert sorted(order) == [0, 1, 2] and order != (0, 1, 2)
+        np.testing.assert_array_equal(new_conf[t], confidence[t][..., list(order)])
+    changes = np.flatnonzero([a != b for a, b in itertools.pairwise(orders)]) + 1
+    assert len(changes) > 3 and len(set(changes % 10)) == 1  # only at segment edges (offset + k * 10)
+
+
+@pytest.mark.parametrize("frac", [0.1, 0.25, 0.5, 1.0])
+def test_block_permutation_swaps_the_given_fraction_of_every_segment(frac):
+    rng = np.random.default_rng(4)
+    position = rng.uniform(0, 100, (2000, 2, 3, 2))
+    new, _ = augment_arrays(position, None, parse_augment(f"blk_perm_id:p=1:frac={frac}"), 100,
+                            np.random.default_rng(1))
+    swapped = np.all(new == position[..., ::-1], axis=(1, 2, 3))
+    kept = np.all(new == position, axis=(1, 2, 3))
+    assert (swapped | kept).all()  # whole individuals, nothing else touched
+    # 19 whole segments of 100 frames swap round(100 frac) each; the two end pieces (100 frames together)
+    # swap round(frac * length) each, at least one frame: within one frame of frac * 100 together.
+    assert abs(swapped.sum() - frac * 2000) <= 2
+
+
+def _pairwise(points: np.ndarray) -> np.ndarray:
+    """``(T, P, P)`` distances between the ``P`` points of each frame of ``(T, P, 2)``."""
+    return np.linalg.norm(points[:, :, None] - points[:, None], axis=-1)
+
+
+def test_rotation_is_one_rigid_turn_per_segment_about_its_centroid():
+    rng = np.random.default_rng(5)
+    position = rng.uniform(0, 100, (60, 2, 4, 2))
+    new, _ = augment_arrays(position, None, parse_augment("rotate:p=1:max_deg=30"), 60, np.random.default_rng(2))
+    flat_old = position.transpose(0, 2, 3, 1).reshape(60, -1, 2)  # (T, points, xy)
+    flat_new = new.transpose(0, 2, 3, 1).reshape(60, -1, 2)
+    np.testing.assert_allclose(_pairwise(flat_new), _pairwise(flat_old), atol=1e-9)  # every pair, every frame
+    vectors_old = flat_old[:, 1:] - flat_old[:, :1]
+    vectors_new = flat_new[:, 1:] - flat_new[:, :1]
+    turn = np.angle((vectors_new[..., 0] + 1j * vectors_new[..., 1]) / (vectors_old[..., 0] + 1j * vectors_old[..., 1]))
+    np.testing.assert_allclose(turn, np.broadcast_to(turn[:, :1], turn.shape), atol=1e-9)  # one angle per frame: a rotation, not a mirror
+    assert np.abs(turn).max() <= np.deg2rad(30) + 1e-9 and np.abs(turn).max() > 0
+    angles = np.unique(turn[:, 0].round(9))
+    assert len(angles) <= 2  # one segment, or two if the random offset cut it
+    for angle in angles:
+        frames = np.isclose(turn[:, 0], angle)
+        centroid_old = position[frames].mean(axis=(0, 2, 3))
+        np.testing.assert_allclose(new[frames].mean(axis=(0, 2, 3)), centroid_old, atol=1e-9)  # turned about it
+
+
+def test_zero_strength_augmentations_change_nothing():
+    position, confidence, new, new_conf = _apply("jitter:p=1:sigma=0,rotate:p=1:max_deg=0,kp_drop:p=1:rate=0")
+    np.testing.assert_allclose(new, position, atol=1e-12)
+    assert np.array_equal(new_conf, confidence)
