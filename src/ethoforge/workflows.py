@@ -215,8 +215,10 @@ def build_train_config(options: Mapping[str, Any], behaviors: Sequence[str] | No
     Raises
     ------
     ConfigError
-        Unknown model family, bad class weights, or any invalid `TrainConfig` value.
+        Unknown model family, bad class weights, any invalid `TrainConfig` value, or a bad
+        option of the family (``model``; `ethoforge.models.config.check_window`).
     """
+    from ethoforge.models.config import check_window
     from ethoforge.training.config import FAMILIES, make_config
 
     options = dict(options)
@@ -240,6 +242,7 @@ def build_train_config(options: Mapping[str, Any], behaviors: Sequence[str] | No
                               f"{weights!r}")
         options["class_weights"] = dict(weights)
     config = make_config(options)
+    check_window(config.family, config.model, config.window)  # the family's own options, before any work
     if config.class_weights and behaviors is not None:
         _check_names(config.class_weights, ["none", *behaviors], label("class_weights"))
     return config

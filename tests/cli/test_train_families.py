@@ -105,11 +105,13 @@ def test_bad_cbas_head_options_are_refused_before_any_work(blob_project):
     root, _ = blob_project
     with Project.open(root) as project:
         before = len(registry.list_models(project))
-    for config, message in [('{"smooth_kernel": 4}', "smooth_kernel must be odd"),
-                            ('{"conv_channels": [8]}', "conv_channels"),
-                            ('{"attention_radius": 1000}', "attention_radius")]:
+    for args, message in [(("--model-config", '{"smooth_kernel": 4}'), "smooth_kernel must be odd"),
+                          (("--model-config", '{"conv_channels": [8]}'), "conv_channels"),
+                          (("--model-config", '{"attention_radius": 1000}'), "attention_radius"),
+                          (("--window", "7"), "attention_radius 4 pools 4 frames either side of a frame, more than the "
+                                              "training window holds (7 frames: 3 either side); pass --window 9")]:
         result = cli("train", "--dataset", "blobs", "--val-recordings", "c1", "--model", "cbas_head",
-                     "--features", "video:motion", "--model-config", config, "--epochs", "1", "--project", root)
+                     "--features", "video:motion", *args, "--epochs", "1", "--project", root)
         assert result.exit_code == 1, result.output
         assert message in " ".join(result.output.split()) and "Traceback" not in result.output
     with Project.open(root) as project:

@@ -37,6 +37,8 @@ def test_submit_stores_a_pending_job_and_queues_its_id(project, jobs_helpers):
     ({"augment": "nonsense:p=2"}, "nonsense"),
     ({"model": {"lstm_hidden": 0}}, "lstm_hidden"),
     ({"model": {"layers": 3}}, "layers"),
+    ({"family": "cbas_head", "model": {"smooth_kernel": 2}}, "smooth_kernel must be odd"),
+    ({"family": "cbas_head", "window": 7}, "attention_radius 4 pools 4 frames either side"),
     ({"recordings": ["not-there"]}, r"recordings \['not-there'\] are not in dataset 'mice'"),
     ({"resume": "jobs/1/x.pt"}, "resume_job"),
     ({"activate": "yes"}, "'activate' must be true or false"),

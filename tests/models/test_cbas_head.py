@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 import torch
 
+from ethoforge.errors import ConfigError
 from ethoforge.models import build_model, resolve_config
 from ethoforge.models.cbas_head import attention_pool, differences
+from ethoforge.models.config import check_window
 
 
 def test_equal_scores_average_the_frames_within_the_radius_and_never_past_the_ends() -> None:
@@ -109,6 +111,17 @@ def test_learns_speed_from_positions() -> None:
         pred = model(x).argmax(-1)
     accuracy = (pred == y).float().mean().item()
     assert accuracy > 0.9, accuracy
+
+
+def test_attention_may_not_reach_past_the_training_window() -> None:
+    assert check_window("cbas_head", {"attention_radius": 7}, 15).attention_radius == 7
+    with pytest.raises(ConfigError, match="attention_radius 8 .* --window 17 or more"):
+        check_window("cbas_head", {"attention_radius": 8}, 15)
+    with pytest.raises(ConfigError, match="attention_radius 7"):
+        check_window("cbas_head", {"size": "full"}, 13)
+    assert check_window("conv_bilstm", None, 1).lstm_hidden == 32  # other families: resolved only
+    with pytest.raises(ConfigError, match="lstm_hidden"):
+        check_window("conv_bilstm", {"lstm_hidden": 0}, 31)
 
 
 @pytest.mark.parametrize("radius", [0, 4])

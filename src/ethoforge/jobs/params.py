@@ -34,12 +34,12 @@ def train_options(params: dict[str, Any], layout: Any = None) -> tuple[dict[str,
     """`split_train_params`, the options validated before the job is queued (the model
     family's options in ``model``, and with ``layout``, a recording whose individuals,
     keypoints and fps the feature options must fit)."""
-    from ethoforge.models.config import resolve_config
+    from ethoforge.models.config import check_window
     from ethoforge.training.config import make_config
 
     options, extra = split_train_params(params)
     config = make_config(options)  # raises ConfigError naming the bad option
-    resolve_config(config.family, config.model)
+    check_window(config.family, config.model, config.window)  # also resolves the family's options
     if layout is not None:
         from ethoforge.pipeline import feature_spec_for_layout
 

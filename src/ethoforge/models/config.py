@@ -156,7 +156,8 @@ class CbasHeadConfig(_Sized):
 
     ``smooth_kernel``: frames of the learned depthwise smoothing (starts as a moving average;
     1 = none). ``attention_radius``: each frame's logits pool the BiLSTM outputs of the frames
-    at most this far away (0 = the frame alone); keep it below half the training window.
+    at most this far away (0 = the frame alone); at most ``window // 2`` of the
+    training (`check_window` refuses more).
     """
 
     smooth_kernel: int | None = Field(None, ge=1, le=255)
@@ -246,6 +247,28 @@ def resolve_config(family: str, config: dict | BaseModel | None = None) -> Any:
     if not isinstance(config, dict):
         raise ConfigError(f"model config must be a dict or {cls.__name__}, got {type(config).__name__}")
     return cls(**config)
+
+
+def check_window(family: str, config: dict | BaseModel | None, window: int) -> Any:
+    """`resolve_config`, and refuse a model whose pooling reaches past the training ``window``.
+
+    ``cbas_head`` pools ``±attention_radius`` frames around each frame; the training window
+    holds only ``window // 2`` either side of its centre (and inference chunks add that much
+    context), so a larger radius would pool frames training never showed it. Other families
+    are only resolved. Returns the resolved config.
+
+    Raises
+    ------
+    ConfigError
+        Naming the radius, the window and both ways out.
+    """
+    resolved = resolve_config(family, config)
+    radius = resolved.attention_radius if family == "cbas_head" else 0
+    if radius > window // 2:
+        raise ConfigError(f"cbas_head's attention_radius {radius} pools {radius} frames either side of a frame, more "
+                          f"than the training window holds ({window} frames: {window // 2} either side); pass "
+                          f"--window {2 * radius + 1} or more, or a smaller attention_radius in --model-config")
+    return resolved
 
 
 def default_model_config(family: str, n_train_frames: int | None = None) -> dict[str, Any]:

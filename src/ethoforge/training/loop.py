@@ -257,6 +257,10 @@ def _train_torch(config, data, out_dir, split, weights, augmentations, device, p
     train_records, val_records = data.by_name(split["train"]), data.by_name(split["val"])
     n_train_frames = int(sum((r.targets >= 0).sum() for r in train_records))
     model_config = model_config_for(config, n_train_frames) if model_factory is None else dict(config.model)
+    if model_factory is None:
+        from ethoforge.models.config import check_window
+
+        check_window(config.family, model_config, config.window)
     embedder = None
     if config.init_from:
         from ethoforge.ssl import finetune
