@@ -28,6 +28,7 @@ REPORT_FILES: dict[str, tuple[str, str]] = {
     "plot_recall": ("plots/recall.png", "image/png"),
     "plot_lr": ("plots/lr.png", "image/png"),
     "plot_class_share": ("plots/class_share.png", "image/png"),
+    "plot_pretrain": ("plots/pretrain_history.png", "image/png"),  # an embedder's per-task curves
 }
 """File key → (path inside the bundle, media type): the only files served."""
 

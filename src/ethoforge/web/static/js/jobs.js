@@ -6,6 +6,13 @@ export function submitTraining(dataset, params) {
   return api("training/jobs", { method: "POST", body: { dataset, params } });
 }
 
+// A self-supervised embedder; dataset null: the recordings in params, else every recording.
+export function submitPretraining(dataset, params) {
+  const body = { params };
+  if (dataset) body.dataset = dataset;
+  return api("pretraining/jobs", { method: "POST", body });
+}
+
 export function submitInference(modelId, recordings, { prelabel = false, folder = null, options = {} } = {}) {
   const body = { model_id: modelId, kind: prelabel ? "prelabel" : "infer", ...options };
   if (recordings && recordings.length) body.recordings = recordings;
@@ -27,7 +34,7 @@ export function cancelJob(id) {
   return api(`jobs/${id}/cancel`, { method: "POST" });
 }
 
-// Queue a failed job again; a training job continues from its last checkpoint.
+// Queue a failed job again; a training or pretraining job continues from its last checkpoint.
 export function resumeJob(id) {
   return api(`jobs/${id}/resume`, { method: "POST" });
 }

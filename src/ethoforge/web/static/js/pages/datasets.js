@@ -42,7 +42,7 @@ export async function renderDatasets(root) {
   dialog);
   const cards = h("div", { class: "cards" });
   for (const dataset of datasets) {
-    const mine = models.filter((m) => m.dataset_id === dataset.id || m.dataset === dataset.name);
+    const mine = models.filter((m) => m.kind !== "embedder" && (m.dataset_id === dataset.id || m.dataset === dataset.name));
     const latest = mine.find((m) => m.active) || mine.sort((a, b) => b.id - a.id)[0];
     const scores = latest ? modelScores(latest, dataset.behaviors) : null;
     const members = recordings.filter((r) => dataset.recordings.includes(r.name));

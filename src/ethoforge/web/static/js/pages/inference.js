@@ -5,7 +5,7 @@ import { FINAL, followJob, getJob, submitInference } from "../jobs.js";
 import { clear, field, go, h, showError } from "../ui.js";
 
 export async function renderInference(root, params) {
-  const [models, recordings] = await Promise.all([api("models").then((a) => items(a, "models")), api("recordings").then((a) => items(a, "recordings"))]);
+  const [models, recordings] = await Promise.all([api("models?kind=classifier").then((a) => items(a, "models")), api("recordings").then((a) => items(a, "recordings"))]);
   const modelSelect = h("select", { id: "infer-model" }, models.map((m) => h("option", { value: m.id }, `${m.name}${m.active ? " (active)" : ""}`)));
   const checks = recordings.map((r) => h("input", { type: "checkbox", value: r.name, name: "recording" }));
   const folder = h("input", { id: "infer-folder", placeholder: "or a folder of pose files" });

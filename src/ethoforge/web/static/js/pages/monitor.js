@@ -3,10 +3,11 @@
 import { api, items } from "../api.js";
 import { FINAL, cancelJob, followJob, getJob, resumeJob } from "../jobs.js";
 import { fmt, fmtDuration, h, showError } from "../ui.js";
+import { taskTable } from "./pretrain.js";
 import { renderReport } from "./report.js";
 
 // What a job is doing, in words of its kind: a pre-label job is never "training".
-const ACTIVE_WORDS = { train: "training", infer: "running inference", prelabel: "pre-labelling" };
+const ACTIVE_WORDS = { train: "training", infer: "running inference", prelabel: "pre-labelling", pretrain: "pretraining" };
 
 export function statusWords(kind, status) {
   if (status === "training") return ACTIVE_WORDS[kind] || "running";
@@ -61,9 +62,10 @@ export async function renderMonitor(root, jobId) {
   const log = h("pre", { class: "log", id: "job-log" }, job.log || "");
   const errorBox = h("p", { id: "job-error", class: "error" });
   const report = h("section", { id: "job-report" });
+  const tasks = h("div", { id: "job-tasks", hidden: job.kind !== "pretrain" });  // pretext tasks of the last epoch
   root.append(
-    h("div", { class: "toolbar" }, h("h2", {}, `${{ train: "Training", prelabel: "Pre-label", encode: "Encoding" }[job.kind] || "Inference"} job #${jobId}`), badge, cancel, resume),
-    h("section", { class: "panel" }, h("div", { class: "toolbar" }, bar, stepText, eta, queue), errorBox, chart),
+    h("div", { class: "toolbar" }, h("h2", {}, `${{ train: "Training", prelabel: "Pre-label", encode: "Encoding", pretrain: "Pretraining" }[job.kind] || "Inference"} job #${jobId}`), badge, cancel, resume),
+    h("section", { class: "panel" }, h("div", { class: "toolbar" }, bar, stepText, eta, queue), errorBox, chart, tasks),
     h("section", { class: "panel" }, h("h3", {}, "Log"), log),
     report);
 
@@ -106,6 +108,10 @@ export async function renderMonitor(root, jobId) {
     if (progress.epoch !== undefined || (progress.metrics || {}).round !== undefined) stepText.textContent = stepLabel(progress, trials);
     else if (progress.stage) stepText.textContent = progress.stage;
     for (const row of progress.history || []) addEpoch(row);
+    if (job.kind === "pretrain" && progress.metrics) {
+      tasks.replaceChildren(taskTable(progress.metrics, "task-metrics"));
+      tasks.dataset.epoch = String(progress.epoch ?? "");
+    }
     if (current.log !== undefined) { log.textContent = current.log; log.scrollTop = log.scrollHeight; }
     if (current.error) errorBox.textContent = current.error;
   };
@@ -125,12 +131,12 @@ export async function renderMonitor(root, jobId) {
     const final = await getJob(jobId);
     apply(final);
     const modelId = (final.result || {}).model_id;
-    if (final.status === "completed" && final.kind === "train" && modelId !== undefined) {
+    if (final.status === "completed" && ["train", "pretrain"].includes(final.kind) && modelId !== undefined) {
       await renderReport(report, modelId);
     } else if (final.status === "completed" && final.kind === "encode") {
       const done = ((final.result || {}).recordings || []).map((r) => `${r.recording}: ${r.frames} frames${r.cached ? " (cached)" : ""}`);
       report.append(h("p", { class: "panel", id: "encode-result" }, `Encoded with ${(final.result || {}).encoder}: ${done.join(", ")}.`));
-    } else if (final.status === "completed" && final.kind !== "train") {
+    } else if (final.status === "completed" && !["train", "pretrain"].includes(final.kind)) {
       report.append(h("p", { class: "panel" }, "Results: ", h("a", { href: `#/inference?job=${jobId}` }, "open them on the Inference page"), "."));
     }
   };
@@ -214,7 +220,9 @@ export function drawChart(canvas, history) {
     line(trialRows, "val", yLoss, "#f58231", dash);
     line(trialRows, "f1", yF1, "#3cb44b", dash);
   });
-  [["train loss", "#4f8cff"], ["val loss", "#f58231"], ["val macro F1", "#3cb44b"]].forEach(([label, color], k) => {
+  // the legend names the lines drawn (a pretraining job has losses, no F1)
+  const series = [["train loss", "#4f8cff", "loss"], ["val loss", "#f58231", "val"], ["val macro F1", "#3cb44b", "f1"]];
+  series.filter(([, , key]) => !rows.length || rows.some((r) => Number.isFinite(r[key]))).forEach(([label, color], k) => {
     ctx.fillStyle = color;
     ctx.fillText(label, pad.l + 8 + k * 100, pad.t + 14);
   });

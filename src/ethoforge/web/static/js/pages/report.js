@@ -1,7 +1,9 @@
-// A model's training report: per-behavior precision / recall / F1, confusion matrix, per-epoch plots.
+// A model's training report: per-behavior precision / recall / F1, confusion matrix, per-epoch plots
+// (an embedder's: per pretext task, held-out loss and accuracy, and its pretraining curves).
 
 import { api, BASE } from "../api.js";
 import { fmt, h } from "../ui.js";
+import { taskTable } from "./pretrain.js";
 
 export function reportFiles(model) {
   const files = model.files || model.report_files || {};
@@ -17,6 +19,13 @@ export async function renderReport(section, modelId) {
   const model = await api(`models/${modelId}`);
   section.append(h("h3", {}, `Report of model ${model.name}`));
   const metrics = model.metrics || {};
+  if (model.kind === "embedder") {
+    section.append(h("section", { class: "panel" },
+      h("p", { class: "muted" }, `Embedder: held-out pretext scores of its best epoch (mask: R²) · registered as ${model.name} (id ${model.id})`),
+      taskTable(metrics, "per-task")));
+    appendFiles(section, model);
+    return model;
+  }
   const split = metrics.test ? "test" : "val";
   const perClass = (metrics[split] || {}).per_class || {};
   const rows = Object.entries(perClass);
@@ -34,6 +43,11 @@ export async function renderReport(section, modelId) {
       splitNames.kind ? [h("dt", {}, "Split"), h("dd", { dataset: { split: "kind" } },
         splitNames.kind === "blocks" ? `by time blocks (${splitNames.gap} frames left out at each boundary)` : "by recording")] : [])));
   }
+  appendFiles(section, model);
+  return model;
+}
+
+function appendFiles(section, model) {
   const files = reportFiles(model);
   const images = files.filter((f) => f.image);
   const others = files.filter((f) => !f.image);
@@ -41,5 +55,4 @@ export async function renderReport(section, modelId) {
   section.append(h("div", { class: "report-images", id: "report-images" },
     images.map((f) => h("figure", {}, h("img", { src: f.url, alt: f.name, loading: "lazy" }), h("figcaption", { class: "muted" }, f.name)))));
   if (others.length) section.append(h("p", {}, "Files: ", others.map((f) => [h("a", { href: f.url, download: "" }, f.name), " "])));
-  return model;
 }

@@ -6,7 +6,7 @@ import { go, h, showError } from "../ui.js";
 import { statusWords } from "./monitor.js";
 
 export async function reviewControls(root, toolbar, { dataset, recording, params, open }) {
-  const models = prelabelModels(items(await api("models"), "models"), dataset);
+  const models = prelabelModels(items(await api("models?kind=classifier"), "models"), dataset);
   const chosen = models.find((m) => String(m.id) === params.get("model")) || models.find((m) => m.active && m.dataset === dataset.name) || models[0];
   const modelSelect = h("select", { id: "model-select", "aria-label": "model",
     onchange: () => go("/review", { dataset: dataset.id, recording: recording.id, model: modelSelect.value }) },
