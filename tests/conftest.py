@@ -309,6 +309,35 @@ def write_two_animal_poses(path: Path, n_frames: int = 120, fps: float = 30.0) -
     return save_poses(Recording(path.stem, poses, fps=fps), path, "dlc")
 
 
+def write_calms21_file(path: Path, lengths: dict[str, int]) -> Path:
+    """A CalMS21 JSON file with one sequence per ``lengths`` item (sequence key: frames): the two
+    mice (7 CalMS21 keypoints along their heading) walk on concentric circles, no annotations."""
+    import xarray as xr
+
+    from ethoforge.io.calms21 import CALMS21_KEYPOINTS, CALMS21_MICE, save_calms21_poses
+    from ethoforge.recording import Recording
+
+    recordings = []
+    for seed, (key, n_frames) in enumerate(lengths.items()):
+        rng = np.random.default_rng(seed)
+        angle = 0.05 * np.arange(n_frames) + rng.uniform(0, 2 * np.pi)
+        heading = np.stack([-np.sin(angle), np.cos(angle)])  # (space, time)
+        position = np.empty((n_frames, 2, 7, 2))  # time, space, keypoint, individual
+        for mouse, radius in enumerate((100.0, 140.0)):
+            centre = 300 + radius * np.stack([np.cos(angle), np.sin(angle)])
+            for k in range(7):
+                position[:, :, k, mouse] = (centre + (3 - k) * 4.0 * heading).T + rng.normal(0, 0.5, (n_frames, 2))
+        poses = xr.Dataset(
+            {"position": (("time", "space", "keypoint", "individual"), position),
+             "confidence": (("time", "keypoint", "individual"), np.full((n_frames, 7, 2), 0.9))},
+            coords={"time": np.arange(n_frames), "space": ["x", "y"], "keypoint": list(CALMS21_KEYPOINTS),
+                    "individual": list(CALMS21_MICE)},
+        )
+        recordings.append(Recording(key, poses, fps=30.0))
+    save_calms21_poses(recordings, path)
+    return path
+
+
 def make_video_project(root: Path, n_frames: int = 120) -> Path:
     """A project with one two-animal recording ``arena`` whose video (``inputs/arena.mp4``,
     beside the imported pose file, which is how a recording gets its video) shows each
@@ -356,7 +385,7 @@ def testkit() -> SimpleNamespace:
         free_port=free_port, wait_for=wait_for, copy_project=copy_project, start_server=start_server,
         kill_job_processes=kill_job_processes, job_processes=job_processes, tiny_train_params=tiny_train_params,
         make_ethome5_project=make_ethome5_project, make_video_project=make_video_project,
-        write_two_animal_poses=write_two_animal_poses, keyboard_bout=keyboard_bout, commit_labels=commit_labels,
+        write_two_animal_poses=write_two_animal_poses, write_calms21_file=write_calms21_file, keyboard_bout=keyboard_bout, commit_labels=commit_labels,
         index_image=index_image, index_of_image=index_of_image, write_index_video=write_index_video,
         FAST_ENV=FAST_ENV,
     )

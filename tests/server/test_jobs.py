@@ -242,3 +242,21 @@ def test_a_dead_workers_job_is_shown_failed_and_resumes_over_rest(launch, ethome
             assert "resumed from checkpoint" in done["log"]
     finally:
         stop_worker_process(worker, timeout=5)
+
+
+def test_a_folder_job_takes_every_sequence_of_a_calms21_file(tmp_path, testkit):
+    """The recordings of a folder given to a job include each sequence of a multi-sequence CalMS21 file,
+    whether this call imports it or it was in the project already."""
+    from types import SimpleNamespace
+
+    from ethoforge.server.routers.jobs import _folder_recordings
+    from ethoforge.store import Project
+
+    folder = tmp_path / "cohort"
+    folder.mkdir()
+    path = testkit.write_calms21_file(folder / "calms21.json", {"s/a": 60, "s/b": 40, "s/c": 50})
+    with Project.create(tmp_path / "project") as project:
+        project.import_recording(path, name="s__b")
+        settings = SimpleNamespace(project=project, root=project.root, roots=[tmp_path])
+        assert sorted(_folder_recordings(settings, str(folder))) == ["s__a", "s__b", "s__c"]
+        assert sorted(_folder_recordings(settings, str(folder))) == ["s__a", "s__b", "s__c"]  # all known now

@@ -90,3 +90,25 @@ def test_bad_pretrain_options_exit_1_and_register_nothing(project_root, args, me
     assert result.exit_code == 1 and message in " ".join(result.output.split())
     with Project.open(project_root) as project:
         assert [m.name for m in registry.list_models(project, kind="embedder")] == ["emb"]
+
+
+def test_pretrain_on_every_sequence_of_an_imported_calms21_file(tmp_path, testkit):
+    """A CalMS21 file of three sequences imports as three recordings, and pretraining (no labels) takes them all."""
+    sequences = {"task1/train/mouse001": 300, "task1/train/mouse002": 200, "task1/test/mouse003": 250}
+    path = testkit.write_calms21_file(tmp_path / "calms21_task1.json", sequences)
+    root = tmp_path / "project"
+    Project.create(root).close()
+    imported = cli("import", "poses", path, "--project", root, "--json")
+    assert imported.exit_code == 0, imported.output
+    names = [key.replace("/", "__") for key in sequences]
+    assert [r["name"] for r in json.loads(imported.stdout)["imported"]] == names
+    result = cli("pretrain", "--window", "24", "--emb-dim", "16", "--heads", "2", "--hidden", "16", "--epochs", "1",
+                 "--train-sample", "0.05", "--batch-size", "16", "--eval-samples", "16", "--device", "cpu",
+                 "--name", "calms-emb", "--project", root, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["tasks"] == ["cons", "order", "shift", "warp", "mask"]  # two mice: all tasks
+    with Project.open(root) as project:
+        bundle = project.root / registry.get_model(project, "calms-emb").path
+    meta = json.loads((bundle / "bundle.json").read_text())
+    assert meta["kind"] == "embedder" and sorted(meta["recordings"]) == sorted(names)
+    assert meta["individuals"] == ["resident", "intruder"] and len(meta["keypoints"]) == 7

@@ -378,3 +378,21 @@ def test_a_label_file_naming_its_recordings_goes_to_them(project, tmp_path):
     path.write_text("recording,behavior,start,stop\ns1,rear,0,5\ns2,rear,3,9\ns2,groom,10,12\n")
     assert project.import_labels(path, "intervals").bouts == 3
     assert project.get_bouts("s2") == [Bout("s2", "rear", 3, 9), Bout("s2", "groom", 10, 12)]
+
+
+CALMS21_SEQUENCES = {"task1/train/mouse001": 120, "task1/train/mouse002": 80, "task1/test/mouse003": 100}
+
+
+def test_a_calms21_file_imports_one_recording_per_sequence(project, tmp_path, testkit):
+    path = testkit.write_calms21_file(tmp_path / "calms21.json", CALMS21_SEQUENCES)
+    one = project.import_recording(path, name="task1__train__mouse002")  # one sequence picked by name first
+    summary = project.import_recordings([path])
+    names = {"task1__train__mouse001": 120, "task1__test__mouse003": 100}
+    assert {r.name: r.n_frames for r in summary.imported} == names
+    assert list(summary.failed) == [f"{path} (task1__train__mouse002)"]  # that one was in already
+    stored = {r.name: r for r in project.recordings()}
+    assert {n: stored[n].n_frames for n in names} == names and stored[one.name].id == one.id
+    assert len({r.content_hash for r in stored.values()}) == 3  # each sequence is its own content
+    assert project.load_recording("task1__test__mouse003").individuals == ["resident", "intruder"]
+    again = project.import_recordings([path], skip_existing=True)
+    assert not again.imported and not again.failed and len(again.skipped) == 3

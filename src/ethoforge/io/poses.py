@@ -13,6 +13,7 @@ format's fixed rate (CalMS21: 30); otherwise **30.0 is assumed** and the recordi
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Literal, Sequence
@@ -212,6 +213,7 @@ def load_poses(
         return _make_recording(
             dataset, path=path, fmt=fmt, file_fps=file_fps, fps=fps, name=name or entry_name,
             individuals=individuals, keypoints=keypoints, rename=rename, metadata=metadata,
+            digest=entry_hash(content_hash(path), entry_name),
         )
     dataset, file_fps = _guarded(_reader(fmt), path, fmt)
     return _make_recording(
@@ -242,10 +244,16 @@ def load_pose_collection(
         _make_recording(
             dataset, path=path, fmt=fmt, file_fps=file_fps, fps=fps, name=entry_name,
             individuals=individuals, keypoints=keypoints, rename=rename, metadata=metadata,
-            digest=digest,
+            digest=entry_hash(digest, entry_name),
         )
         for entry_name, dataset, file_fps, metadata in _read_collection(path, fmt)
     ]
+
+
+def entry_hash(file_digest: str, entry: str) -> str:
+    """Content hash of one recording of a multi-recording file: SHA-256 (hex) of the file's hash and the
+    recording's name, so each sequence of a CalMS21/MABe file is its own recording in a project."""
+    return hashlib.sha256(f"{file_digest}/{entry}".encode()).hexdigest()
 
 
 # Suffixes trackers and conversions append to the video name in a pose file's stem:

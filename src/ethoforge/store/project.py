@@ -83,6 +83,18 @@ class ImportSummary:
                 "failed": {path: str(error) for path, error in self.failed.items()},
                 "frames": sum(r.n_frames for r in self.imported)}
 
+def _collection_format(path: Path, format: str) -> str | None:
+    """``calms21``/``mabe`` when ``path`` is (or is given as) a multi-recording pose file, else None."""
+    from ethoforge.io.poses import COLLECTION_FORMATS, detect_pose_format
+
+    if format == "auto":
+        try:
+            format = detect_pose_format(path)
+        except InputError:
+            return None  # the import itself reports the file
+    return format if format in COLLECTION_FORMATS else None
+
+
 _DATASET_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$")
 # label formats whose files name their recordings themselves (several per file)
 _MULTI_RECORDING_LABELS = ("calms21", "mabe")
@@ -215,9 +227,14 @@ class Project:
         if not path.is_file():
             raise InputError("no such file", path)
         name = name or recording_name_from_path(path)
+        digest = content_hash(path)
+        if _collection_format(path, format) is not None:
+            from ethoforge.io.poses import entry_hash
+
+            digest = entry_hash(digest, name)  # one recording of a CalMS21/MABe file
         with self._sessions() as session:
             video_only = self._video_only_row(session, name) is not None
-            self._check_new_recording(session, None if video_only else name, content_hash(path), path, fps=fps)
+            self._check_new_recording(session, None if video_only else name, digest, path, fps=fps)
         video_info = probe_video(video) if video is not None else None
         recording = load_poses(
             path, format, fps=fps, name=name, individuals=individuals, keypoints=keypoints, rename=rename
@@ -259,11 +276,19 @@ class Project:
         A file that fails (bad content, or already in the project) does not stop the others:
         it is listed in ``failed`` with the reason. With ``skip_existing``, a file already
         imported — same content, or a recording of the same name — is listed in ``skipped``
-        instead and nothing is read from it.
+        instead and nothing is read from it. A CalMS21 or MABe file holding several sequences
+        gives one recording per sequence, named as the file names them (one transaction each;
+        ``failed``/``skipped`` keys ``"<file> (<sequence>)"``).
         """
         files = find_pose_files(paths, format=format, own=self.own_files)
         summary = ImportSummary()
+        options = dict(fps=fps, individuals=individuals, keypoints=keypoints, rename=rename)
         for done, path in enumerate(files, start=1):
+            if _collection_format(path, format) is not None and self._import_sequences(
+                    path, format, options, skip_existing, ask_fps, summary):
+                if progress is not None:
+                    progress(done, len(files), path.name)
+                continue
             try:
                 if skip_existing:
                     with self._sessions() as session:
@@ -281,6 +306,45 @@ class Project:
             if progress is not None:
                 progress(done, len(files), path.name)
         return summary
+
+    def _import_sequences(self, path: Path, format: str, options: dict, skip_existing: bool,
+                          ask_fps: AskFps | None, summary: ImportSummary) -> bool:
+        """Import every sequence of a multi-recording file into ``summary``; False when it holds just one
+        (imported like any file, named after it)."""
+        from ethoforge.io.poses import load_pose_collection
+
+        try:
+            recordings = load_pose_collection(path, format, **options)
+        except (InputError, ConfigError) as error:
+            summary.failed[str(path)] = error
+            return True
+        if len(recordings) == 1:
+            return False
+        if ask_fps is not None and any(r.metadata.get("fps_assumed") for r in recordings):
+            answer = ask_fps(path, recordings[0].fps)
+            if answer is not None:
+                if not answer > 0:
+                    summary.failed[str(path)] = InputError(f"fps must be a positive number, got {answer!r}", path)
+                    return True
+                for recording in recordings:
+                    recording.fps, recording.metadata["fps_assumed"] = float(answer), False
+        for recording in recordings:
+            key = f"{path} ({recording.name})"
+            try:
+                info = self.import_recording_object(recording)
+            except ConflictError as error:
+                (summary.skipped if skip_existing else summary.failed)[key] = error
+                continue
+            except (InputError, ConfigError, NotFoundError) as error:
+                summary.failed[key] = error
+                continue
+            notes = list(recording.metadata.get("warnings", []))
+            if recording.metadata.get("fps_assumed"):
+                notes.append(f"{path.name}: the file does not say its frame rate, so {recording.fps:g} fps was "
+                             f"ASSUMED for recording {info.name!r}. If it is wrong: "
+                             f"ethoforge recordings set-fps {info.name} FPS")
+            summary.imported.append(dataclasses.replace(info, warnings=[*info.warnings, *notes]) if notes else info)
+        return True
 
     def import_recording_object(
         self, recording: Recording, bouts: Iterable[Bout] | None = None, *, annotator: str | None = None,

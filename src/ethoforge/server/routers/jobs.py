@@ -156,6 +156,7 @@ def _folder_recordings(settings: ServerState, folder: str) -> list[str]:
     """Import the folder's new pose files; return the names of the recordings of all its pose
     files (one imported before, from here or from a copy elsewhere, is found by its content)."""
     from ethoforge.errors import InputError
+    from ethoforge.io.poses import entry_hash
     from ethoforge.recording import content_hash
     from ethoforge.server.paths import PathNotAllowed, inside
     from ethoforge.store import find_pose_files
@@ -172,7 +173,12 @@ def _folder_recordings(settings: ServerState, folder: str) -> list[str]:
         raise next(iter(summary.failed.values()))
     hashes = {content_hash(f) for f in files}
     names = {recording_name_from_path(f) for f in summary.skipped}  # skipped: same content or same name
-    return [r.name for r in settings.project.recordings() if r.content_hash in hashes or r.name in names]
+
+    def from_folder(r) -> bool:  # a sequence of a CalMS21/MABe file: hashed with its name (`entry_hash`)
+        return r.content_hash in hashes or r.name in names or any(entry_hash(h, r.name) == r.content_hash
+                                                                   for h in hashes)
+
+    return [r.name for r in settings.project.recordings() if from_folder(r)]
 
 
 @router.get("/inference/jobs", summary="Inference and prelabel jobs, newest first")
