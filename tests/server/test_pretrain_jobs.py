@@ -100,6 +100,7 @@ def test_cancel_stops_a_running_pretrain_job_within_the_grace_period_and_registe
             lambda: (j := http.get(f"/jobs/{job['id']}").json())["status"] in ("cancelled", "failed", "completed")
             and j, 30, "the pretrain job did not stop")
         seconds = time.monotonic() - asked
+        print(f"\npretrain job cancelled {seconds:.1f} s after the request")
         assert stopped["status"] == "cancelled", stopped["error"]
         # the job stopped by itself (the runner's message), not killed by the worker after the grace period
         assert stopped["log"].splitlines()[-1].endswith("cancelled; no model was kept"), stopped["log"]
