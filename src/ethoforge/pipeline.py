@@ -114,7 +114,8 @@ def train_from_recordings(
         for r in recordings if r.name in bouts_by_recording or (scopes or {}).get(r.name) is not None
     }
     recordings = [with_video_features(r, feature_spec_for(r, config)) for r in recordings]
-    recordings, targets, notes = _at_one_rate(recordings, targets)  # video features resampled with the poses
+    notes = resampling_notes(recordings, config)
+    recordings, targets = _at_one_rate(recordings, targets)  # video features resampled with the poses
     spec, normalisation = feature_spec_for(recordings[0], config), config.normalisation
     if config.init_from:  # a pretrained encoder fixes the inputs: its feature spec and normalisation
         from ethoforge.ssl.finetune import embedder_of
@@ -135,17 +136,30 @@ def train_from_recordings(
     return train(config, data, out_dir, progress, split=split)
 
 
+def resampling_notes(recordings: Sequence["Recording"], config: "TrainConfig") -> list[str]:
+    """What training on ``recordings`` with ``config`` resamples, in words (for the report, the
+    bundle and the warnings): video features onto their pose frames when the video is at
+    another rate, then each recording not at the model's rate (the one most share) to it."""
+    from ethoforge.features.resample import common_rate, rate_notes
+    from ethoforge.video.features import resolve_video_options, video_rate_note
+
+    notes = []
+    if resolve_video_options(dict(config.features)).get("video_encoder"):
+        notes = [note for note in map(video_rate_note, recordings) if note]
+    rates = {r.name: float(r.fps) for r in recordings}
+    return notes + rate_notes(rates, common_rate(list(rates.values())))
+
+
 def _at_one_rate(recordings: Sequence["Recording"], targets: dict[str, np.ndarray]
-                 ) -> tuple[list["Recording"], dict[str, np.ndarray], list[str]]:
+                 ) -> tuple[list["Recording"], dict[str, np.ndarray]]:
     """Recordings (and their targets) resampled to the rate most of them share, the model's rate."""
     import dataclasses
 
-    from ethoforge.features.resample import common_rate, rate_notes, resample_poses, resample_rows, same_rate
+    from ethoforge.features.resample import common_rate, resample_poses, resample_rows, same_rate
 
     fps = common_rate([float(r.fps) for r in recordings])
-    notes = rate_notes({r.name: float(r.fps) for r in recordings}, fps)
-    if not notes:
-        return list(recordings), targets, []
+    if all(same_rate(r.fps, fps) for r in recordings):
+        return list(recordings), targets
     out, targets = [], dict(targets)
     for recording in recordings:
         if same_rate(recording.fps, fps):
@@ -156,7 +170,7 @@ def _at_one_rate(recordings: Sequence["Recording"], targets: dict[str, np.ndarra
             targets[recording.name] = resample_rows(targets[recording.name], int(poses.sizes["time"]), recording.fps,
                                                     fps, nearest=True)
         out.append(dataclasses.replace(recording, poses=poses, fps=fps))
-    return out, targets, notes
+    return out, targets
 
 
 def evaluate_bundle(

@@ -103,8 +103,11 @@ class Recording:
         Name of the reader that produced it (``"dlc"``, ``"sleap"``, ``"calms21"``, ...;
         ``"video"`` for a video-only recording, whose poses are `empty_poses`).
     video_path, video_hash
-        The recording's video, when it has one (frame ``i`` of the video is pose frame ``i``),
-        and the SHA-256 of its bytes.
+        The recording's video, when it has one, and the SHA-256 of its bytes.
+    video_fps, video_frames
+        The video's frame rate and frame count (None: those of the poses). At the poses' rate,
+        frame ``i`` of the video is pose frame ``i``; at another rate the two cover the same
+        time and video features are resampled onto the pose frames.
     feature_cache
         The folder of cached video features (`ethoforge.video.encode`), when in a project.
     """
@@ -119,6 +122,8 @@ class Recording:
     video_path: Path | None = None
     video_hash: str | None = None
     feature_cache: Path | None = None
+    video_fps: float | None = None
+    video_frames: int | None = None
 
     def __post_init__(self) -> None:
         if not (self.fps and np.isfinite(self.fps) and self.fps > 0):

@@ -333,8 +333,7 @@ def train_in_project(
     Cancelled
         ``loading`` or ``features`` returned False, or ``should_stop`` True (nothing registered).
     """
-    from ethoforge.features.resample import common_rate, rate_notes
-    from ethoforge.pipeline import train_from_recordings
+    from ethoforge.pipeline import resampling_notes, train_from_recordings
     from ethoforge.store import registry
 
     if recordings:  # recordings named for validation or test train too: no need to list them twice
@@ -347,8 +346,7 @@ def train_in_project(
         if warn is not None:
             warn(message)
     training = _load_labelled(project, names, behavior_list, dataset_name, loading, every_behavior=True)
-    rates = {r.name: float(r.fps) for r in training.recordings}
-    for message in rate_notes(rates, common_rate(list(rates.values()))):
+    for message in resampling_notes(training.recordings, config):
         warnings.append(message)
         if warn is not None:
             warn(message)
@@ -595,6 +593,7 @@ def infer_many(
     from ethoforge.inference.export import EXPORT_FORMATS, write_inference_outputs
     from ethoforge.inference.postprocess import probabilities_to_bouts
     from ethoforge.recording import Recording
+    from ethoforge.video.features import video_rate_note
 
     if not sources:
         raise ConfigError(f"no recordings to run the model on; pass {option('recordings', ['NAME|PATH', '...'])}")
@@ -637,9 +636,8 @@ def infer_many(
             run.bouts[name] = len(bouts)
             run.predicted[name] = bouts
             run.warnings += seen_in_training(bundle.meta.get("split"), [recording.name])
-            note = bundle.rate_note(recording)
-            if note:
-                run.warnings.append(note)
+            notes = [bundle.rate_note(recording), video_rate_note(recording) if bundle.spec.video_encoder else None]
+            run.warnings += [note for note in notes if note]
         except Cancelled:
             raise
         except Exception as error:  # noqa: BLE001 - one bad file must not stop the others

@@ -11,8 +11,9 @@ import pytest
 
 @pytest.fixture(scope="module")
 def video_server(tmp_path_factory, testkit):
-    """A server over a project with ``arena`` (120 frames, video beside its pose file) and
-    ``short`` (100 pose frames, a video of only 60)."""
+    """A server over a project with ``arena`` (120 frames, video beside its pose file),
+    ``short`` (100 pose frames, a video of only 60) and ``fast`` (118 pose frames at 60 fps,
+    its video 59 frames at 30 fps)."""
     from ethoforge.store import Project
 
     root = testkit.make_video_project(tmp_path_factory.mktemp("frames") / "project")
@@ -25,8 +26,11 @@ def video_server(tmp_path_factory, testkit):
     short.poses["position"] = short.poses["position"] + 1.0
     save_poses(short, inputs / "short.csv")
     testkit.write_index_video(inputs / "short.mp4", n_frames=60)
+    testkit.write_two_animal_poses(inputs / "fast.csv", n_frames=118, fps=60.0)
+    testkit.write_index_video(inputs / "fast_video.mp4", n_frames=59, fps=30)
     with Project.open(root) as project:
         project.import_recording(inputs / "short.csv", fps=30.0)
+        project.import_recording(inputs / "fast.csv", fps=60.0, video=inputs / "fast_video.mp4")
     server = testkit.start_server(root)
     try:
         with server.client() as http:
@@ -52,6 +56,18 @@ def test_each_frame_served_is_the_frame_asked_for(video_server, testkit):
     # out of order on purpose: backwards, across keyframes (every 25 frames), to the ends
     for index in (0, 57, 119, 58, 3, 25, 24, 100, 0, 119):
         assert _decoded(http.get(f"/recordings/{arena}/frames/{index}.jpg"), testkit) == index, index
+
+
+def test_poses_at_twice_the_video_rate_show_the_video_frame_at_that_time(video_server, testkit):
+    """Issue 17 item 4: label frames are pose frames; frame i of ``fast`` (60 fps) shows video
+    frame i / 2 (30 fps), the nearest in time, and its crop boxes come per pose frame."""
+    _server, http, ids = video_server
+    fast = ids["fast"]
+    for index, shown in ((0, 0), (1, 0), (100, 50), (102, 51), (116, 58), (117, 58)):
+        assert _decoded(http.get(f"/recordings/{fast}/frames/{index}.jpg"), testkit) == shown, index
+    assert http.get(f"/recordings/{fast}/frames/118.jpg").status_code == 404
+    boxes = http.get(f"/recordings/{fast}/crops", params={"mode": "pose"}).json()["boxes"]
+    assert len(boxes) == 118
 
 
 def test_stepping_frame_by_frame_is_exact(video_server, testkit):

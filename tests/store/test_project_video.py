@@ -86,7 +86,10 @@ def test_poses_with_video_option(project, tmp_path):
 
 @pytest.mark.parametrize("n_frames, fps, expected", [
     (39, 30.0, "frame counts disagree: the video has 40 frames but the poses of 'rec1' have 39"),
-    (40, 25.0, "frame rates disagree: the video has 30 fps but the poses of 'rec1' have 25 fps"),
+    (40, 25.0, "durations disagree: the video has 40 frames at 30 fps \\(1.33 s\\) but the poses of 'rec1' have "
+               "40 frames at 25 fps \\(1.60 s\\), 0.27 s apart"),
+    (84, 60.0, "durations disagree: the video has 40 frames at 30 fps \\(1.33 s\\) but the poses of 'rec1' have "
+               "84 frames at 60 fps \\(1.40 s\\), 0.07 s apart \\(at most 0.033 s, one frame"),
 ])
 def test_video_that_disagrees_with_its_poses_stores_nothing(project, tmp_path, n_frames, fps, expected):
     video = write_blob_clip(tmp_path / "rec1.mp4", n_frames=40).path
@@ -100,6 +103,33 @@ def test_video_that_disagrees_with_its_poses_stores_nothing(project, tmp_path, n
     before = snapshot(project)
     with pytest.raises(InputError, match=expected.replace("of 'rec1'", "of recording 'rec1'")):
         project.import_video(video)
+    assert snapshot(project) == before
+
+
+def test_poses_at_another_rate_link_when_the_durations_agree(project, tmp_path):
+    """Issue 17 item 4: poses at 60 fps and their video at 30 fps cover the same 1.33 s: linked,
+    each keeping its own rate and frame count (video features are resampled onto the poses)."""
+    video = write_blob_clip(tmp_path / "rec1.mp4", n_frames=40).path
+    pose_file = save_poses(make_recording("rec1", n_frames=80), tmp_path / "rec1.csv", "dlc")
+    info = project.import_recording(pose_file, fps=60.0, video=video)
+    assert (info.fps, info.n_frames, info.video_fps, info.video_frames) == (60.0, 80, 30.0, 40)
+    recording = project.load_recording("rec1")
+    assert (recording.fps, recording.n_frames, recording.video_fps, recording.video_frames) == (60.0, 80, 30.0, 40)
+
+
+def test_poses_at_another_rate_join_a_video_only_recording_unless_it_is_labelled(project, tmp_path):
+    from ethoforge.labels import Bout
+
+    project.import_video(write_blob_clip(tmp_path / "rec1.mp4", n_frames=40).path)
+    project.import_video(write_blob_clip(tmp_path / "rec2.mp4", n_frames=40, seed=1).path)
+    project.add_bouts("rec2", [Bout("rec2", "run", 5, 10)])
+    joined = project.import_recording(save_poses(make_recording("rec1", n_frames=80), tmp_path / "rec1.csv", "dlc"),
+                                      fps=60.0)
+    assert (joined.fps, joined.n_frames, joined.video_fps, joined.video_frames) == (60.0, 80, 30.0, 40)
+    before = snapshot(project)
+    with pytest.raises(ConflictError, match="labelled on its video's 40 frames at 30 fps; poses at 60 fps"):
+        project.import_recording(save_poses(make_recording("rec2", n_frames=80, seed=1), tmp_path / "rec2.csv",
+                                            "dlc"), fps=60.0)
     assert snapshot(project) == before
 
 
@@ -142,13 +172,14 @@ def test_folder_import_and_skip_existing(project, tmp_path):
 def test_real_openfield_video_with_its_dlc_poses(project, test_data):
     """The real 640x480 mouse video (2,330 frames, 30 fps) and its DeepLabCut NWB, whose
     timestamps say 1 fps: the poses take the rate of the video beside them (30), and linking
-    refuses poses imported at another rate."""
+    refuses poses imported at another rate that makes them last longer than the video."""
     pytest.importorskip("av")
     folder = test_data / OPENFIELD
     nwb = next(folder.glob("*.nwb"))
     video = folder / "m3v1mp4.mp4"
     project.import_recording(nwb, name="m3v1mp4", fps=25)
-    with pytest.raises(InputError, match=r"video has 30 fps but the poses of recording 'm3v1mp4' have 25 fps; .*fps=30\.0"):
+    with pytest.raises(InputError, match=r"video has 2,330 frames at 30 fps \(77.67 s\) but the poses of recording "
+                                         r"'m3v1mp4' have 2,330 frames at 25 fps \(93.20 s\), 15.53 s apart.*fps=30\.0"):
         project.import_video(video)
     with Project.create(project.root.parent / "second") as second:
         info = second.import_recording(nwb, name="m3v1mp4", video=video)

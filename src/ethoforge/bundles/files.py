@@ -72,7 +72,8 @@ def write_bundle_files(
         write_training_report(
             directory, classes=data.classes, y_true=report[0], y_prob=report[1], history=history,
             split=split, config=config, seed=config.seed,
-            extra={**(extra or {}), "calibration_temperature": temperature},
+            extra={**(extra or {}), "calibration_temperature": temperature,
+                   **({"notes": list(data.notes)} if getattr(data, "notes", None) else {})},
         )
     from ethoforge.evaluation.report import package_versions, to_plain
 

@@ -34,6 +34,12 @@ def _source_times(n_out: int, n_in: int, from_fps: float, to_fps: float) -> np.n
     return np.clip(np.arange(n_out) * (float(from_fps) / float(to_fps)), 0, n_in - 1)
 
 
+def nearest_frame(index: int, n_in: int, from_fps: float, to_fps: float) -> int:
+    """The frame of a recording at ``from_fps`` (``n_in`` frames) nearest in time to frame
+    ``index`` at ``to_fps`` (as `resample_rows` with ``nearest`` picks it)."""
+    return int(np.rint(np.clip(index * (float(from_fps) / float(to_fps)), 0, n_in - 1)))
+
+
 def resample_rows(values: np.ndarray, n_out: int, from_fps: float, to_fps: float, *,
                   nearest: bool = False) -> np.ndarray:
     """``values (T, ...)`` at ``from_fps`` → ``(n_out, ...)`` at ``to_fps``.

@@ -46,6 +46,16 @@ class RecordingInfo:
         return self.n_frames / self.fps
 
     @property
+    def video_fps(self) -> float:
+        """The video's frame rate (the recording's when the video did not say; see `fps`)."""
+        return float((self.video_meta or {}).get("fps") or self.fps)
+
+    @property
+    def video_frames(self) -> int:
+        """The video's frame count (the recording's ``n_frames`` when the video did not say)."""
+        return int((self.video_meta or {}).get("n_frames") or self.n_frames)
+
+    @property
     def has_poses(self) -> bool:
         return bool(self.poses_path)
 

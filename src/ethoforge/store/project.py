@@ -368,6 +368,9 @@ class Project:
                                             f"drop {option('video')}")
                     check_video_fits(_video_of(row), recording.n_frames, recording.fps,
                                      f"the poses {recording.source_path or recording.name}")
+                    if abs(row.fps - recording.fps) > FPS_TOLERANCE * row.fps:  # its frames become the pose frames
+                        self._check_unlabelled(session, row, recording)
+                        row.n_frames, row.fps = recording.n_frames, float(recording.fps)
                     self._check_new_recording(session, None, recording.content_hash,
                                               recording.source_path)
                     row.content_hash = recording.content_hash
@@ -467,6 +470,17 @@ class Project:
             if session.scalars(select(RecordingRow.id).where(RecordingRow.video_hash == digest)).first() is not None:
                 return None, f"{found.name} beside {pose_path.name} was not linked: another recording has that video"
         return video, None
+
+    def _check_unlabelled(self, session: Session, row: RecordingRow, recording: Recording) -> None:
+        """Raise `ConflictError` when the video-only ``row`` has labels, whose video frames
+        poses at another rate would renumber."""
+        labelled = session.scalar(select(func.count()).where(BoutRow.recording_id == row.id)) or \
+            session.scalar(select(func.count()).where(AnnotatedScopeRow.recording_id == row.id))
+        if labelled:
+            raise ConflictError(
+                f"recording {row.name!r} is labelled on its video's {row.n_frames:,} frames at {row.fps:g} fps; poses "
+                f"at {recording.fps:g} fps ({recording.n_frames:,} frames) would renumber them, so nothing was "
+                "changed. Import the poses as a recording of their own, or at the video's rate")
 
     def _video_only_row(self, session: Session, name: str) -> RecordingRow | None:
         return session.scalars(select(RecordingRow).where(
@@ -575,6 +589,8 @@ class Project:
             video_path=Path(info.video_path) if info.video_path else None,
             video_hash=info.video_hash,
             feature_cache=self.feature_cache_dir,
+            video_fps=info.video_fps if info.has_video else None,
+            video_frames=info.video_frames if info.has_video else None,
         )
 
     def _recording_row(self, session: Session, ref: RecordingRef) -> RecordingRow:
@@ -1304,17 +1320,26 @@ FPS_TOLERANCE = 1e-3
 
 
 def check_video_fits(video: "VideoInfo", n_frames: int, fps: float, what: str) -> None:
-    """Raise `InputError` (naming the video) unless it has ``n_frames`` frames at ``fps``."""
-    if video.n_frames != n_frames:
+    """Raise `InputError` (naming the video) unless it fits ``n_frames`` pose frames at ``fps``:
+    at the same rate, the same frame count (frame ``i`` is pose frame ``i``); at another rate,
+    the same duration within one frame of the slower rate (video features are then resampled
+    onto the pose frames, `ethoforge.video.features`)."""
+    if abs(video.fps - fps) <= FPS_TOLERANCE * video.fps:
+        if video.n_frames != n_frames:
+            raise InputError(
+                f"frame counts disagree: the video has {video.n_frames:,} frames but {what} have {n_frames:,}; "
+                f"frame i of the video must be pose frame i (pick the right video with {option('video')}, or trim "
+                "one of them)",
+                video.path)
+        return
+    video_s, pose_s = video.n_frames / video.fps, n_frames / fps
+    allowed = 1.0 / min(video.fps, fps)
+    if abs(video_s - pose_s) > allowed:
         raise InputError(
-            f"frame counts disagree: the video has {video.n_frames:,} frames but {what} have {n_frames:,}; "
-            f"frame i of the video must be pose frame i (pick the right video with {option('video')}, or trim one "
-            "of them)",
-            video.path)
-    if abs(video.fps - fps) > FPS_TOLERANCE * video.fps:
-        raise InputError(
-            f"frame rates disagree: the video has {video.fps:g} fps but {what} have {fps:g} fps; when the pose "
-            f"file's rate is wrong, import the poses again with {option('fps', video.fps)}", video.path)
+            f"durations disagree: the video has {video.n_frames:,} frames at {video.fps:g} fps ({video_s:.2f} s) but "
+            f"{what} have {n_frames:,} frames at {fps:g} fps ({pose_s:.2f} s), {abs(video_s - pose_s):.2f} s apart "
+            f"(at most {allowed:.3f} s, one frame, when the rates differ); when the pose file's rate is wrong, "
+            f"import the poses again with {option('fps', video.fps)}", video.path)
 
 
 def _video_columns(video: "VideoInfo | None", digest: str | None) -> dict:
@@ -1328,7 +1353,8 @@ def _video_of(row: RecordingRow) -> "VideoInfo":
     from ethoforge.io.video import VideoInfo
 
     meta = row.video_meta or {}
-    return VideoInfo(path=Path(row.video_path or ""), n_frames=row.n_frames, fps=row.fps,
+    return VideoInfo(path=Path(row.video_path or ""), n_frames=int(meta.get("n_frames") or row.n_frames),
+                     fps=float(meta.get("fps") or row.fps),
                      width=int(meta.get("width", 0)), height=int(meta.get("height", 0)), codec=str(meta.get("codec", "")))
 
 

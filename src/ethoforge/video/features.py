@@ -4,8 +4,10 @@ cached encoder output to its poses (frame ``i`` of the video is pose frame ``i``
 ``--features pose`` (default) | ``video:ENCODER[:CROP]`` | ``pose+video:ENCODER[:CROP]``
 become the `ethoforge.features.FeatureSpec` options ``pose``, ``video_encoder``,
 ``video_encoder_hash``, ``video_dim`` and ``video_crop`` (``none``, ``pose``, ``auto``: which
-encoding of the video, see ``ethoforge encode --crop``). A recording's video and pose frames are the same frames (their counts
-and rates are checked to agree at import), so nothing is resampled.
+encoding of the video, see ``ethoforge encode --crop``). At the poses' rate a recording's
+video frames are its pose frames (their counts are checked to agree at import); a video at
+another rate (of the same duration, checked at import) has its features resampled onto the
+pose frames, linearly in time (`ethoforge.features.resample`), which `video_rate_note` says.
 """
 
 from __future__ import annotations
@@ -96,9 +98,34 @@ def with_video_features(recording: Recording, spec: FeatureSpec) -> Recording:
                           f"{encoder.info.weights_hash[:12]}; retrain the model or install the same encoder")
     from ethoforge.video.workflow import crop_tag
 
+    from ethoforge.features.resample import resample_rows
+
     crop = crop_tag(getattr(spec, "video_crop", "none"), recording.content_hash)
-    values = load_features(recording.feature_cache, encoder, recording.video_hash, recording.n_frames,
+    video_fps, video_frames = _video_timeline(recording)
+    values = load_features(recording.feature_cache, encoder, recording.video_hash, video_frames,
                            recording.name, crop)
+    if video_rate_note(recording):
+        values = resample_rows(values, recording.n_frames, video_fps, recording.fps)
     poses = recording.poses.assign(video_features=(("time", "video_feature"), values))
-    poses["video_features"].attrs.update(encoder=encoder.info.name, encoder_hash=encoder.info.weights_hash)
+    poses["video_features"].attrs.update(encoder=encoder.info.name, encoder_hash=encoder.info.weights_hash,
+                                         video_fps=video_fps)
     return dataclasses.replace(recording, poses=poses)
+
+
+def video_rate_note(recording: Recording) -> str | None:
+    """What resampling a recording's video features takes, when its video is at another rate
+    than its poses (None when the rates agree or it has no video)."""
+    from ethoforge.features.resample import same_rate
+
+    video_fps, video_frames = _video_timeline(recording)
+    if recording.video_hash is None or same_rate(video_fps, recording.fps):
+        return None
+    return (f"{recording.name}: its video is at {video_fps:g} fps ({video_frames:,} frames) and its poses at "
+            f"{recording.fps:g} fps ({recording.n_frames:,} frames): the video features were resampled from "
+            f"{video_fps:g} to {recording.fps:g} fps, onto the pose frames")
+
+
+def _video_timeline(recording: Recording) -> tuple[float, int]:
+    """The video's ``(fps, frame count)`` (the recording's own when it does not say)."""
+    return (float(recording.video_fps or recording.fps),
+            int(recording.video_frames if recording.video_frames is not None else recording.n_frames))

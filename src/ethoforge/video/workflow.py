@@ -69,7 +69,7 @@ def encode_recordings(
         missing = [r.name for r in infos if not r.has_poses]
         if missing:
             raise ConfigError(f"--crop pose needs poses; recording(s) {missing} have none (use --crop auto)")
-    total = sum(r.n_frames for r in infos)
+    total = sum(r.video_frames for r in infos)
     before = 0
     summaries = []
     for info in infos:
@@ -87,7 +87,7 @@ def encode_recordings(
         result: EncodeResult = encode_video(video_path, frame_encoder, project.feature_cache_dir,
                                             info.video_hash, chunk_frames=chunk_frames, progress=relay,
                                             boxes=boxes, crop=crop_tag(crop, info.content_hash))
-        before += info.n_frames
+        before += info.video_frames
         if progress is not None and result.cached:
             progress(before, total, {"recording": info.name, "cached": True})
         summaries.append({"recording": info.name, "encoder": frame_encoder.info.name, "frames": result.n_frames,
@@ -110,7 +110,9 @@ def crop_tag(crop: str, content_hash: str) -> str:
 
 
 def crop_boxes(project: Project, info: RecordingInfo, crop: str):
-    """The crop boxes of a recording's frames for ``crop`` (None for ``none``)."""
+    """The crop boxes of a recording's video frames for ``crop`` (None for ``none``); boxes
+    from poses at another rate are resampled onto the video frames."""
+    from ethoforge.features.resample import resample_rows, same_rate
     from ethoforge.io.video import VideoReader
     from ethoforge.video.crops import auto_boxes, pose_boxes
 
@@ -118,13 +120,16 @@ def crop_boxes(project: Project, info: RecordingInfo, crop: str):
         return None
     if crop == "pose":
         meta = info.video_meta or {}
-        return pose_boxes(project.load_recording(info.name).poses, int(meta["width"]), int(meta["height"]))
+        boxes = pose_boxes(project.load_recording(info.name).poses, int(meta["width"]), int(meta["height"]))
+        if same_rate(info.fps, info.video_fps):
+            return boxes
+        return resample_rows(boxes, info.video_frames, info.fps, info.video_fps)
     with VideoReader(_video_path(info)) as reader:
         return auto_boxes(reader)
 
 
 def cached_crop_boxes(project: Project, info: RecordingInfo, crop: str):
-    """`crop_boxes`, kept in ``features/crops/`` (keyed like the encodings), for drawing them."""
+    """`crop_boxes` (per video frame), kept in ``features/crops/`` (keyed like the encodings), for drawing them."""
     import numpy as np
 
     from ethoforge.atomic import atomic_path

@@ -41,6 +41,7 @@ def get_poses(
 @router.get("/recordings/{recording_id}/frames/{index}.jpg", summary="Video frame `index` as JPEG",
             response_class=Response, responses={200: {"content": {"image/jpeg": {}}}})
 def get_frame(settings: Settings, recording_id: Id, index: Index) -> Response:
+    from ethoforge.features.resample import nearest_frame
     from ethoforge.server.media import jpeg_frame, video_path
 
     info = settings.project.get_recording(recording_id)
@@ -49,5 +50,7 @@ def get_frame(settings: Settings, recording_id: Id, index: Index) -> Response:
     video = video_path(settings, info)
     if video is None:
         raise NotFoundError(f"recording {info.name!r} has no video (put <name>.mp4 beside its pose file)")
+    if info.has_video:  # a video at another rate than the poses: the video frame nearest in time
+        index = nearest_frame(index, info.video_frames, info.video_fps, info.fps)
     return Response(jpeg_frame(video, index), media_type="image/jpeg",
                     headers={"Cache-Control": "private, max-age=3600"})
