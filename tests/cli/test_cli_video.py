@@ -42,3 +42,16 @@ def test_bad_video_exit_1_names_file_and_stores_nothing(tmp_path):
     assert "broken.avi" in result.output and "Traceback" not in result.output
     with Project.open(project) as opened:
         assert dump_database(opened.engine) == before
+
+
+def test_import_a_video_at_another_rate_than_its_poses_says_so(tmp_path, testkit):
+    """Issue 17 item 4: a 30 fps video linked to 60 fps poses of the same 2 s is imported with
+    its own frames and rate, and the output says its features will be resampled."""
+    project = tmp_path / "p"
+    runner.invoke(app, ["init", str(project)])
+    poses = testkit.write_two_animal_poses(tmp_path / "arena.csv", n_frames=120, fps=60.0)
+    assert runner.invoke(app, ["import", "poses", str(poses), "--fps", "60", "--project", str(project)]).exit_code == 0
+    video = testkit.write_index_video(tmp_path / "clip.mp4", n_frames=60, fps=30)
+    result = runner.invoke(app, ["import", "videos", str(video), "--recording", "arena", "--project", str(project)])
+    assert result.exit_code == 0, result.output
+    assert "60 frames at 30 fps" in result.output and "its poses are at 60 fps (120 frames)" in result.output

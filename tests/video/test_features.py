@@ -75,6 +75,31 @@ def test_video_features_are_resampled_onto_the_pose_frames_in_time(two_rate_proj
                                           "pose frames")
 
 
+@pytest.mark.parametrize("pose_frames, pose_fps, expected", [
+    (60, 29.9, np.arange(60.0)),  # as many frames, rates 0.3 % apart: frame i is frame i
+    (59, 29.75, np.arange(59) * 30 / 29.75),  # rates 0.8 % apart, one frame fewer over ~2 s: matched by time
+])
+def test_rates_a_little_apart(tmp_path, testkit, monkeypatch, pose_frames, pose_fps, expected):
+    from ethoforge.features import FeatureSpec
+    from ethoforge.video import encoders
+    from ethoforge.video.features import video_rate_note, with_video_features
+    from ethoforge.video.workflow import encode_recordings
+
+    encoders.encoder_names()
+    monkeypatch.setitem(encoders._REGISTRY, "frame_index", lambda: FrameIndexEncoder(testkit.index_of_image))
+    video = testkit.write_index_video(tmp_path / "c.mp4", 60, fps=VIDEO_FPS)
+    poses = testkit.write_two_animal_poses(tmp_path / "c.csv", pose_frames, fps=pose_fps)
+    with Project.create(tmp_path / "project") as project:
+        project.import_recording(poses, fps=pose_fps, video=video)
+        encode_recordings(project, ["c"], "frame_index")
+        recording = project.load_recording("c")
+    spec = FeatureSpec(pose=False, video_encoder="frame_index",
+                       video_encoder_hash=FrameIndexEncoder(None).info.weights_hash, video_dim=1)
+    index = with_video_features(recording, spec).poses["video_features"].values[:, 0]
+    np.testing.assert_allclose(index, expected, atol=1e-4)
+    assert (video_rate_note(recording) is None) == (pose_frames == 60)
+
+
 def test_pose_plus_video_trains_and_infers_across_rates_and_says_so(two_rate_project, tmp_path):
     from ethoforge.inference.bundle import load_bundle
     from ethoforge.workflows import infer_many, train_in_project

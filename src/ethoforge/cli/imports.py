@@ -138,9 +138,12 @@ def videos(
     for info in imported:
         meta = info.video_meta or {}
         kind = "linked to its poses" if info.has_poses else "video only"
-        console.print(f"imported {info.name} (id {info.id}): {info.n_frames:,} frames at {info.fps:g} fps, "
+        console.print(f"imported {info.name} (id {info.id}): {info.video_frames:,} frames at {info.video_fps:g} fps, "
                       f"{meta.get('width')}x{meta.get('height')}, {info.duration_s:.1f} s, {kind}")
-    console.print(f"{len(imported)} videos, {sum(r.n_frames for r in imported):,} frames")
+        if info.has_poses and info.video_retimed:
+            console.print(f"  its poses are at {info.fps:g} fps ({info.n_frames:,} frames): video features will be "
+                          "resampled onto the pose frames", style="yellow", highlight=False)
+    console.print(f"{len(imported)} videos, {sum(r.video_frames for r in imported):,} frames")
 
 
 @import_app.command("labels")

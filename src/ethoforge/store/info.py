@@ -56,6 +56,12 @@ class RecordingInfo:
         return int((self.video_meta or {}).get("n_frames") or self.n_frames)
 
     @property
+    def video_retimed(self) -> bool:
+        """True when its video has another number of frames than its poses (a video at another
+        rate, of the same duration): video and pose frames are then matched by time."""
+        return self.has_video and self.video_frames != self.n_frames
+
+    @property
     def has_poses(self) -> bool:
         return bool(self.poses_path)
 

@@ -104,7 +104,7 @@ def with_video_features(recording: Recording, spec: FeatureSpec) -> Recording:
     video_fps, video_frames = _video_timeline(recording)
     values = load_features(recording.feature_cache, encoder, recording.video_hash, video_frames,
                            recording.name, crop)
-    if video_rate_note(recording):
+    if video_frames != recording.n_frames:  # a video at another rate: matched to the pose frames by time
         values = resample_rows(values, recording.n_frames, video_fps, recording.fps)
     poses = recording.poses.assign(video_features=(("time", "video_feature"), values))
     poses["video_features"].attrs.update(encoder=encoder.info.name, encoder_hash=encoder.info.weights_hash,
@@ -113,12 +113,11 @@ def with_video_features(recording: Recording, spec: FeatureSpec) -> Recording:
 
 
 def video_rate_note(recording: Recording) -> str | None:
-    """What resampling a recording's video features takes, when its video is at another rate
-    than its poses (None when the rates agree or it has no video)."""
-    from ethoforge.features.resample import same_rate
-
+    """What resampling a recording's video features takes, when its video, at another rate
+    than its poses, has another number of frames (None when they have as many frames, frame
+    ``i`` being pose frame ``i``, or it has no video)."""
     video_fps, video_frames = _video_timeline(recording)
-    if recording.video_hash is None or same_rate(video_fps, recording.fps):
+    if recording.video_hash is None or video_frames == recording.n_frames:
         return None
     return (f"{recording.name}: its video is at {video_fps:g} fps ({video_frames:,} frames) and its poses at "
             f"{recording.fps:g} fps ({recording.n_frames:,} frames): the video features were resampled from "

@@ -112,7 +112,7 @@ def crop_tag(crop: str, content_hash: str) -> str:
 def crop_boxes(project: Project, info: RecordingInfo, crop: str):
     """The crop boxes of a recording's video frames for ``crop`` (None for ``none``); boxes
     from poses at another rate are resampled onto the video frames."""
-    from ethoforge.features.resample import resample_rows, same_rate
+    from ethoforge.features.resample import resample_rows
     from ethoforge.io.video import VideoReader
     from ethoforge.video.crops import auto_boxes, pose_boxes
 
@@ -121,7 +121,7 @@ def crop_boxes(project: Project, info: RecordingInfo, crop: str):
     if crop == "pose":
         meta = info.video_meta or {}
         boxes = pose_boxes(project.load_recording(info.name).poses, int(meta["width"]), int(meta["height"]))
-        if same_rate(info.fps, info.video_fps):
+        if not info.video_retimed:
             return boxes
         return resample_rows(boxes, info.video_frames, info.fps, info.video_fps)
     with VideoReader(_video_path(info)) as reader:

@@ -47,7 +47,7 @@ def get_crops(settings: Settings, recording_id: int, mode: Literal["pose", "auto
     """``boxes``: ``[x0, y0, x1, y1]`` per frame in video pixels (see `ethoforge.video.crops`);
     ``auto`` boxes are computed once per video (one decoding pass) and kept in the feature cache."""
     from ethoforge.errors import InputError
-    from ethoforge.features.resample import resample_rows, same_rate
+    from ethoforge.features.resample import resample_rows
     from ethoforge.video.workflow import cached_crop_boxes
 
     info = settings.project.get_recording(recording_id)
@@ -59,7 +59,7 @@ def get_crops(settings: Settings, recording_id: int, mode: Literal["pose", "auto
     if not 0 <= start < stop:
         raise InputError(f"frames [{start}, {stop}) are outside the recording (0..{info.n_frames - 1})", location="start")
     boxes = cached_crop_boxes(settings.project, info, mode)  # per video frame
-    if not same_rate(info.video_fps, info.fps):
+    if info.video_retimed:
         boxes = resample_rows(boxes, info.n_frames, info.video_fps, info.fps, nearest=True)
     boxes = boxes[start:stop]
     return {"recording_id": info.id, "mode": mode, "start": start, "stop": stop,

@@ -50,7 +50,7 @@ def get_frame(settings: Settings, recording_id: Id, index: Index) -> Response:
     video = video_path(settings, info)
     if video is None:
         raise NotFoundError(f"recording {info.name!r} has no video (put <name>.mp4 beside its pose file)")
-    if info.has_video:  # a video at another rate than the poses: the video frame nearest in time
+    if info.video_retimed:  # a video at another rate than the poses: the video frame nearest in time
         index = nearest_frame(index, info.video_frames, info.video_fps, info.fps)
     return Response(jpeg_frame(video, index), media_type="image/jpeg",
                     headers={"Cache-Control": "private, max-age=3600"})
