@@ -48,3 +48,23 @@ def test_jobs_resume_queues_a_failed_job_again(project_dir, project):
     assert again.exit_code == 1 and "only failed jobs can be resumed" in again.output
     missing = runner.invoke(root, ["jobs", "resume", "999", "--project", str(project_dir)])
     assert missing.exit_code == 1 and "no job 999" in missing.output
+
+
+def test_jobs_resume_takes_a_cancelled_encode_job_but_not_a_cancelled_training(project_dir, project):
+    """Issue 17 item 3: cancelling an encode job keeps what it encoded, so ``ethoforge jobs
+    resume`` queues it again (a cancelled training job lost its checkpoints: refused)."""
+    from ethoforge.cli import app as root
+    from ethoforge.jobs import get_job
+    from ethoforge.store import jobs_repo
+
+    encode = jobs_repo.insert_job(project, "encode", {"encoder": "motion"}, None)
+    train = jobs_repo.insert_job(project, "train", {"epochs": 1}, project.get_dataset("mice").id)
+    for job in (encode, train):
+        jobs_repo.request_cancel(project, job.id)  # pending: cancelled at once
+    assert get_job(project, encode.id).to_dict()["resumable"] and not get_job(project, train.id).resumable
+    runner = CliRunner()
+    result = runner.invoke(root, ["jobs", "resume", str(encode.id), "--project", str(project_dir)])
+    assert result.exit_code == 0, result.output
+    assert "recordings already encoded are skipped" in result.output and get_job(project, encode.id).status == "pending"
+    refused = runner.invoke(root, ["jobs", "resume", str(train.id), "--project", str(project_dir)])
+    assert refused.exit_code == 1 and "is cancelled; only failed jobs can be resumed" in refused.output
