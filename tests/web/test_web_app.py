@@ -544,3 +544,26 @@ def test_resume_button_queues_a_failed_job_again(page, server, project_dir):
     assert resumed in api(f"jobs/{job.id}")["log"]
     assert page.console_errors == []
 
+
+
+def test_train_form_splits_by_time_blocks_when_asked(page, server):
+    """Issue 14 item 4: the form's Split select reaches the job, and the report says which split was used."""
+    base, api = server
+    page.goto(f"{base}/#/train?dataset=1")
+    _wait_ready(page)
+    page.select_option("#opt-family", "conv_bilstm")
+    page.select_option("#opt-split_mode", "blocks")
+    for name, value in (("window", "15"), ("batch_size", "128"), ("epochs", "1"), ("samples_per_epoch", "256")):
+        page.fill(f"#opt-{name}", value)
+    page.fill("#opt-extra", '{"patience": null, "warmup_epochs": 0, "calibrate": false, "num_threads": 1}')
+    page.uncheck("#opt-activate")
+    page.click("#start-training")
+    page.wait_for_url("**/#/jobs/*")
+    job_id = int(page.url.rsplit("/", 1)[1].split("?")[0])
+    assert api(f"jobs/{job_id}")["params"]["split"]["mode"] == "blocks"
+    page.wait_for_function("() => ['completed', 'failed'].includes(document.querySelector('#job-status')?.textContent)",
+                           timeout=600_000)
+    assert api(f"jobs/{job_id}")["status"] == "completed", api(f"jobs/{job_id}")["log"]
+    page.wait_for_selector("#report-split dd[data-split='kind']")
+    assert page.inner_text("#report-split dd[data-split='kind']").startswith("by time blocks")
+    assert "[" in page.inner_text("#report-split dd[data-split='val']")  # blocks are named recording[start:stop]
