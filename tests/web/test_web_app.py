@@ -551,6 +551,7 @@ def test_train_form_splits_by_time_blocks_when_asked(page, server):
     base, api = server
     page.goto(f"{base}/#/train?dataset=1")
     _wait_ready(page)
+    assert page.input_value("#opt-family") == "gbdt"  # the form's default family is the command line's
     page.select_option("#opt-family", "conv_bilstm")
     page.select_option("#opt-split_mode", "blocks")
     for name, value in (("window", "15"), ("batch_size", "128"), ("epochs", "1"), ("samples_per_epoch", "256")):

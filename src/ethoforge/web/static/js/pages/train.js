@@ -7,7 +7,7 @@ import { clear as clearChildren, field, go, h, showError } from "../ui.js";
 // name, label, default, help, kind
 export const OPTIONS = [
   ["sampling", "Method", "balanced", "balanced: class-balanced sampling · weighted: inverse-frequency loss weights · focal: focal loss for rare behaviors", ["balanced", "weighted", "focal"]],
-  ["family", "Model family", "conv_bilstm", "conv_bilstm: fast sequence model · transformer: attention over time · cbas_head: CBAS-style head (smoothing, differences, BiLSTM, attention) · gbdt: LightGBM on window features", ["conv_bilstm", "transformer", "cbas_head", "gbdt"]],
+  ["family", "Model family", "gbdt", "gbdt (the default, as on the command line): LightGBM on window features · conv_bilstm: fast sequence model · transformer: attention over time · cbas_head: CBAS-style head (smoothing, differences, BiLSTM, attention)", ["gbdt", "conv_bilstm", "transformer", "cbas_head"]],
   ["features", "Features", "pose", "pose: keypoints · video:motion: the video alone (encode it first) · pose+video:motion: both", ["pose", "video:motion", "pose+video:motion"]],
   ["window", "Window (frames)", 31, "Odd number of frames of context around each labelled frame.", "int"],
   ["batch_size", "Batch size", 256, "Windows per optimisation step; lower it if memory runs out.", "int"],
