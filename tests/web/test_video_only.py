@@ -82,6 +82,25 @@ def test_encode_button_runs_an_encode_job(page, server):
     assert page.console_errors == []
 
 
+def test_a_cancelled_encode_job_offers_resume_and_finishes(page, server, project_dir):
+    """Issue 17 item 3: the monitor of a cancelled encode job shows Resume (what it encoded is
+    kept); clicking it queues the job again, which skips what is cached and completes."""
+    from ethoforge.store import Project, jobs_repo
+
+    base, api = server
+    with Project.open(project_dir) as project:
+        job = jobs_repo.insert_job(project, "encode", {"encoder": "motion", "recordings": ["cage"]}, None)
+        jobs_repo.request_cancel(project, job.id)  # pending: cancelled at once
+    page.goto(f"{base}/#/jobs/{job.id}")
+    page.wait_for_selector("#job-status[data-status='cancelled']")
+    page.wait_for_selector("#resume-job:not([hidden])")
+    page.click("#resume-job")
+    page.wait_for_selector("#job-status[data-status='completed']", timeout=120_000)
+    done = api(f"jobs/{job.id}")
+    assert done["status"] == "completed" and "recordings already encoded are skipped" in done["log"]
+    assert page.is_hidden("#resume-job") and page.console_errors == []
+
+
 def test_label_page_draws_the_auto_crop_around_the_animal(page, server, project_dir):
     base, api = server
     rec = _recording(api, "blob")
