@@ -76,5 +76,7 @@ def test_the_progress_line_names_boosting_rounds_for_gbdt_and_epochs_for_torch()
     lines: list[str] = []
     progress = _EpochProgress(lambda step, total, text: lines.append(text), trials=2)
     progress(30, 120, {"trial": 0, "round": 30, "rounds": 60, "val_loss": 0.25})
+    progress(60, 120, {"trial": 0, "epoch": 0, "boosting_rounds": 42, "val_macro_f1": 0.8})  # the trial's end
     progress(3, 20, {"trial": 1, "epoch": 2, "train_loss": 0.5, "val_macro_f1": 0.7})
-    assert lines == ["trial 1/2 · round 30/60  val loss 0.250", "trial 2/2 · epoch 3/10  loss 0.500  val F1 0.700"]
+    assert lines == ["trial 1/2 · round 30/60  val loss 0.250", "trial 1/2 · done, 42 boosting rounds kept  val F1 0.800",
+                     "trial 2/2 · epoch 3/10  loss 0.500  val F1 0.700"]

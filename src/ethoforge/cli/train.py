@@ -150,6 +150,8 @@ class _EpochProgress:
         where = f"trial {int(metrics.get('trial', 0)) + 1}/{self.trials}"
         if "round" in metrics:  # gbdt: boosting rounds
             where += f" · round {metrics['round']}/{metrics['rounds']}"
+        elif "boosting_rounds" in metrics:  # gbdt: a trial done
+            where += f" · done, {metrics['boosting_rounds']} boosting rounds kept"
         elif per_trial > 1:
             where += f" · epoch {int(metrics.get('epoch', 0)) + 1}/{per_trial}"
         shown = [f"{label} {metrics[key]:.3f}" for key, label in
@@ -218,8 +220,9 @@ def _print_summary(summary: dict) -> None:
                           f"{row['support']:,}")
         console.print(table)
         console.print(f"{side} macro F1: {scores['macro_f1']:.3f} (mean over the behaviors, background 'none' excluded)")
-    console.print(f"best epoch {summary['best_epoch'] + 1} of trial {summary['best_trial'] + 1}; "
-                  f"report: {Path(summary['bundle']) / 'performance_report.yaml'}")
+    best = (f"best trial {summary['best_trial'] + 1}" if summary["family"] == "gbdt"
+            else f"best epoch {summary['best_epoch'] + 1} of trial {summary['best_trial'] + 1}")
+    console.print(f"{best}; report: {Path(summary['bundle']) / 'performance_report.yaml'}")
 
 
 def register(app: typer.Typer) -> None:
