@@ -167,17 +167,26 @@ def test_learns_a_delayed_sign_task(family: str) -> None:
     assert accuracy > 0.9
 
 
-def test_transformer_dense_and_local_attention_paths_agree(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Short sequences use a dense banded (T, T) attention; long ones the unfolded local one: same result."""
+@pytest.mark.parametrize(("radius", "length"), [(5, 120), (1, 37), (16, 150), (16, 2100), (40, 400)])
+def test_transformer_dense_and_local_attention_paths_agree(monkeypatch: pytest.MonkeyPatch, radius: int,
+                                                           length: int) -> None:
+    """Short sequences use a dense banded (T, T) attention; long ones the blocked local one: same outputs and
+    gradients (lengths that are and are not whole blocks, radii shorter and longer than a block)."""
     from ethoforge.models import transformer
 
-    model = build_model("transformer", 4, 2, {"attention_radius": 5}, seed=0).eval()
+    model = build_model("transformer", 4, 2, {"attention_radius": radius, "dropout": 0.0}, seed=0)
     with torch.no_grad():
         for layer in model.layers:
             layer.attn.bias.normal_()  # a non-trivial relative-position bias
-    x = torch.randn(2, 120, 4)
-    monkeypatch.setattr(transformer, "_DENSE_FACTOR", 0)
-    local = model(x)
-    monkeypatch.setattr(transformer, "_DENSE_FACTOR", 1000)
-    dense = model(x)
+    x = torch.randn(2, length, 4)
+    results = []
+    for factor in (0, 10**6):  # every length local, then every length dense
+        monkeypatch.setattr(transformer, "_DENSE_FACTOR", factor)
+        model.zero_grad()
+        out = model(x)
+        out.square().sum().backward()
+        results.append((out.detach(), model.embed.weight.grad.clone()))
+    (local, local_grad), (dense, dense_grad) = results
+    assert torch.isfinite(local).all()
     torch.testing.assert_close(local, dense, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(local_grad, dense_grad, atol=1e-3, rtol=1e-4)
