@@ -158,8 +158,9 @@ def _arm_config(arm: str, args, embedder: Path, val: str, seed: int) -> dict:
     base = {"split": {"val": [val], "test": []}, "seed": seed, "device": args.device}
     torch_options = {**base, "family": "transformer", "epochs": args.epochs, "samples_per_epoch": args.samples,
                      "window": 31, "patience": None}
-    if arm == "scratch":
-        return {**torch_options, "model": {"size": "small"}}
+    if arm == "scratch":  # the embedder's architecture (the classifier's own "small" preset is narrower)
+        meta = json.loads((embedder / "bundle.json").read_text(encoding="utf-8"))
+        return {**torch_options, "model": dict(meta["model_config"])}
     if arm == "probe":
         return {**torch_options, "init_from": str(embedder), "freeze": True}
     if arm == "finetune":

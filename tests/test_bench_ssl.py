@@ -56,3 +56,19 @@ def test_each_budget_holds_its_share_of_each_class_nested_in_the_next(bench, eth
             for name, targets in previous.items():  # smaller budgets are subsets of larger ones
                 assert name in drawn and np.all(drawn[name][targets >= 0] == targets[targets >= 0])
             previous = drawn
+
+
+def test_the_scratch_arm_has_the_embedders_architecture(bench, tmp_path):
+    import argparse
+    import json
+
+    from ethoforge.models.config import resolve_config
+    from ethoforge.ssl.config import PretrainConfig
+    from ethoforge.training.config import make_config
+
+    encoder = resolve_config("transformer", PretrainConfig(preset="small").transformer_config())
+    (tmp_path / "bundle.json").write_text(json.dumps({"model_config": encoder.model_dump(mode="json")}))
+    args = argparse.Namespace(device="cpu", epochs=1, samples=10)
+    scratch = make_config(bench._arm_config("scratch", args, tmp_path, "val", 0))
+    assert scratch.init_from is None
+    assert resolve_config("transformer", scratch.model).arch == encoder.arch  # not the classifier's narrower "small"

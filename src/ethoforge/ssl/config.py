@@ -1,8 +1,8 @@
 """`PretrainConfig`: the options of one pretraining run, with architecture presets.
 
 Presets (``preset``) fill the architecture fields left unset: ``small`` (CPU) = embedding
-32, 4 layers, 4 heads, feed-forward 64 — the transformer classifier's own ``small`` size, so
-a default ``ethoforge train --model transformer --init-from`` fits it; ``lisbet`` = 64 × 8
+32, 4 layers, 4 heads, feed-forward 64 — twice the width of the transformer classifier's own
+``small`` size; ``ethoforge train --init-from`` takes the embedder's architecture; ``lisbet`` = 64 × 8
 layers × 8 heads × 256 (LISBET's published size). A field set explicitly always wins.
 
 Bad values raise `ethoforge.errors.ConfigError` naming the option as the caller knows it (the
