@@ -91,3 +91,31 @@ def test_unknown_export_formats_are_refused_clearly(ssl_project, tmp_path):
                  "--project", ssl_project.root)
     assert result.exit_code == 1 and "expected one of torchscript, onnx" in result.output
     assert not (tmp_path / "e.tflite").exists()
+
+
+
+def test_onnx_outputs_get_the_symbolic_frames_axis_of_the_input(tmp_path):
+    """Where the exporter left an output (and a shape note) at the example's 600 frames (the BiLSTM's
+    export does), the file is fixed so onnxruntime reports and accepts any length without warnings."""
+    import onnx
+    import onnxruntime
+    from onnx import TensorProto, helper
+
+    from ethoforge.ssl.export import _symbolic_frames
+
+    def graph(frames):
+        node = helper.make_node("Relu", ["features"], ["hidden"]), helper.make_node("Neg", ["hidden"], ["output"])
+        return helper.make_model(helper.make_graph(
+            list(node), "g", [helper.make_tensor_value_info("features", TensorProto.FLOAT, ["batch", frames, 3])],
+            [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", 600, 3])],
+            value_info=[helper.make_tensor_value_info("hidden", TensorProto.FLOAT, ["batch", 600, 3])]),
+            opset_imports=[helper.make_opsetid("", 17)])
+
+    assert _symbolic_frames(graph(600)) == 600  # fixed by the exporter: reported, left as it is
+    model = graph("frames")
+    assert _symbolic_frames(model) is None
+    onnx.save(model, tmp_path / "g.onnx")
+    session = onnxruntime.InferenceSession(str(tmp_path / "g.onnx"))
+    assert session.get_outputs()[0].shape == ["batch", "frames", 3]
+    features = np.random.default_rng(0).normal(size=(1, 41, 3)).astype(np.float32)
+    np.testing.assert_array_equal(session.run(None, {"features": features})[0], -np.maximum(features, 0))

@@ -11,7 +11,9 @@ output is (classes and calibration temperature, or embedding size).
   attention for short sequences and banded local attention for long ones (same result); the
   file holds the local path only, so a transformer needs more frames than its dense limit
   (``4 (2 radius + 1) + 1``, 133 for the default radius 16). Run it with ``onnxruntime``:
-  ``InferenceSession(out).run(None, {"features": x})``.
+  ``InferenceSession(out).run(None, {"features": x})``. Where the exporter cannot keep frames
+  dynamic (``cbas_head``), it fixes them at the example's length: ``input.fixed_frames`` (600)
+  in the ``.json``; run such a file on chunks of exactly that many frames.
 """
 
 from __future__ import annotations
@@ -46,10 +48,10 @@ def export_model(bundle_path: str | Path, out: str | Path, format: str = "torchs
     model = bundle.model("cpu").eval()
     n_features = len(bundle.meta["feature_names"])
     out = Path(out)
-    min_frames = 1
+    min_frames, fixed_frames = 1, None
     if format == "onnx":
         min_frames = _onnx_min_frames(model)
-        _write_onnx(model, n_features, min_frames, out)
+        fixed_frames = _write_onnx(model, n_features, min_frames, out)
     else:
         with torch.no_grad():
             traced = torch.jit.trace(model, torch.zeros(1, TRACE_FRAMES, n_features), check_trace=False)
@@ -59,8 +61,8 @@ def export_model(bundle_path: str | Path, out: str | Path, format: str = "torchs
     description = {
         "format": format, "file": out.name, "source_bundle": str(Path(bundle_path).resolve()),
         "kind": meta.get("kind", "classifier"), "family": meta["family"],
-        "input": {"name": "features", "shape": ["batch", "frames", n_features], "dtype": "float32",
-                  "min_frames": min_frames,
+        "input": {"name": "features", "shape": ["batch", fixed_frames or "frames", n_features], "dtype": "float32",
+                  "min_frames": fixed_frames or min_frames, "fixed_frames": fixed_frames,
                   "features": "ethoforge.features.compute_features(poses, FeatureSpec.from_dict(feature_spec)), "
                               "then the normalisation below (robust: x/scale, log1p if log else asinh; "
                               "then (y - mean) / std; non-finite -> 0)",
@@ -68,9 +70,9 @@ def export_model(bundle_path: str | Path, out: str | Path, format: str = "torchs
                   "normalisation": meta["normalisation"], "individuals": meta["individuals"],
                   "keypoints": meta["keypoints"], "fps": meta["fps"],
                   "context_frames": int(meta["window"]) // 2},
-        "output": ({"shape": ["batch", "frames", meta["embedding_dim"]], "meaning": "per-frame embeddings"}
+        "output": ({"shape": ["batch", fixed_frames or "frames", meta["embedding_dim"]], "meaning": "per-frame embeddings"}
                    if meta.get("kind") == "embedder" else
-                   {"shape": ["batch", "frames", len(meta["classes"])], "meaning": "per-frame logits",
+                   {"shape": ["batch", fixed_frames or "frames", len(meta["classes"])], "meaning": "per-frame logits",
                     "classes": meta["classes"], "temperature": meta["calibration"]["temperature"]}),
     }
     write_text_atomic(out.with_name(out.name + ".json"), json.dumps(description, indent=1))
@@ -85,7 +87,13 @@ def _onnx_min_frames(model: Any) -> int:
     return _DENSE_FACTOR * (2 * max(radii) + 1) + 1 if radii else 2
 
 
-def _write_onnx(model: Any, n_features: int, min_frames: int, out: Path) -> None:
+def _write_onnx(model: Any, n_features: int, min_frames: int, out: Path) -> int | None:
+    """Export with dynamic batch and frames; return the fixed frame count where the exporter had to fix it.
+
+    Outputs get the input's symbolic frames axis when the exporter left them a number (the BiLSTM's),
+    so onnxruntime does not warn on every other length.
+    """
+    import onnx
     import torch
 
     example = torch.zeros(2, max(TRACE_FRAMES, min_frames), n_features)
@@ -98,6 +106,26 @@ def _write_onnx(model: Any, n_features: int, min_frames: int, out: Path) -> None
         raise RuntimeError("torch.onnx.export returned no program")
     with atomic_path(out) as temporary:
         program.save(str(temporary), external_data=False)
+        graph = onnx.load(str(temporary))
+        fixed = _symbolic_frames(graph)
+        if fixed is None:
+            onnx.save(graph, str(temporary))
+    return fixed
+
+
+def _symbolic_frames(model: Any) -> int | None:
+    """Give the outputs of an ONNX ``model`` the input's symbolic frames axis and drop the intermediate
+    shape notes (``value_info``, optional; onnxruntime infers them) that kept the example's length;
+    return the input's frame count instead when it is a fixed number."""
+    time_axis = model.graph.input[0].type.tensor_type.shape.dim[1]
+    if not time_axis.dim_param:
+        return int(time_axis.dim_value)
+    for output in model.graph.output:
+        dims = output.type.tensor_type.shape.dim
+        if len(dims) == 3 and not dims[1].dim_param:
+            dims[1].dim_param = time_axis.dim_param
+    del model.graph.value_info[:]
+    return None
 
 
 def _load_any(path: Path):
