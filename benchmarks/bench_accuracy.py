@@ -18,6 +18,7 @@ run can be traced to it. Prints figures; it is not a timed test.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -148,49 +149,91 @@ def fold_config(family: str, overrides: dict, split: dict, threads: int | None =
     return config
 
 
-def run(dataset: str, families: list[str], overrides: dict, out: Path, save_probs: Path | None = None,
-        rotations: int = 1, threads: int | None = None) -> dict:
-    """Pooled held-out F1 per family; with ``rotations`` > 1, once per choice of validation recording.
+@functools.lru_cache(maxsize=2)
+def _data(dataset: str) -> tuple[list, dict, list[str]]:
+    """Recordings, bouts and behaviors of ``dataset`` (loaded once per process)."""
+    return _ethome5() if dataset == "ethome5" else _sturman()
 
-    Rotation ``r`` validates on recording ``(k + r) mod 4`` of the four left when ``k`` is held out
-    (rotation 0 is the single run's split), so the spread over rotations shows how much of a
-    difference between two configurations the validation choice alone can make.
-    """
+
+def _worker_threads(threads: int | None) -> None:
+    import torch
+
+    if threads:
+        torch.set_num_threads(threads)
+
+
+def fold_result(dataset: str, family: str, rotation: int, k: int, overrides: dict, out: Path,
+                save_probs: Path | None = None, threads: int | None = None) -> dict:
+    """Train the fold that holds out recording ``k`` and score it: its F1, frames and timing."""
     from ethoforge.evaluation.metrics import binary_f1
     from ethoforge.inference.bundle import load_bundle
     from ethoforge.pipeline import train_from_recordings
     from ethoforge.training.data import frame_targets
 
-    recordings, bouts, behaviors = _ethome5() if dataset == "ethome5" else _sturman()
-    names = [r.name for r in recordings]
-    rotations = max(1, min(rotations, len(names) - 1))
+    recordings, bouts, behaviors = _data(dataset)
+    test, tic = recordings[k], time.monotonic()
+    chosen, fold_bouts, train_names, val = fold(recordings, bouts, k, rotation)
+    config = fold_config(family, overrides, {"train": train_names, "val": val, "test": []}, threads)
+    result = train_from_recordings(chosen, fold_bouts, behaviors, config, out / f"{family}_{rotation}_{k}")
+    proba = load_bundle(result.bundle_dir).predict_proba(test, device="cpu")
+    if save_probs is not None:  # held-out probabilities, e.g. to try averaging families
+        save_probs.mkdir(parents=True, exist_ok=True)
+        suffix = f"_rot{rotation}" if rotation else ""
+        np.save(save_probs / f"{family}_{test.name}{suffix}.npy", proba)
+    truth = frame_targets(bouts.get(test.name, []), behaviors, test.n_frames) == 1
+    prediction = proba.argmax(axis=1) == 1
+    return {"family": family, "rotation": rotation, "k": k, "name": test.name, "val": val[0],
+            "truth": truth, "prediction": prediction, "f1": binary_f1(truth, prediction),
+            "val_f1": result.metrics["val"]["macro_f1"], "epochs": len(result.history),
+            "seconds": time.monotonic() - tic}
+
+
+def run(dataset: str, families: list[str], overrides: dict, out: Path, save_probs: Path | None = None,
+        rotations: int = 1, threads: int | None = None, jobs: int = 1) -> dict:
+    """Pooled held-out F1 per family; with ``rotations`` > 1, once per choice of validation recording.
+
+    Rotation ``r`` validates on recording ``(k + r) mod 4`` of the four left when ``k`` is held out
+    (rotation 0 is the single run's split), so the spread over rotations shows how much of a
+    difference between two configurations the validation choice alone can make. ``jobs`` > 1
+    trains that many folds at once in separate processes (each fold is seeded alone, so the
+    figures do not change); a family's ``seconds`` is then the sum of its folds' seconds.
+    """
+    from ethoforge.evaluation.metrics import binary_f1
+
+    recordings, bouts, behaviors = _data(dataset)
+    rotations = max(1, min(rotations, len(recordings) - 1))
+    tasks = [(dataset, family, rotation, k, overrides, out, save_probs, threads)
+             for family in families for rotation in range(rotations) for k in range(len(recordings))]
+    done = {}
+
+    def report(scored: dict) -> None:
+        done[scored["family"], scored["rotation"], scored["k"]] = scored
+        print(f"  {scored['family']:12s} rotation {scored['rotation']} held out {scored['name']} (val {scored['val']}): "
+              f"F1 {scored['f1']:.3f} (val {scored['val_f1']:.3f}, {scored['epochs']} epochs, {scored['seconds']:.0f} s)",
+              flush=True)
+
+    if jobs > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_worker_threads, initargs=(threads,)) as pool:
+            for future in as_completed([pool.submit(fold_result, *task) for task in tasks]):
+                report(future.result())
+    else:
+        for task in tasks:
+            report(fold_result(*task))
     results = {}
     for family in families:
-        pooled_by_rotation, per_recording, tic = [], {}, time.monotonic()
-        for rotation in range(rotations):
-            truths, predictions = [], []
-            for k, test in enumerate(recordings):
-                chosen, fold_bouts, train_names, val = fold(recordings, bouts, k, rotation)
-                split, fold_tic = {"train": train_names, "val": val, "test": []}, time.monotonic()
-                config = fold_config(family, overrides, split, threads)
-                result = train_from_recordings(chosen, fold_bouts, behaviors, config, out / f"{family}_{rotation}_{k}")
-                proba = load_bundle(result.bundle_dir).predict_proba(test, device="cpu")
-                if save_probs is not None:  # held-out probabilities, e.g. to try averaging families
-                    save_probs.mkdir(parents=True, exist_ok=True)
-                    suffix = f"_rot{rotation}" if rotation else ""
-                    np.save(save_probs / f"{family}_{test.name}{suffix}.npy", proba)
-                target = frame_targets(bouts.get(test.name, []), behaviors, test.n_frames)
-                truths.append(target == 1)
-                predictions.append(proba.argmax(axis=1) == 1)
-                f1 = binary_f1(truths[-1], predictions[-1])
-                per_recording.setdefault(test.name, []).append(round(f1, 3))
-                print(f"  {family:12s} rotation {rotation} held out {test.name} (val {val[0]}): F1 {f1:.3f} "
-                      f"(val {result.metrics['val']['macro_f1']:.3f}, {len(result.history)} epochs, "
-                      f"{time.monotonic() - fold_tic:.0f} s)", flush=True)
-            pooled_by_rotation.append(round(binary_f1(np.concatenate(truths), np.concatenate(predictions)), 4))
+        folds = [[done[family, rotation, k] for k in range(len(recordings))] for rotation in range(rotations)]
+        pooled_by_rotation = [round(binary_f1(np.concatenate([f["truth"] for f in rotation]),
+                                              np.concatenate([f["prediction"] for f in rotation])), 4)
+                              for rotation in folds]
+        per_recording = {r.name: [round(rotation[k]["f1"], 3) for rotation in folds]
+                         for k, r in enumerate(recordings)}
         pooled = pooled_by_rotation[0]
         results[family] = {"pooled_f1": pooled, "per_recording": {n: v[0] for n, v in per_recording.items()},
-                           "seconds": round(time.monotonic() - tic, 1)}
+                           "seconds": round(sum(f["seconds"] for rotation in folds for f in rotation), 1)}
         reference = HUMAN_REFERENCE.get(dataset)
         ref = f" (human reference {reference[1]})" if reference else ""
         if dataset == "sturman":
@@ -209,14 +252,14 @@ def run(dataset: str, families: list[str], overrides: dict, out: Path, save_prob
     return results
 
 
-def machine_facts(argv: list[str], threads: int) -> dict:
+def machine_facts(argv: list[str], threads: int, jobs: int = 1) -> dict:
     """The exact command, the date and the machine a run's figures come from."""
     from importlib.metadata import version
 
     return {
         "command": shlex.join(["python", "benchmarks/bench_accuracy.py", *argv]),
         "date_utc": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M"),
-        "host": platform.node(), "cpus": os.cpu_count(), "threads": threads,
+        "host": platform.node(), "cpus": os.cpu_count(), "threads": threads, "jobs": jobs,
         "load_average_1min": round(os.getloadavg()[0], 1), "python": platform.python_version(),
         "torch": version("torch"), "lightgbm": version("lightgbm"),
     }
@@ -246,7 +289,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--dataset", choices=["ethome5", "sturman"], default="ethome5")
     parser.add_argument("--families", default=",".join(MODEL_FAMILIES), help="comma-separated (default: all)")
     parser.add_argument("--config", default="{}", help="JSON of TrainConfig overrides")
-    parser.add_argument("--threads", type=int, default=2, help="CPU threads of torch and LightGBM")
+    parser.add_argument("--threads", type=int, default=2, help="CPU threads of torch and LightGBM (per job)")
+    parser.add_argument("--jobs", type=int, default=1, help="folds trained at once, in separate processes")
     parser.add_argument("--save-probs", type=Path, default=None, help="folder for each held-out recording's probabilities (.npy)")
     parser.add_argument("--rotations", type=int, default=1,
                         help="train each fold once per choice of validation recording (up to 3 more), print the spread")
@@ -259,14 +303,14 @@ def main(argv: list[str] | None = None) -> None:
     import torch
 
     torch.set_num_threads(args.threads)
-    facts, tic = machine_facts(argv, args.threads), time.monotonic()
+    facts, tic = machine_facts(argv, args.threads, args.jobs), time.monotonic()
     print("; ".join(f"{k} {v}" for k, v in facts.items()), flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         results = run(args.dataset, args.families.split(","), json.loads(args.config), Path(tmp), args.save_probs,
-                      args.rotations, args.threads)
+                      args.rotations, args.threads, args.jobs)
     facts.update(wall_seconds=round(time.monotonic() - tic), load_average_1min_at_end=round(os.getloadavg()[0], 1))
     print(f"summary of one run ({facts['command']}; {facts['date_utc']} UTC, {facts['cpus']} CPUs, "
-          f"threads {facts['threads']}, {facts['wall_seconds']} s wall):")
+          f"threads {facts['threads']} × {facts['jobs']} jobs, {facts['wall_seconds']} s wall):")
     print("\n".join(summary(args.dataset, results)))
     json.dump({"run": facts, "families": results}, sys.stdout, indent=1)
     print()
