@@ -188,6 +188,24 @@ def fold_result(dataset: str, family: str, rotation: int, k: int, overrides: dic
             "seconds": time.monotonic() - tic}
 
 
+def pool_folds(folds: list[list[dict]]) -> dict:
+    """One family's figures from its scored folds (``folds[rotation][k]``, `fold_result` dicts):
+    the held-out frames of each rotation pooled into one F1, per recording F1 and the summed
+    seconds; with more than one rotation also each rotation's F1, their mean and sd."""
+    from ethoforge.evaluation.metrics import binary_f1
+
+    by_rotation = [round(binary_f1(np.concatenate([f["truth"] for f in rotation]),
+                                   np.concatenate([f["prediction"] for f in rotation])), 4) for rotation in folds]
+    per_recording = {f["name"]: [round(rotation[k]["f1"], 3) for rotation in folds] for k, f in enumerate(folds[0])}
+    result = {"pooled_f1": by_rotation[0], "per_recording": {n: v[0] for n, v in per_recording.items()},
+              "seconds": round(sum(f["seconds"] for rotation in folds for f in rotation), 1)}
+    if len(folds) > 1:
+        spread = np.asarray(by_rotation)
+        result.update(pooled_f1_by_rotation=by_rotation, per_recording_by_rotation=per_recording,
+                      rotation_mean=round(float(spread.mean()), 4), rotation_sd=round(float(spread.std(ddof=1)), 4))
+    return result
+
+
 def run(dataset: str, families: list[str], overrides: dict, out: Path, save_probs: Path | None = None,
         rotations: int = 1, threads: int | None = None, jobs: int = 1) -> dict:
     """Pooled held-out F1 per family; with ``rotations`` > 1, once per choice of validation recording.
@@ -198,8 +216,6 @@ def run(dataset: str, families: list[str], overrides: dict, out: Path, save_prob
     trains that many folds at once in separate processes (each fold is seeded alone, so the
     figures do not change); a family's ``seconds`` is then the sum of its folds' seconds.
     """
-    from ethoforge.evaluation.metrics import binary_f1
-
     recordings, bouts, behaviors = _data(dataset)
     rotations = max(1, min(rotations, len(recordings) - 1))
     tasks = [(dataset, family, rotation, k, overrides, out, save_probs, threads)
@@ -225,27 +241,17 @@ def run(dataset: str, families: list[str], overrides: dict, out: Path, save_prob
             report(fold_result(*task))
     results = {}
     for family in families:
-        folds = [[done[family, rotation, k] for k in range(len(recordings))] for rotation in range(rotations)]
-        pooled_by_rotation = [round(binary_f1(np.concatenate([f["truth"] for f in rotation]),
-                                              np.concatenate([f["prediction"] for f in rotation])), 4)
-                              for rotation in folds]
-        per_recording = {r.name: [round(rotation[k]["f1"], 3) for rotation in folds]
-                         for k, r in enumerate(recordings)}
-        pooled = pooled_by_rotation[0]
-        results[family] = {"pooled_f1": pooled, "per_recording": {n: v[0] for n, v in per_recording.items()},
-                           "seconds": round(sum(f["seconds"] for rotation in folds for f in rotation), 1)}
+        results[family] = pool_folds([[done[family, rotation, k] for k in range(len(recordings))]
+                                      for rotation in range(rotations)])
+        pooled, pooled_by_rotation = results[family]["pooled_f1"], results[family].get("pooled_f1_by_rotation")
         reference = HUMAN_REFERENCE.get(dataset)
         ref = f" (human reference {reference[1]})" if reference else ""
         if dataset == "sturman":
             ref = " (annotator agreement: " + ", ".join(f"{k} {v:.3f}" for k, v in sturman_agreement().items()) + ")"
         print(f"{dataset} {family}: pooled frame F1 {behaviors[0]} = {pooled:.3f}{ref}; "
               f"{results[family]['seconds']} s", flush=True)
-        if rotations > 1:
+        if pooled_by_rotation:
             spread = np.asarray(pooled_by_rotation)
-            results[family].update(pooled_f1_by_rotation=pooled_by_rotation,
-                                   per_recording_by_rotation=per_recording,
-                                   rotation_mean=round(float(spread.mean()), 4),
-                                   rotation_sd=round(float(spread.std(ddof=1)), 4))
             print(f"{dataset} {family}: over {rotations} validation choices pooled F1 "
                   f"{', '.join(f'{v:.3f}' for v in pooled_by_rotation)}; mean {spread.mean():.3f} "
                   f"± {spread.std(ddof=1):.3f} (sd), range {spread.min():.3f}–{spread.max():.3f}", flush=True)

@@ -6,6 +6,7 @@ import importlib.util
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ethoforge.labels import Bout
@@ -79,3 +80,19 @@ def test_threads_reach_lightgbm_and_torch_unless_the_config_sets_them(bench):
     assert make_config(bench.fold_config("gbdt", {"model": {"num_threads": 4}}, split, threads=1)).model["num_threads"] == 4
     torch_family = make_config(bench.fold_config("transformer", {}, split, threads=1))
     assert (torch_family.num_threads, torch_family.model, torch_family.split.val) == (1, {}, ["c"])
+
+
+def test_folds_pool_their_held_out_frames_per_rotation(bench):
+    def scored(name: str, truth: list[int], prediction: list[int], f1: float) -> dict:
+        return {"name": name, "truth": np.array(truth, bool), "prediction": np.array(prediction, bool),
+                "f1": f1, "seconds": 10.0}
+
+    rotation0 = [scored("a", [1, 1, 0, 0], [1, 0, 0, 0], 0.667), scored("b", [1, 0], [1, 1], 0.667)]
+    rotation1 = [scored("a", [1, 1, 0, 0], [1, 1, 0, 0], 1.0), scored("b", [1, 0], [0, 0], 0.0)]
+    one = bench.pool_folds([rotation0])
+    # pooled over both recordings: tp 2, fp 1, fn 1 -> F1 2/3, not the mean of per-recording F1
+    assert one == {"pooled_f1": 0.6667, "per_recording": {"a": 0.667, "b": 0.667}, "seconds": 20.0}
+    two = bench.pool_folds([rotation0, rotation1])
+    assert two["pooled_f1_by_rotation"] == [0.6667, 0.8] and two["per_recording_by_rotation"] == {
+        "a": [0.667, 1.0], "b": [0.667, 0.0]}
+    assert (two["rotation_mean"], two["rotation_sd"], two["seconds"]) == (0.7333, 0.0943, 40.0)
