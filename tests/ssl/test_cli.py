@@ -92,19 +92,25 @@ def test_bad_pretrain_options_exit_1_and_register_nothing(project_root, args, me
         assert [m.name for m in registry.list_models(project, kind="embedder")] == ["emb"]
 
 
-def test_pretrain_on_every_sequence_of_an_imported_calms21_file(tmp_path, testkit):
-    """A CalMS21 file of three sequences imports as three recordings, and pretraining (no labels) takes them all."""
+@pytest.mark.parametrize("route", ["imported", "file"])
+def test_pretrain_on_every_sequence_of_a_calms21_file(route, tmp_path, testkit):
+    """A CalMS21 file of three sequences imports as three recordings and pretraining (no labels) takes them
+    all; given as ``--recordings FILE`` it reads every sequence too."""
     sequences = {"task1/train/mouse001": 300, "task1/train/mouse002": 200, "task1/test/mouse003": 250}
     path = testkit.write_calms21_file(tmp_path / "calms21_task1.json", sequences)
     root = tmp_path / "project"
     Project.create(root).close()
-    imported = cli("import", "poses", path, "--project", root, "--json")
-    assert imported.exit_code == 0, imported.output
     names = [key.replace("/", "__") for key in sequences]
-    assert [r["name"] for r in json.loads(imported.stdout)["imported"]] == names
-    result = cli("pretrain", "--window", "24", "--emb-dim", "16", "--heads", "2", "--hidden", "16", "--epochs", "1",
-                 "--train-sample", "0.05", "--batch-size", "16", "--eval-samples", "16", "--device", "cpu",
-                 "--name", "calms-emb", "--project", root, "--json")
+    sources: tuple = ()
+    if route == "imported":
+        imported = cli("import", "poses", path, "--project", root, "--json")
+        assert imported.exit_code == 0, imported.output
+        assert [r["name"] for r in json.loads(imported.stdout)["imported"]] == names
+    else:
+        sources = ("--recordings", path)
+    result = cli("pretrain", *sources, "--window", "24", "--emb-dim", "16", "--heads", "2", "--hidden", "16",
+                 "--epochs", "1", "--train-sample", "0.05", "--batch-size", "16", "--eval-samples", "16",
+                 "--device", "cpu", "--name", "calms-emb", "--project", root, "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["tasks"] == ["cons", "order", "shift", "warp", "mask"]  # two mice: all tasks
     with Project.open(root) as project:

@@ -14,7 +14,8 @@ _LISTS = ("--recordings",)
 
 def pretrain(
     recordings: Annotated[list[str] | None, typer.Option(
-        help="Recording names/ids or pose files: --recordings A B (default: the dataset's, else all).")] = None,
+        help="Recording names/ids or pose files (a CalMS21/MABe file: all its sequences): --recordings A B "
+             "(default: the dataset's, else all).")] = None,
     dataset: Annotated[str | None, typer.Option(help="Pretrain on this dataset's recordings.")] = None,
     tasks: Annotated[str | None, typer.Option(
         help="Pretext tasks, e.g. cons,order,shift,warp,mask (default: all the data allow).")] = None,

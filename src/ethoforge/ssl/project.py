@@ -20,6 +20,7 @@ import numpy as np
 from ethoforge.errors import ConfigError, NotFoundError
 
 if TYPE_CHECKING:
+    from ethoforge.recording import Recording
     from ethoforge.ssl.config import PretrainConfig
     from ethoforge.ssl.train import PretrainResult
     from ethoforge.store import Project
@@ -142,7 +143,8 @@ def pretrain_in_project(
     options
         `PretrainConfig` options.
     recordings
-        Recording names or ids, or pose files (default: the dataset's, else every recording).
+        Recording names or ids, or pose files (a CalMS21/MABe file gives every sequence it holds;
+        default: the dataset's, else every recording).
     dataset
         A dataset whose recordings are the default; the embedder is registered under it.
     progress
@@ -172,7 +174,7 @@ def pretrain_in_project(
     request = check_pretrain_request(project, options, recordings=recordings, dataset=dataset)
     loaded = []
     for index, source in enumerate(request.sources):
-        loaded.append(_load_source(source, project, None))
+        loaded += _sequences_of(source, project) or [_load_source(source, project, None)]
         if loading is not None and loading(index + 1, len(request.sources), loaded[-1].name) is False:
             raise Cancelled(f"stopped after reading {index + 1} of {len(request.sources)} recordings")
     own_dir = run_dir is None
@@ -192,6 +194,24 @@ def pretrain_in_project(
         if own_dir:
             _remove_if_empty(run_dir)
     return PretrainedModel(info, project.root / info.path, result)
+
+
+def _sequences_of(source: str | Path, project: Project) -> list[Recording] | None:
+    """Every recording of a CalMS21/MABe pose file given as a source (not a project recording's name);
+    None for anything else (loaded as one recording)."""
+    from ethoforge.io.poses import COLLECTION_FORMATS, detect_pose_format, load_pose_collection
+
+    if not isinstance(source, Path):
+        try:
+            project.get_recording(source)
+            return None
+        except NotFoundError:
+            pass
+    path = Path(source).expanduser()
+    if not path.is_file() or detect_pose_format(path) not in COLLECTION_FORMATS:
+        return None
+    project.own_files.check(path, given_as="--recordings")
+    return load_pose_collection(path)
 
 
 def embed_many(
