@@ -385,6 +385,8 @@ CALMS21_SEQUENCES = {"task1/train/mouse001": 120, "task1/train/mouse002": 80, "t
 
 def test_a_calms21_file_imports_one_recording_per_sequence(project, tmp_path, testkit):
     path = testkit.write_calms21_file(tmp_path / "calms21.json", CALMS21_SEQUENCES)
+    with pytest.raises(InputError, match="'calms' is not one of them.*without name= to get one recording per seq"):
+        project.import_recording(path, name="calms")
     one = project.import_recording(path, name="task1__train__mouse002")  # one sequence picked by name first
     summary = project.import_recordings([path])
     names = {"task1__train__mouse001": 120, "task1__test__mouse003": 100}

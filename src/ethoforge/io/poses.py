@@ -203,10 +203,11 @@ def load_poses(
         if name is not None and name in names:
             entries = [entries[names.index(name)]]
         elif len(entries) > 1:
-            hint = f"name {name!r} is not among them" if name is not None else f"pass {option('name')} to pick one"
+            hint = (f"{option('name')} {name!r} is not one of them: name one of them" if name is not None
+                    else f"pass {option('name')} to pick one")
             raise InputError(
                 f"the file holds {len(entries)} recordings {names[:10]}{'...' if len(names) > 10 else ''}; "
-                f"{hint} (each import takes one of them)",
+                f"{hint}, or import the file without {option('name')} to get one recording per sequence",
                 path,
             )
         entry_name, dataset, file_fps, metadata = entries[0]
