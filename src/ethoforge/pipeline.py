@@ -16,6 +16,7 @@ from ethoforge.errors import ConfigError
 from ethoforge.labels import Bout, parse_behaviors
 
 if TYPE_CHECKING:
+    from ethoforge.bundles.normalise import Normalisation, NormalisationKind
     from ethoforge.recording import Recording
     from ethoforge.training.config import TrainConfig
     from ethoforge.training.loop import TrainResult
@@ -116,7 +117,9 @@ def train_from_recordings(
     recordings = [with_video_features(r, feature_spec_for(r, config)) for r in recordings]
     notes = resampling_notes(recordings, config)
     recordings, targets = _at_one_rate(recordings, targets)  # video features resampled with the poses
-    spec, normalisation = feature_spec_for(recordings[0], config), config.normalisation
+    spec = feature_spec_for(recordings[0], config)
+    assert config.normalisation is not None  # TrainConfig's validator resolves None to the family's default
+    normalisation: NormalisationKind | Normalisation = config.normalisation
     if config.init_from:  # a pretrained encoder fixes the inputs: its feature spec and normalisation
         from ethoforge.ssl.finetune import embedder_of
 

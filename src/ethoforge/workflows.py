@@ -434,14 +434,14 @@ def resolve_model(project: Project | None, model: str | int | Path) -> tuple[Pat
     return project.root / info.path, info
 
 
-def seen_in_training(split: Mapping[str, Sequence[str]] | None, names: Sequence[str]) -> list[str]:
+def seen_in_training(split: Mapping[str, Any] | None, names: Sequence[str]) -> list[str]:
     """Warnings for the ``names`` the model was trained or validated on (its scores there flatter it).
 
     ``split`` is the bundle's ``{"kind", "train": [...], "val": [...], "test": [...]}``
     (time blocks map to their recordings); one message per recording found in ``train`` or ``val``.
     """
     sides = {"train": "trained", "val": "validated (early stopping, calibration)"}
-    blocks = (split or {}).get("blocks") or {}
+    blocks: Mapping[str, Sequence[Any]] = (split or {}).get("blocks") or {}
     recorded = {side: [blocks[n][0] if n in blocks else n for n in (split or {}).get(side, [])] for side in sides}
     warnings = []
     for name in dict.fromkeys(names):

@@ -4,17 +4,21 @@ options as CLI flags (the ``cli`` `ethoforge.errors.voice`)."""
 
 from __future__ import annotations
 
-import click
+from typing import TYPE_CHECKING, Any
+
 import typer
 from typer.core import TyperGroup
 
 from ethoforge.errors import EthoForgeError, InputError, voice
 
+if TYPE_CHECKING:
+    from typer._click import Context  # the click typer runs on (vendored since typer 0.29)
+
 
 class _Group(TyperGroup):
     """Root command group that turns `EthoForgeError` into a message without a traceback."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: Context) -> Any:
         with voice("cli"):
             try:
                 return super().invoke(ctx)

@@ -14,6 +14,7 @@ from typer.core import TyperCommand
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
+    from typer._click import Context  # the click typer runs on (vendored since typer 0.29)
 
     from ethoforge.store import Project
 
@@ -109,7 +110,7 @@ class GreedyListCommand(TyperCommand):
 
     greedy_options: tuple[str, ...] = ()
 
-    def parse_args(self, ctx, args):
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
         rewritten: list[str] = []
         current: str | None = None
         for token in args:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypedDict
 
 import typer
 
@@ -12,6 +12,10 @@ from ethoforge.cli._common import (
     JsonOption, ProjectOption, emit_json, open_project, parse_list, parse_pairs, parse_rename, print_warning,
     progress_bar, stderr, stdout,
 )
+
+if TYPE_CHECKING:
+    from ethoforge.store.info import LabelImport
+    from ethoforge.store.project import AskFps
 
 import_app = typer.Typer(help="Import pose files, videos and label files into the project.", no_args_is_help=True)
 
@@ -40,8 +44,8 @@ def poses(
     from ethoforge.store.project import ImportSummary
 
     ask = None if (json or fps is not None or not sys.stdin.isatty()) else _ask_fps
-    options = dict(format=format, fps=fps, individuals=parse_list(individuals), keypoints=parse_list(keypoints),
-                   rename=parse_rename(rename), ask_fps=ask)
+    options = _PoseOptions(format=format, fps=fps, individuals=parse_list(individuals),
+                           keypoints=parse_list(keypoints), rename=parse_rename(rename), ask_fps=ask)
     with open_project(project) as opened:
         if name is not None or video is not None:
             if len(paths) != 1 or not paths[0].is_file():
@@ -55,6 +59,17 @@ def poses(
     _report_poses(summary, json)
     if summary.failed:
         raise typer.Exit(1)
+
+
+class _PoseOptions(TypedDict):
+    """The keyword arguments `Project.import_recording` and `Project.import_recordings` share."""
+
+    format: str
+    fps: float | None
+    individuals: list[str] | None
+    keypoints: list[str] | None
+    rename: dict[str, str] | None
+    ask_fps: AskFps | None
 
 
 def _ask_fps(path: Path, assumed: float) -> float | None:
@@ -172,26 +187,25 @@ def labels(
     """Import bouts from label files (each file one transaction)."""
     from ethoforge.labels import parse_behaviors
 
-    options = {"recording": recording, "fps": fps, "annotator": annotator, "replace": replace, "clip": clip,
-               "behaviors": parse_behaviors(behaviors) if behaviors else None,
-               "columns": parse_pairs(
-                   columns, "--columns", "=", "theirs=ours (e.g. from=start_s,to=stop_s,type=behavior)"), "overlap": overlap,
-               "table": table}
-    done_files = {}
+    wanted = parse_behaviors(behaviors) if behaviors else None
+    mapping = parse_pairs(columns, "--columns", "=", "theirs=ours (e.g. from=start_s,to=stop_s,type=behavior)")
+    done_files: dict[str, LabelImport] = {}
     with open_project(project) as opened, progress_bar("importing labels", enabled=not json and len(paths) > 1) as update:
         for done, path in enumerate(paths, start=1):
-            done_files[str(path)] = opened.import_labels(path, format, **options)
+            done_files[str(path)] = opened.import_labels(
+                path, format, recording=recording, fps=fps, annotator=annotator, replace=replace, clip=clip,
+                behaviors=wanted, columns=mapping, overlap=overlap, table=table)
             update(done, len(paths), path.name)
     if json:
-        emit_json({"files": {path: result.to_dict() for path, result in done_files.items()},
+        emit_json({"files": {file: result.to_dict() for file, result in done_files.items()},
                    "bouts": sum(result.bouts for result in done_files.values())})
         return
     console = stdout()
-    for path, result in done_files.items():
+    for file, result in done_files.items():
         notes = [str(result.overlaps)] if result.overlaps else []
         if result.clipped or result.dropped:
             notes.append(f"{result.clipped} bouts cut at the last pose frame, {result.dropped} after it dropped")
-        console.print(f"{Path(path).name}: {result.bouts} bouts" + "".join(f"; {note}" for note in notes))
+        console.print(f"{Path(file).name}: {result.bouts} bouts" + "".join(f"; {note}" for note in notes))
     console.print(f"{sum(r.bouts for r in done_files.values())} bouts from {len(done_files)} files")
 
 

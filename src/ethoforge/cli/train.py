@@ -118,6 +118,7 @@ def train(
         stderr().print(f"training: reading {which} recordings and computing features (progress per epoch follows)",
                        highlight=False)
         started = time.time()
+        interrupted: dict | None
         with _epoch_bar(trials) as update:
             try:
                 trained = train_in_project(opened, options, recordings=recordings, behaviors=behaviors,
@@ -142,7 +143,8 @@ class _EpochProgress:
     saying the trial, the epoch, the latest loss and val F1; remembers the last epoch."""
 
     def __init__(self, update: Callable[[int, int, str], None], trials: int):
-        self.update, self.trials, self.last = update, max(1, trials), {}
+        self.update, self.trials = update, max(1, trials)
+        self.last: dict = {}  # the latest epoch's metrics, step and total
 
     def __call__(self, step: int, total: int, metrics: dict) -> bool:
         self.last = {**metrics, "step": step, "total": total}

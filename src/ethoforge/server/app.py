@@ -96,6 +96,8 @@ def create_app(
     )
     app.state.ethoforge = settings
     install_error_handlers(app)
+    from starlette.routing import Route
+
     from ethoforge.server.web_support import router as web_router
 
     served = [(API_PREFIX, router) for router in ROUTERS] + [("", web_router)]  # web_router carries the prefix
@@ -103,7 +105,7 @@ def create_app(
         document_errors(router.routes)
         app.include_router(router, prefix=prefix)
     paths = [(f"{prefix}{route.path}", set(route.methods)) for prefix, router in served for route in router.routes
-             if getattr(route, "methods", None)]
+             if isinstance(route, Route) and route.methods]
     paths += [(f"{API_PREFIX}/openapi.json", {"GET", "HEAD"}), (f"{API_PREFIX}/docs", {"GET", "HEAD"})]
     app.add_middleware(MethodCheckMiddleware, prefix=API_PREFIX, routes=route_table(paths))
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes or DEFAULT_MAX_BODY_BYTES)

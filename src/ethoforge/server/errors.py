@@ -85,7 +85,7 @@ def document_errors(routes: Any) -> None:
             statuses |= {404, 422}
         if route.body_field is not None:
             statuses.add(413)
-        if route.methods - {"GET", "HEAD"}:
+        if (route.methods or set()) - {"GET", "HEAD"}:
             statuses.add(409)
         statuses |= {code for code in route.responses if isinstance(code, int) and 400 <= code < 600}
         for code in sorted(statuses):

@@ -19,6 +19,8 @@ from fastapi.responses import FileResponse
 from ethoforge.errors import EthoForgeError, NotFoundError
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from ethoforge.store import Project
 
 router = APIRouter(prefix="/api/v1", tags=["web"])
@@ -261,7 +263,9 @@ def uncertainty(
     except EthoForgeError as error:
         raise _http(error) from None
     tables = completed_predictions(project, model.id)
-    recordings, stretches, missing = [], [], []
+    recordings: list[dict[str, Any]] = []
+    stretches: list[dict[str, Any]] = []
+    missing: list[str] = []
     for name in info.recordings:
         path = tables.get(name)
         if path is None:
@@ -283,7 +287,8 @@ def uncertainty(
             "missing": missing}
 
 
-def _uncertainty_of(path: Path):
+def _uncertainty_of(path: Path) -> np.ndarray:
+    """Per frame, 1 - the highest class probability of a predictions table."""
     import pandas as pd
 
     table = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
