@@ -32,12 +32,12 @@ def main() -> None:
     from ethoforge.datasets import load_sample
     from ethoforge.pipeline import feature_spec_for
     from ethoforge.training.config import make_config
-    from ethoforge.training.data import build_training_data
+    from ethoforge.training.data import build_training_data, frame_targets
     from ethoforge.training.loop import train
 
     samples = load_sample()[:4]
     recordings = [r for r, _ in samples]
-    bouts = {r.name: b for r, b in samples}
+    targets = {r.name: frame_targets(b, ["interact"], r.n_frames) for r, b in samples}
     names = [r.name for r in recordings]
     overrides = {key: json.loads(value) for key, value in (o.split("=", 1) for o in args.option)}
     print(f"ethome5: train {len(names) - 1} recordings, validate on 1; torch threads {args.threads}; "
@@ -47,7 +47,7 @@ def main() -> None:
                               "num_threads": args.threads, "split": {"train": names[:3], "val": [names[3]]},
                               **overrides})
         tic = time.monotonic()
-        data = build_training_data(recordings, bouts, ["interact"], feature_spec_for(recordings[0], config),
+        data = build_training_data(recordings, targets, ["interact"], feature_spec_for(recordings[0], config),
                                    normalise_on=names[:3], normalisation=config.normalisation)
         features_s = time.monotonic() - tic
         cpu, tic = time.process_time(), time.monotonic()
