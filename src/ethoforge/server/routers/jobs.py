@@ -87,15 +87,19 @@ def delete_job(settings: Settings, job_id: Id) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+def _submit(settings: Settings, kind: str, params: dict, dataset: str | int | None) -> dict:
+    """Queue a job of ``kind`` (checked by the job kind before anything is stored) and answer it."""
+    from ethoforge.jobs import submit_job
+
+    return _job(settings, submit_job(settings.project, kind, params, dataset, redis_url=settings.redis_url))
+
+
 # ---------------------------------------------------------------------- training
 
 
 @router.post("/training/jobs", status_code=status.HTTP_201_CREATED, summary="Train a model on a dataset")
 def create_training_job(settings: Settings, body: TrainingJobCreate) -> dict:
-    from ethoforge.jobs import submit_job
-
-    job_id = submit_job(settings.project, "train", body.params, body.dataset, redis_url=settings.redis_url)
-    return _job(settings, job_id)
+    return _submit(settings, "train", body.params, body.dataset)
 
 
 @router.get("/training/jobs", summary="Training jobs, newest first")
@@ -112,10 +116,7 @@ def list_training_jobs(
 @router.post("/pretraining/jobs", status_code=status.HTTP_201_CREATED,
              summary="Pretrain a self-supervised embedder (registered as a model of kind embedder)")
 def create_pretraining_job(settings: Settings, body: PretrainingJobCreate) -> dict:
-    from ethoforge.jobs import submit_job
-
-    job_id = submit_job(settings.project, "pretrain", body.params, body.dataset, redis_url=settings.redis_url)
-    return _job(settings, job_id)
+    return _submit(settings, "pretrain", body.params, body.dataset)
 
 
 @router.get("/pretraining/jobs", summary="Pretraining jobs, newest first")
