@@ -130,3 +130,12 @@ def test_output_shape_for_short_sequences(radius: int) -> None:
     for frames in (1, 3, 9):
         out = model(torch.randn(3, frames, 7))
         assert out.shape == (3, frames, 4) and torch.isfinite(out).all()
+
+
+def test_weights_saved_with_the_old_score_bias_load_and_give_the_same_logits() -> None:
+    model = build_model("cbas_head", 6, 3, seed=0).eval()
+    old_state = {**model.state_dict(), "score.bias": torch.tensor([2.5])}  # what bundles before 2026-12-02 hold
+    reloaded = build_model("cbas_head", 6, 3, seed=1).eval()
+    reloaded.load_state_dict(old_state)
+    x = torch.randn(2, 25, 6)
+    torch.testing.assert_close(reloaded(x), model(x))

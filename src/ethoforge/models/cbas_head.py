@@ -106,7 +106,7 @@ class CbasHead(nn.Module):
             3 * arch.branch_dim, arch.lstm_hidden, num_layers=arch.lstm_layers, batch_first=True,
             bidirectional=True, dropout=arch.lstm_dropout if arch.lstm_layers > 1 else 0.0,
         )
-        self.score = nn.Linear(2 * arch.lstm_hidden, 1)
+        self.score = nn.Linear(2 * arch.lstm_hidden, 1, bias=False)  # a constant bias cannot move a softmax
         self.offset_bias = nn.Parameter(torch.zeros(2 * arch.attention_radius + 1))
         self.head = nn.Sequential(nn.Dropout(arch.dropout), nn.Linear(2 * arch.lstm_hidden, n_classes))
         self.linear = nn.Linear(n_features, n_classes)
@@ -115,6 +115,11 @@ class CbasHead(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits ``(B, T, C)`` of every frame of ``x`` ``(B, T, F)``."""
         return self.sequence_logits(x) + self.linear_logits(x)
+
+    def _load_from_state_dict(self, state_dict: dict, prefix: str, *args: Any, **kwargs: Any) -> None:
+        # Bundles from before 2026-12-02 carry a score bias; a constant added to every score leaves the softmax as is.
+        state_dict.pop(prefix + "score.bias", None)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def sequence_logits(self, x: torch.Tensor) -> torch.Tensor:
         """The smoothing → branches → BiLSTM → attention-pooling path, ``(B, T, C)``."""
