@@ -8,6 +8,8 @@ through the `testkit` fixture.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import shutil
 import signal
@@ -354,6 +356,32 @@ def make_video_project(root: Path, n_frames: int = 120) -> Path:
     return root
 
 
+# --------------------------------------------------------------------------- jobs over the WebSocket
+
+
+async def _follow_job(url: str, on_first: Callable[[], None] | None, timeout: float) -> list[dict]:
+    import websockets
+
+    messages = []
+    async with websockets.connect(url) as socket:
+        while True:
+            try:
+                raw = await asyncio.wait_for(socket.recv(), timeout)
+            except websockets.exceptions.ConnectionClosedOK:
+                break
+            messages.append(json.loads(raw))
+            if len(messages) == 1 and on_first is not None:
+                on_first()
+    return messages
+
+
+def follow_job(url: str, on_first: Callable[[], None] | None = None, timeout: float = 240) -> list[dict]:
+    """Every message of a job's WebSocket (``url``) until the server closes it, each wait for the
+    next one at most ``timeout`` s; ``on_first`` runs once the first (``state``) message is in, so
+    nothing the job does afterwards can be missed."""
+    return asyncio.run(_follow_job(url, on_first, timeout))
+
+
 def keyboard_bout(page, key: str, first: int, last: int) -> None:
     """In the label editor, from frame 0, a bout of the behavior on ``key`` from ``first`` to
     ``last`` (inclusive), made with the keyboard as a person would."""
@@ -386,6 +414,7 @@ def testkit() -> SimpleNamespace:
         kill_job_processes=kill_job_processes, job_processes=job_processes, tiny_train_params=tiny_train_params,
         make_ethome5_project=make_ethome5_project, make_video_project=make_video_project,
         write_two_animal_poses=write_two_animal_poses, write_calms21_file=write_calms21_file, keyboard_bout=keyboard_bout, commit_labels=commit_labels,
+        follow_job=follow_job,
         index_image=index_image, index_of_image=index_of_image, write_index_video=write_index_video,
         FAST_ENV=FAST_ENV,
     )

@@ -3,31 +3,10 @@ find the model, run inference, and find everything again after the server restar
 
 from __future__ import annotations
 
-import asyncio
 import io
-import json
 import zipfile
 
 import pytest
-
-
-async def _follow(url: str, timeout: float = 240) -> list[dict]:
-    """Every message of a job's WebSocket until the server closes it."""
-    import websockets
-
-    messages = []
-    async with websockets.connect(url) as socket:
-        while True:
-            try:
-                raw = await asyncio.wait_for(socket.recv(), timeout)
-            except websockets.exceptions.ConnectionClosedOK:
-                break
-            messages.append(json.loads(raw))
-    return messages
-
-
-def follow(url: str, timeout: float = 240) -> list[dict]:
-    return asyncio.run(_follow(url, timeout))
 
 
 @pytest.fixture(scope="module")
@@ -44,14 +23,14 @@ def trained(ethome5_project, tmp_path_factory, ethome5_dir, testkit):
             assert created.status_code == 201, created.text
             job = created.json()
             assert job["status"] == "pending" and job["kind"] == "train"
-        messages = follow(f"{server.ws}/jobs/{job['id']}/ws")
+        messages = testkit.follow_job(f"{server.ws}/jobs/{job['id']}/ws")
         yield server, job, messages
     finally:
         server.stop()
         testkit.kill_job_processes(project_dir)
 
 
-def test_training_job_end_to_end(trained):
+def test_training_job_end_to_end(trained, testkit):
     server, job, messages = trained
     types = [m["type"] for m in messages]
     assert types[0] == "state" and types[-1] == "job_complete", types
@@ -86,12 +65,12 @@ def test_training_job_end_to_end(trained):
         assert datasets[0]["active_model"]["id"] == done["model_id"] and datasets[0]["metrics"]
 
     # a client connecting late first gets the current state, then the completion
-    late = follow(f"{server.ws}/jobs/{job['id']}/ws", timeout=10)
+    late = testkit.follow_job(f"{server.ws}/jobs/{job['id']}/ws", timeout=10)
     assert [m["type"] for m in late] == ["state", "job_complete"]
     assert late[0]["job"]["status"] == "completed" and late[1]["model_id"] == done["model_id"]
 
 
-def test_inference_over_a_folder(trained, ethome5_dir, tmp_path):
+def test_inference_over_a_folder(trained, ethome5_dir, tmp_path, testkit):
     """A folder inside the allowed roots: its new pose files are imported, one already imported
     (a copy of the same file) is found by its content, and the job runs over exactly those;
     a folder outside the roots is refused with 403, one with no pose files with 422."""
@@ -114,7 +93,7 @@ def test_inference_over_a_folder(trained, ethome5_dir, tmp_path):
         after = http.get("/recordings").json()["recordings"]
         [added] = [r for r in after if r["id"] not in {b["id"] for b in before}]
         assert "121558-122141" in added["name"]
-    done = follow(f"{server.ws}/jobs/{created.json()['id']}/ws")[-1]
+    done = testkit.follow_job(f"{server.ws}/jobs/{created.json()['id']}/ws")[-1]
     assert done["type"] == "job_complete" and done["status"] == "completed", done
     with server.client() as http:
         results = http.get(f"/inference/jobs/{created.json()['id']}/results").json()["recordings"]
@@ -145,7 +124,7 @@ def test_inference_job_results_and_restart_keeps_everything(trained, launch, tes
                                                      "formats": ["parquet", "bouts", "ethogram"]})
         assert created.status_code == 201, created.text
         infer = created.json()
-    done = follow(f"{server.ws}/jobs/{infer['id']}/ws")[-1]
+    done = testkit.follow_job(f"{server.ws}/jobs/{infer['id']}/ws")[-1]
     assert done["type"] == "job_complete" and done["status"] == "completed", done
     with server.client() as http:
         results = http.get(f"/inference/jobs/{infer['id']}/results").json()["recordings"]
@@ -198,7 +177,7 @@ def test_cancel_a_pending_job(launch, ethome5_project, tmp_path, testkit):
         cancelled = http.post(f"/jobs/{job['id']}/cancel")
         assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
         assert http.get("/jobs", params={"status": "cancelled"}).json()["jobs"][0]["id"] == job["id"]
-    messages = follow(f"{server.ws}/jobs/{job['id']}/ws", timeout=10)
+    messages = testkit.follow_job(f"{server.ws}/jobs/{job['id']}/ws", timeout=10)
     assert [m["type"] for m in messages] == ["state", "job_complete"] and messages[1]["status"] == "cancelled"
 
 

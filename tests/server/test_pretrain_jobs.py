@@ -4,10 +4,8 @@ worker stopped, and bad configs refused (422, clear message) before anything is 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
-from collections.abc import Callable
 
 import pytest
 
@@ -17,34 +15,12 @@ TINY = {"window": 24, "emb_dim": 16, "heads": 2, "hidden": 16, "batch_size": 16,
 TASKS = ["cons", "order", "shift", "warp", "mask"]
 
 
-async def _follow(url: str, on_first: Callable[[], None] | None = None, timeout: float = 240) -> list[dict]:
-    """Every message of a job's WebSocket until the server closes it; ``on_first`` runs once the
-    first (``state``) message is in, so nothing the job does afterwards can be missed."""
-    import websockets
-
-    messages = []
-    async with websockets.connect(url) as socket:
-        while True:
-            try:
-                raw = await asyncio.wait_for(socket.recv(), timeout)
-            except websockets.exceptions.ConnectionClosedOK:
-                break
-            messages.append(json.loads(raw))
-            if len(messages) == 1 and on_first is not None:
-                on_first()
-    return messages
-
-
-def follow(url: str, on_first: Callable[[], None] | None = None, timeout: float = 240) -> list[dict]:
-    return asyncio.run(_follow(url, on_first, timeout))
-
-
 @pytest.fixture()
 def project_dir(ethome5_project, tmp_path, testkit):
     return testkit.copy_project(ethome5_project, tmp_path / "project")
 
 
-def test_pretrain_job_over_rest_and_websocket_registers_an_embedder(launch, project_dir):
+def test_pretrain_job_over_rest_and_websocket_registers_an_embedder(launch, project_dir, testkit):
     server = launch(project_dir, worker=True)
     with server.client() as http:
         created = http.post("/pretraining/jobs", json={"dataset": "mice",
@@ -52,7 +28,7 @@ def test_pretrain_job_over_rest_and_websocket_registers_an_embedder(launch, proj
         assert created.status_code == 201, created.text
         job = created.json()
         assert job["kind"] == "pretrain" and job["status"] == "pending" and job["dataset_id"] == 1
-    messages = follow(f"{server.ws}/jobs/{job['id']}/ws")
+    messages = testkit.follow_job(f"{server.ws}/jobs/{job['id']}/ws")
     types = [m["type"] for m in messages]
     assert types[0] == "state" and types[-1] == "job_complete", types
     done = messages[-1]
@@ -136,7 +112,7 @@ def test_a_pretrain_job_whose_worker_stopped_resumes_from_its_latest_checkpoint(
             nonlocal worker
             worker = start_worker_process(project_dir, log_path=tmp_path / "worker2.log", env=testkit.FAST_ENV)
 
-        messages = follow(f"{server.ws}/jobs/{job_id}/ws", on_first=start_worker)
+        messages = testkit.follow_job(f"{server.ws}/jobs/{job_id}/ws", on_first=start_worker)
         assert messages[-1]["type"] == "job_complete" and messages[-1]["status"] == "completed", messages[-1]
         steps = [m["progress"]["step"] for m in messages[1:]  # epochs this run finished (a stage keeps the old step)
                  if m["type"] == "progress" and m["progress"].get("step") and "stage" not in m["progress"]]
