@@ -356,6 +356,51 @@ def make_video_project(root: Path, n_frames: int = 120) -> Path:
     return root
 
 
+# --------------------------------------------------------------------------- blob clips (behavior ``run``)
+
+
+def blob_poses(centres: np.ndarray):
+    """Poses of one ``mouse`` on a blob clip: a nose and a tail 5 px either side of the blob's
+    centre ``(n_frames, 2)`` along its heading."""
+    import xarray as xr
+
+    heading = np.vstack([centres[1:] - centres[:-1], [[1.0, 0.0]]])
+    heading /= np.maximum(np.linalg.norm(heading, axis=1, keepdims=True), 1e-6)
+    position = np.stack([centres + 5 * heading, centres - 5 * heading], axis=-1)[..., None]
+    return xr.Dataset({"position": (("time", "space", "keypoint", "individual"), position)},
+                      coords={"time": np.arange(len(centres)), "space": ["x", "y"], "keypoint": ["nose", "tail"],
+                              "individual": ["mouse"]})
+
+
+def make_blob_project(root: Path, n_frames: int, *, poses: bool = False) -> tuple[Path, dict[str, np.ndarray]]:
+    """A project at ``root/project`` and its per-frame ``run`` truths: recordings ``c0``..``c2``,
+    blob clips (``ethoforge.video.synthetic``, seeds 0-2, written to ``root``) with their true
+    ``run`` bouts (whole recordings annotated), dataset ``blobs`` (``run``), encoded with
+    ``motion``; with ``poses``, each recording also has `blob_poses` linked to its video."""
+    from ethoforge.labels import frames_to_bouts
+    from ethoforge.recording import Recording
+    from ethoforge.store import Project
+    from ethoforge.video.synthetic import write_blob_clip
+    from ethoforge.video.workflow import encode_recordings
+
+    truths = {}
+    with Project.create(root / "project") as project:
+        for seed in range(3):
+            name = f"c{seed}"
+            clip = write_blob_clip(root / f"{name}.mp4", n_frames=n_frames, seed=seed)
+            if poses:
+                project.import_recording_object(Recording(name, blob_poses(clip.centres), fps=30.0))
+            info = project.import_video(clip.path)
+            assert info.has_video and info.has_poses == poses and info.name == name
+            truths[name] = clip.running
+        project.create_dataset("blobs", ["run"], recordings=list(truths))
+        for name, running in truths.items():
+            project.add_bouts(name, frames_to_bouts(running, ["run"], name), mark_scope=True)
+        summaries = encode_recordings(project, encoder="motion", chunk_frames=128)
+    assert [s["cached"] for s in summaries] == [False] * 3
+    return root / "project", truths
+
+
 # --------------------------------------------------------------------------- jobs over the WebSocket
 
 
@@ -414,7 +459,7 @@ def testkit() -> SimpleNamespace:
         kill_job_processes=kill_job_processes, job_processes=job_processes, tiny_train_params=tiny_train_params,
         make_ethome5_project=make_ethome5_project, make_video_project=make_video_project,
         write_two_animal_poses=write_two_animal_poses, write_calms21_file=write_calms21_file, keyboard_bout=keyboard_bout, commit_labels=commit_labels,
-        follow_job=follow_job,
+        follow_job=follow_job, blob_poses=blob_poses, make_blob_project=make_blob_project,
         index_image=index_image, index_of_image=index_of_image, write_index_video=write_index_video,
         FAST_ENV=FAST_ENV,
     )

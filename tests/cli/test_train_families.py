@@ -17,9 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ethoforge.cli import app
-from ethoforge.labels import Bout
 from ethoforge.store import Project, registry
-from ethoforge.video.synthetic import write_blob_clip
 
 N_FRAMES = 300
 TINY = ("--model", "cbas_head", "--model-config", '{"branch_dim": 8, "lstm_hidden": 16}', "--epochs", "5",
@@ -31,42 +29,10 @@ def cli(*args):
     return runner.invoke(app, [str(a) for a in args])
 
 
-def _poses(centres: np.ndarray):
-    """A nose and a tail 5 px either side of the blob's centre along its heading."""
-    import xarray as xr
-
-    heading = np.vstack([centres[1:] - centres[:-1], [[1.0, 0.0]]])
-    heading /= np.maximum(np.linalg.norm(heading, axis=1, keepdims=True), 1e-6)
-    position = np.stack([centres + 5 * heading, centres - 5 * heading], axis=-1)[..., None]
-    return xr.Dataset({"position": (("time", "space", "keypoint", "individual"), position)},
-                      coords={"time": np.arange(len(centres)), "space": ["x", "y"], "keypoint": ["nose", "tail"],
-                              "individual": ["mouse"]})
-
-
-def _runs(running: np.ndarray) -> list[tuple[int, int]]:
-    edges = np.flatnonzero(np.diff(np.r_[0, running.astype(int), 0]))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
-
-
 @pytest.fixture(scope="module")
-def blob_project(tmp_path_factory):
+def blob_project(tmp_path_factory, testkit):
     """Recordings ``c0``..``c2`` (poses + video, encoded with ``motion``), dataset ``blobs`` (``run``)."""
-    from ethoforge.recording import Recording
-    from ethoforge.video.workflow import encode_recordings
-
-    root = tmp_path_factory.mktemp("families")
-    truths = {}
-    with Project.create(root / "project") as project:
-        for seed in range(3):
-            name = f"c{seed}"
-            clip = write_blob_clip(root / f"{name}.mp4", n_frames=N_FRAMES, seed=seed)
-            bouts = [Bout(name, "run", start, stop) for start, stop in _runs(clip.running)]
-            project.import_recording_object(Recording(name, _poses(clip.centres), fps=30.0), bouts)
-            assert project.import_video(clip.path).has_video
-            truths[name] = clip.running
-        project.create_dataset("blobs", ["run"], recordings=list(truths))
-        encode_recordings(project, encoder="motion", chunk_frames=128)
-    return root / "project", truths
+    return testkit.make_blob_project(tmp_path_factory.mktemp("families"), N_FRAMES, poses=True)
 
 
 @pytest.mark.parametrize("features", ["pose", "video:motion", "pose+video:motion"])

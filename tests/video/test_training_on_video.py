@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from ethoforge.errors import ConfigError, InputError, NotFoundError
-from ethoforge.labels import Bout
 from ethoforge.store import Project
 from ethoforge.video.synthetic import write_blob_clip
 
@@ -15,29 +14,9 @@ N_FRAMES = 360
 
 
 @pytest.fixture(scope="module")
-def blob_project(tmp_path_factory):
+def blob_project(tmp_path_factory, testkit):
     """Three video-only recordings (``c0``..``c2``) with their true ``run`` bouts, encoded."""
-    from ethoforge.video.workflow import encode_recordings
-
-    root = tmp_path_factory.mktemp("blobs")
-    truths = {}
-    with Project.create(root / "project") as project:
-        for seed in range(3):
-            clip = write_blob_clip(root / f"c{seed}.mp4", n_frames=N_FRAMES, seed=seed)
-            project.import_video(clip.path)
-            truths[f"c{seed}"] = clip.running
-        project.create_dataset("blobs", ["run"], recordings=list(truths))
-        for name, running in truths.items():
-            bouts = [Bout(name, "run", start, stop) for start, stop in _runs(running)]
-            project.add_bouts(name, bouts)
-        summaries = encode_recordings(project, encoder="motion", chunk_frames=128)
-    assert [s["cached"] for s in summaries] == [False] * 3
-    return root / "project", truths
-
-
-def _runs(running: np.ndarray) -> list[tuple[int, int]]:
-    edges = np.flatnonzero(np.diff(np.r_[0, running.astype(int), 0]))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
+    return testkit.make_blob_project(tmp_path_factory.mktemp("blobs"), N_FRAMES)
 
 
 @pytest.mark.parametrize("family", ["gbdt", "conv_bilstm", "cbas_head"])
@@ -108,11 +87,9 @@ def test_features_from_another_encoder_are_refused(blob_project):
         compute_features(loaded.poses, other)
 
 
-def test_pose_plus_video_uses_both_and_checks_the_link(tmp_path):
+def test_pose_plus_video_uses_both_and_checks_the_link(tmp_path, testkit):
     """A recording with poses (a nose and a tail on the blob) and its video: pose+video:motion
     features have both kinds of columns, frame-aligned."""
-    import xarray as xr
-
     from ethoforge.features import compute_features
     from ethoforge.pipeline import feature_spec_for
     from ethoforge.recording import Recording
@@ -121,15 +98,8 @@ def test_pose_plus_video_uses_both_and_checks_the_link(tmp_path):
     from ethoforge.video.workflow import encode_recordings
 
     clip = write_blob_clip(tmp_path / "both.mp4", n_frames=60, seed=7)
-    heading = np.vstack([clip.centres[1:] - clip.centres[:-1], [[1.0, 0.0]]])
-    heading /= np.maximum(np.linalg.norm(heading, axis=1, keepdims=True), 1e-6)
-    nose, tail = clip.centres + 5 * heading, clip.centres - 5 * heading
-    position = np.stack([nose, tail], axis=-1)[..., None]  # (time, space, keypoint, individual)
-    poses = xr.Dataset({"position": (("time", "space", "keypoint", "individual"), position)},
-                       coords={"time": np.arange(60), "space": ["x", "y"], "keypoint": ["nose", "tail"],
-                               "individual": ["mouse"]})
     with Project.create(tmp_path / "p") as project:
-        project.import_recording_object(Recording("both", poses, fps=30.0))
+        project.import_recording_object(Recording("both", testkit.blob_poses(clip.centres), fps=30.0))
         info = project.import_video(clip.path)
         assert info.has_poses and info.has_video
         encode_recordings(project, ["both"])
