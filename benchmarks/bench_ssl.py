@@ -20,8 +20,12 @@ bootstrap interval at each budget. Also printed: pretraining throughput (windows
 ``small`` and ``lisbet`` presets and embedding speed of ``small`` (frames/s, best of 3, and frames
 per CPU second).
 
-The issue's full run is ``--folds 5 --seeds 3 --budgets 0.01,0.05,0.2,1``. Reduced runs (fewer
-folds, seeds, epochs) say so in their header. Prints figures; it is not a timed test.
+The issue's full run is ``--folds 5 --seeds 3 --budgets 0.01,0.05,0.2,1`` (the defaults). Each
+cell (arm, fold, seed, budget) keeps its held-out prediction in ``--work``: a run with the same
+folder trains only the missing cells, so the grid can be filled in parts (``--arms``,
+``--budgets``, ``--folds 0,2``) and tabulated with ``--report-only``; ``--jobs N`` trains N
+embedders or cells at once. Reduced runs say so in their header, and a table cell says over
+how many test folds it pooled. Prints figures; it is not a timed test.
 """
 
 from __future__ import annotations
@@ -89,75 +93,152 @@ def block_bootstrap(truth: np.ndarray, *predictions: np.ndarray, n: int = 1000, 
     return out
 
 
-def run(args) -> dict:
+def cell_path(work: Path, arm: str, k: int, seed: int, budget: float) -> Path:
+    """Where one cell's held-out prediction (bool per test frame, ``.npy``) is kept."""
+    return work / "pred" / f"{arm}_fold{k}_seed{seed}_budget{budget:g}.npy"
+
+
+def _ethome5() -> tuple[list, dict, list[str]]:
     from ethoforge.datasets import load_sample
+
+    samples = load_sample()
+    return [r for r, _ in samples], {r.name: b for r, b in samples}, [r.name for r, _ in samples]
+
+
+def pretrain_fold(args, work: Path, k: int) -> str:
+    """The embedder of fold ``k`` (pretrained on every recording but the test one), made once per ``work``."""
+    import shutil
+
+    from ethoforge.ssl.train import pretrain
+
+    _threads(args.threads)
+    target = work / f"emb_{k}"
+    if (target / "bundle.json").exists():
+        return f"fold {k}: embedder kept from {target}"
+    shutil.rmtree(target, ignore_errors=True)  # an interrupted run's leftovers
+    recordings, _, names = _ethome5()
+    tic = time.monotonic()
+    pretrain([r for r in recordings if r.name != names[k]],
+             {"epochs": args.pretrain_epochs, "train_sample": args.train_sample, "seed": k, "device": args.device,
+              "eval_samples": 64, "num_threads": args.threads}, target)
+    return f"fold {k}: pretrained on {len(names) - 1} recordings in {time.monotonic() - tic:.0f} s"
+
+
+def run_cell(args, work: Path, arm: str, k: int, seed: int, budget: float) -> str:
+    """Train one arm on fold ``k``'s drawn labels, predict the test recording, keep the prediction."""
+    import shutil
+
     from ethoforge.evaluation.metrics import binary_f1
     from ethoforge.inference.bundle import load_bundle
     from ethoforge.labels import bouts_to_frames
     from ethoforge.pipeline import train_from_recordings
-    from ethoforge.ssl.train import pretrain
 
-    samples = load_sample()
-    recordings = [r for r, _ in samples]
-    bouts = {r.name: b for r, b in samples}
-    names = [r.name for r in recordings]
+    _threads(args.threads)
+    recordings, bouts, names = _ethome5()
+    test, val = names[k], names[(k + 1) % len(names)]
+    train = [n for n in names if n not in (test, val)]
+    scopes, kept, share = budget_scopes(recordings, bouts, train, budget, seed)
+    labelled = {**{n: kept[n] for n in scopes}, val: bouts[val]}  # other training frames: unlabelled
+    tic = time.monotonic()
+    out = work / "bundles" / cell_path(work, arm, k, seed, budget).stem
+    result = train_from_recordings([r for r in recordings if r.name != test], labelled, ["interact"],
+                                   _arm_config(arm, args, work / f"emb_{k}", val, seed), out,
+                                   scopes={**scopes, val: [(0, 10**9)]})
+    test_recording = recordings[k]
+    prediction = load_bundle(result.bundle_dir).predict_proba(test_recording, device=args.device).argmax(axis=1) == 1
+    path = cell_path(work, arm, k, seed, budget)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial.npy")
+    np.save(partial, prediction)
+    os.replace(partial, path)  # a cell is there whole or not at all
+    shutil.rmtree(out, ignore_errors=True)
+    truth = bouts_to_frames(bouts[test], ["interact"], test_recording.n_frames).ravel() == 1
+    return (f"  fold {k} seed {seed} budget {budget:.0%} ({share:.1%} of frames) {arm}: "
+            f"F1 {binary_f1(truth, prediction):.3f} ({time.monotonic() - tic:.0f} s)")
+
+
+def _threads(threads: int) -> None:
+    import torch
+
+    torch.set_num_threads(threads)
+
+
+def _map(jobs: int, function, tasks: list[tuple]) -> None:
+    """``function(*task)`` for every task, ``jobs`` at a time in separate processes; prints each result line."""
+    if jobs <= 1:
+        for task in tasks:
+            print(function(*task), flush=True)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        for future in as_completed([pool.submit(function, *task) for task in tasks]):
+            print(future.result(), flush=True)
+
+
+def run(args) -> dict:
+    """Train the missing cells of the grid (embedders first), then tabulate every cell that is there."""
+    from ethoforge.labels import bouts_to_frames
+
+    recordings, bouts, names = _ethome5()
+    folds = [int(k) for k in args.folds.split(",")] if "," in args.folds else list(range(int(args.folds)))
     budgets = [float(b) for b in args.budgets.split(",")]
     arms = args.arms.split(",")
-    work = Path(tempfile.mkdtemp(prefix="bench_ssl_"))
-    truths: dict = {}
-    preds: dict = {(arm, b, s): [] for arm in arms for b in budgets for s in range(args.seeds)}
-    drawn: dict = {}
-    for k in range(args.folds):
-        test, val = names[k], names[(k + 1) % len(names)]
-        train = [n for n in names if n not in (test, val)]
-        tic = time.monotonic()
-        embedder = pretrain([r for r in recordings if r.name != test],
-                            {"epochs": args.pretrain_epochs, "train_sample": args.train_sample, "seed": k,
-                             "device": args.device, "eval_samples": 64},
-                            work / f"emb_{k}").path
-        print(f"fold {k}: pretrained on {len(names) - 1} recordings in {time.monotonic() - tic:.0f} s", flush=True)
-        test_recording = next(r for r in recordings if r.name == test)
-        truths.setdefault(k, bouts_to_frames(bouts[test], ["interact"], test_recording.n_frames).ravel() == 1)
-        for seed in range(args.seeds):
-            for budget in budgets:
-                scopes, kept, share = budget_scopes(recordings, bouts, train, budget, seed)
-                drawn[(k, seed, budget)] = share
-                for arm in arms:
-                    config = _arm_config(arm, args, embedder, val, seed)
-                    tic = time.monotonic()
-                    labelled = {**{n: kept[n] for n in scopes}, val: bouts[val]}  # other train frames: unlabelled
-                    result = train_from_recordings([r for r in recordings if r.name != test],
-                                                   labelled, ["interact"], config,
-                                                   work / f"{arm}_{k}_{seed}_{budget}",
-                                                   scopes={**scopes, val: [(0, 10**9)]})
-                    proba = load_bundle(result.bundle_dir).predict_proba(test_recording, device=args.device)
-                    preds[(arm, budget, seed)].append(proba.argmax(axis=1) == 1)
-                    print(f"  fold {k} seed {seed} budget {budget:.0%} ({share:.1%} of frames) {arm}: "
-                          f"F1 {binary_f1(truths[k], preds[(arm, budget, seed)][-1]):.3f} "
-                          f"({time.monotonic() - tic:.0f} s)", flush=True)
-    truth = np.concatenate([truths[k] for k in range(args.folds)])
-    table = {}
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="bench_ssl_"))
+    cells = [(arm, k, seed, budget) for seed in range(args.seeds) for budget in budgets for k in folds
+             for arm in arms]
+    todo = [cell for cell in cells if not cell_path(work, *cell).exists()]
+    print(f"work folder {work}: {len(cells) - len(todo)} of {len(cells)} cells already there", flush=True)
+    if not args.report_only:
+        _map(args.jobs, pretrain_fold, [(args, work, k) for k in folds
+                                        if any(c[1] == k and c[0] != "gbdt_pose" for c in todo)])
+        _map(args.jobs, run_cell, [(args, work, *cell) for cell in todo])
+    truths = {k: bouts_to_frames(bouts[names[k]], ["interact"], recordings[k].n_frames).ravel() == 1 for k in folds}
+    return tabulate(work, truths, arms, budgets, args.seeds)
+
+
+def tabulate(work: Path, truths: dict[int, np.ndarray], arms: list[str], budgets: list[float], seeds: int) -> dict:
+    """F1 per arm and budget (mean over seeds) with block-bootstrap 95 % intervals, over the folds
+    that every seed has for that cell (``n_folds`` says how many; 0: the cell is missing); and the
+    fine-tuned minus scratch difference over their common folds, paired bootstrap."""
+    from ethoforge.evaluation.metrics import binary_f1
+
+    def complete_folds(arm: str, budget: float) -> list[int]:
+        return [k for k in truths if all(cell_path(work, arm, k, s, budget).exists() for s in range(seeds))]
+
+    def pooled(arm: str, budget: float, folds: list[int], seed: int) -> np.ndarray:
+        return np.concatenate([np.load(cell_path(work, arm, k, seed, budget)) for k in folds])
+
+    table: dict = {}
     for budget in budgets:
         for arm in arms:
-            pooled = [np.concatenate(preds[(arm, budget, s)]) for s in range(args.seeds)]
-            f1s = [binary_f1(truth, p) for p in pooled]
-            boot = block_bootstrap(truth, *pooled).mean(axis=1)
-            table[(arm, budget)] = (float(np.mean(f1s)), *np.percentile(boot, [2.5, 97.5]).tolist())
-        if "finetune" in arms and "scratch" in arms:
+            folds = complete_folds(arm, budget)
+            if not folds:
+                continue
+            truth = np.concatenate([truths[k] for k in folds])
+            predictions = [pooled(arm, budget, folds, s) for s in range(seeds)]
+            boot = block_bootstrap(truth, *predictions).mean(axis=1)
+            table[(arm, budget)] = (float(np.mean([binary_f1(truth, p) for p in predictions])),
+                                    *np.percentile(boot, [2.5, 97.5]).tolist(), len(folds))
+        common = sorted(set(complete_folds("finetune", budget)) & set(complete_folds("scratch", budget)))
+        if "finetune" in arms and "scratch" in arms and common:
+            truth = np.concatenate([truths[k] for k in common])
             diffs = []
-            for s in range(args.seeds):
-                pair = block_bootstrap(truth, np.concatenate(preds[("finetune", budget, s)]),
-                                       np.concatenate(preds[("scratch", budget, s)]), seed=s)
+            for s in range(seeds):
+                pair = block_bootstrap(truth, pooled("finetune", budget, common, s), pooled("scratch", budget, common, s),
+                                       seed=s)
                 diffs.append(pair[:, 0] - pair[:, 1])
             diff = np.mean(diffs, axis=0)
-            table[("finetune-scratch", budget)] = (float(diff.mean()), *np.percentile(diff, [2.5, 97.5]).tolist())
-    return {"table": table, "budgets": budgets, "arms": arms, "drawn": drawn, "work": str(work)}
+            table[("finetune-scratch", budget)] = (float(diff.mean()), *np.percentile(diff, [2.5, 97.5]).tolist(),
+                                                   len(common))
+    return {"table": table, "budgets": budgets, "arms": arms, "work": str(work), "n_folds": len(truths)}
 
 
 def _arm_config(arm: str, args, embedder: Path, val: str, seed: int) -> dict:
     base = {"split": {"val": [val], "test": []}, "seed": seed, "device": args.device}
     torch_options = {**base, "family": "transformer", "epochs": args.epochs, "samples_per_epoch": args.samples,
-                     "window": 31, "patience": None}
+                     "window": 31, "patience": None, "num_threads": args.threads}
     if arm == "scratch":  # the embedder's architecture (the classifier's own "small" preset is narrower)
         meta = json.loads((embedder / "bundle.json").read_text(encoding="utf-8"))
         return {**torch_options, "model": dict(meta["model_config"])}
@@ -166,9 +247,9 @@ def _arm_config(arm: str, args, embedder: Path, val: str, seed: int) -> dict:
     if arm == "finetune":
         return {**torch_options, "init_from": str(embedder), "freeze_epochs": 1}
     if arm == "gbdt_pose":
-        return {**base, "family": "gbdt"}
+        return {**base, "family": "gbdt", "model": {"num_threads": args.threads}}
     if arm == "gbdt_emb":
-        return {**base, "family": "gbdt", "embedding": str(embedder)}
+        return {**base, "family": "gbdt", "embedding": str(embedder), "model": {"num_threads": args.threads}}
     raise SystemExit(f"unknown arm {arm!r}; known: {', '.join(ARMS)}")
 
 
@@ -212,7 +293,7 @@ def embed_speed(embedder, recordings, device: str, repeats: int = 3) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--folds", type=int, default=5, help="folds (test recordings) of the 5, in order")
+    parser.add_argument("--folds", default="5", help="N (the first N test recordings) or a list such as 0,2,4")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--budgets", default="0.01,0.05,0.2,1")
     parser.add_argument("--arms", default=",".join(ARMS))
@@ -221,29 +302,37 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epochs", type=int, default=30, help="supervised epochs of the torch arms")
     parser.add_argument("--samples", type=int, default=20_000, help="windows per supervised epoch")
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--threads", type=int, default=1, help="CPU threads of torch and LightGBM per job")
+    parser.add_argument("--jobs", type=int, default=1, help="embedders and cells trained at once, in processes")
+    parser.add_argument("--work", default=None,
+                        help="folder for embedders and per-cell predictions; a rerun with the same folder trains only "
+                             "the missing cells (default: a new temporary folder)")
+    parser.add_argument("--report-only", action="store_true", help="tabulate the cells in --work, train nothing")
     parser.add_argument("--skip-accuracy", action="store_true", help="only the throughput figures")
     parser.add_argument("--skip-throughput", action="store_true", help="only the label-efficiency table")
     parser.add_argument("--png", default="bench_ssl.png")
     args = parser.parse_args(argv)
-    full = args.folds == 5 and args.seeds >= 3 and args.budgets == "0.01,0.05,0.2,1"
-    print(f"bench_ssl: {'full' if full else 'REDUCED'} run: folds {args.folds}, seeds {args.seeds}, budgets "
-          f"{args.budgets}, pretrain epochs {args.pretrain_epochs} (train-sample {args.train_sample}), supervised "
-          f"epochs {args.epochs} x {args.samples} windows, device {args.device}; {os.cpu_count()} CPU cores, "
-          f"load average {os.getloadavg()[0]:.1f}", flush=True)
-    speeds = {} if args.skip_throughput else throughput(args)
+    full = args.folds == "5" and args.seeds >= 3 and args.budgets == "0.01,0.05,0.2,1" and args.arms == ",".join(ARMS)
+    print(f"bench_ssl: {'full' if full else 'REDUCED'} grid: folds {args.folds}, seeds {args.seeds}, budgets "
+          f"{args.budgets}, arms {args.arms}; pretrain epochs {args.pretrain_epochs} (train-sample "
+          f"{args.train_sample}), supervised epochs {args.epochs} x {args.samples} windows, device {args.device}, "
+          f"{args.threads} thread(s) x {args.jobs} job(s); {os.cpu_count()} CPU cores, load average "
+          f"{os.getloadavg()[0]:.1f}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}", flush=True)
+    speeds = {} if args.skip_throughput or args.report_only else throughput(args)
     for key, value in speeds.items():
         print(f"{key}: {value:,.0f}")
     if args.skip_accuracy:
         return
     result = run(args)
-    print(f"\ninteract F1 on pooled test frames (mean over {args.seeds} seed(s)) [95 % block-bootstrap interval]")
-    print("budget  " + "  ".join(f"{arm:>22}" for arm in [*result["arms"], "finetune-scratch"]))
+    print(f"\ninteract F1 on pooled test frames (mean over {args.seeds} seed(s)) [95 % block-bootstrap interval] "
+          f"(test folds pooled, of {result['n_folds']}; a missing cell: -)")
+    print("budget  " + "  ".join(f"{arm:>28}" for arm in [*result["arms"], "finetune-scratch"]))
     for budget in result["budgets"]:
         cells = []
         for arm in [*result["arms"], "finetune-scratch"]:
             value = result["table"].get((arm, budget))
-            cells.append(f"{value[0]:.3f} [{value[1]:.3f}, {value[2]:.3f}]" if value else "-")
-        print(f"{budget:>6.0%}  " + "  ".join(f"{c:>22}" for c in cells))
+            cells.append(f"{value[0]:.3f} [{value[1]:.3f}, {value[2]:.3f}] ({value[3]})" if value else "-")
+        print(f"{budget:>6.0%}  " + "  ".join(f"{c:>28}" for c in cells))
     _plot(result, args.png)
     print(f"figure: {args.png}")
     print(json.dumps({"speeds": speeds, "table": {f"{a}@{b}": v for (a, b), v in result["table"].items()}}))
@@ -255,8 +344,9 @@ def _plot(result: dict, path: str) -> None:
     figure = Figure(figsize=(6, 4))
     axes = figure.add_subplot()
     for arm in result["arms"]:
-        values = [result["table"][(arm, b)] for b in result["budgets"]]
-        axes.errorbar([b * 100 for b in result["budgets"]], [v[0] for v in values],
+        shown = [b for b in result["budgets"] if (arm, b) in result["table"]]
+        values = [result["table"][(arm, b)] for b in shown]
+        axes.errorbar([b * 100 for b in shown], [v[0] for v in values],
                       yerr=[[v[0] - v[1] for v in values], [v[2] - v[0] for v in values]], label=arm, capsize=3,
                       marker="o")
     axes.set_xscale("log")

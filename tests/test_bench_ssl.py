@@ -68,7 +68,25 @@ def test_the_scratch_arm_has_the_embedders_architecture(bench, tmp_path):
 
     encoder = resolve_config("transformer", PretrainConfig(preset="small").transformer_config())
     (tmp_path / "bundle.json").write_text(json.dumps({"model_config": encoder.model_dump(mode="json")}))
-    args = argparse.Namespace(device="cpu", epochs=1, samples=10)
+    args = argparse.Namespace(device="cpu", epochs=1, samples=10, threads=1)
     scratch = make_config(bench._arm_config("scratch", args, tmp_path, "val", 0))
     assert scratch.init_from is None
     assert resolve_config("transformer", scratch.model).arch == encoder.arch  # not the classifier's narrower "small"
+
+
+def test_the_table_pools_only_folds_that_every_seed_has_and_says_how_many(bench, tmp_path):
+    truths = {0: np.array([True, False] * 300), 1: np.array([False, True] * 300)}
+    for k, truth in truths.items():
+        for seed in range(2):
+            for arm, prediction in (("scratch", ~truth), ("finetune", truth)):
+                if (arm, k, seed) == ("finetune", 1, 1):
+                    continue  # one missing cell: fold 1 of the fine-tuned arm is incomplete
+                path = bench.cell_path(tmp_path, arm, k, seed, 0.05)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                np.save(path, prediction)
+    table = bench.tabulate(tmp_path, truths, ["scratch", "finetune", "probe"], [0.05], 2)["table"]
+    assert table[("scratch", 0.05)][0] == 0.0 and table[("scratch", 0.05)][3] == 2
+    assert table[("finetune", 0.05)][0] == 1.0 and table[("finetune", 0.05)][3] == 1
+    assert ("probe", 0.05) not in table
+    difference = table[("finetune-scratch", 0.05)]
+    assert difference[0] == pytest.approx(1.0) and difference[1:] == (pytest.approx(1.0), pytest.approx(1.0), 1)
