@@ -79,8 +79,12 @@ def draw_frames(centres: np.ndarray, width: int, height: int, *, seed: int = 0) 
         yield np.stack([grey, grey, (grey * 0.9).astype(np.uint8)], axis=-1)
 
 
-def write_video(path: str | Path, frames: Iterable[np.ndarray], fps: float = 30.0, *, crf: int = 18) -> Path:
-    """Write RGB frames as H.264 (mp4/mkv/mov) or MPEG-4 Part 2 (avi) at a constant ``fps``."""
+def write_video(path: str | Path, frames: Iterable[np.ndarray], fps: float = 30.0, *, crf: int = 18,
+                preset: str = "veryfast") -> Path:
+    """Write RGB frames as H.264 (mp4/mkv/mov) or MPEG-4 Part 2 (avi) at a constant ``fps``.
+
+    x264's ``preset`` ``veryfast`` writes these noisy frames 4x as fast as its default
+    (``medium``: 31 frames/s at 320x240 on one core), in smaller files."""
     from fractions import Fraction
 
     import av
@@ -95,13 +99,43 @@ def write_video(path: str | Path, frames: Iterable[np.ndarray], fps: float = 30.
                 stream.height, stream.width = image.shape[:2]
                 stream.pix_fmt = "yuv420p"
                 if codec == "libx264":
-                    stream.options = {"crf": str(crf), "g": "30"}
+                    stream.options = {"crf": str(crf), "g": "30", "preset": preset}
             for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
                 container.mux(packet)
         if stream is not None:
             for packet in stream.encode():
                 container.mux(packet)
     return path
+
+
+def repeat_video(source: str | Path, path: str | Path, times: int) -> Path:
+    """Write ``source``'s video stream ``times`` over, end to end, into ``path`` without
+    re-encoding: packets are copied with timestamps shifted by the clip's length per copy (a long
+    video in seconds; every copy starts at a keyframe, so it decodes like one long recording)."""
+    import av
+
+    if times < 1:
+        raise ValueError(f"times must be >= 1, got {times}")
+    with av.open(str(source)) as clip, av.open(str(path), "w") as container:
+        video = clip.streams.video[0]
+        rate, time_base = video.average_rate, video.time_base
+        if rate is None or time_base is None:
+            raise ValueError(f"{source}: the video stream has no frame rate or time base")
+        n_frames = sum(1 for packet in clip.demux(video) if packet.size)
+        shift = round(n_frames / (rate * time_base))  # the clip's length in its time base
+        stream = container.add_stream_from_template(video)
+        for copy in range(times):
+            clip.seek(0, stream=video)
+            for packet in clip.demux(video):
+                if not packet.size:
+                    continue
+                if packet.pts is not None:
+                    packet.pts += copy * shift
+                if packet.dts is not None:
+                    packet.dts += copy * shift
+                packet.stream = stream
+                container.mux(packet)
+    return Path(path)
 
 
 def write_blob_clip(path: str | Path, n_frames: int = 300, width: int = 64, height: int = 48, *,
