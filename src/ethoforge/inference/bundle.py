@@ -88,6 +88,11 @@ class ModelBundle:
         return int(self.meta["window"])
 
     @property
+    def chunk_context(self) -> int:
+        """Frames of context each side of an inference chunk: half the training window."""
+        return self.window // 2
+
+    @property
     def temperature(self) -> float:
         return float(self.meta["calibration"]["temperature"])
 
@@ -240,7 +245,7 @@ class ModelBundle:
             return self.features_of(poses, a, b)
 
         if self.family != "gbdt":
-            return run_torch_chunked(model, n_frames, get_features, context=self.window // 2,
+            return run_torch_chunked(model, n_frames, get_features, context=self.chunk_context,
                                      chunk_frames=chunk_frames or DEFAULT_CHUNK_FRAMES, device=device,
                                      threads=threads, progress=progress)
         # `threads` chunks at once (features and booster), each booster call on one thread.

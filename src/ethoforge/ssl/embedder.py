@@ -55,6 +55,15 @@ class Embedder(ModelBundle):
         return int(self.meta["embedding_dim"])
 
     @property
+    def chunk_context(self) -> int:
+        """Every frame the encoder sees (layers × attention radius; at least half the window), so
+        embeddings computed in chunks equal one pass over the whole recording."""
+        config = self.meta["model_config"]
+        radius = config.get("attention_radius")
+        seen = int(config["num_layers"]) * int(radius) if radius is not None else 0
+        return max(self.window // 2, seen)
+
+    @property
     def tasks(self) -> list[str]:
         return list(self.meta["tasks"])
 
@@ -88,7 +97,7 @@ class Embedder(ModelBundle):
         keypoint_map: Mapping[str, str] | None = None,
         threads: int | None = None,
     ) -> np.ndarray:
-        """Per-frame embeddings ``(T, emb_dim)`` float32 (chunks with ``window // 2`` frames of context)."""
+        """Per-frame embeddings ``(T, emb_dim)`` float32 (chunks with `chunk_context` frames of context)."""
         return self.predict_logits(recording_or_poses, device=device, chunk_frames=chunk_frames, progress=progress,
                                    keypoint_map=keypoint_map, threads=threads)
 
@@ -97,12 +106,12 @@ class Embedder(ModelBundle):
     ):
         """Yield ``(start, embeddings)`` for consecutive pieces of ``piece_frames`` frames.
 
-        Each piece is computed from its poses with ``window // 2`` frames of context on each
+        Each piece is computed from its poses with `chunk_context` frames of context on each
         side, so memory stays flat however long the recording is.
         """
         poses = self.prepare_poses(recording_or_poses, options.pop("keypoint_map", None))
         n_frames = int(poses.sizes["time"])
-        context = self.window // 2
+        context = self.chunk_context
         for start in range(0, n_frames, piece_frames):
             stop = min(n_frames, start + piece_frames)
             first, last = max(0, start - context), min(n_frames, stop + context)

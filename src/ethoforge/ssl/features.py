@@ -61,7 +61,7 @@ class PoseAndEmbedding:
     @property
     def context_frames(self) -> int:
         """Frames each side a frame depends on: the pose spec's plus the embedder's context."""
-        return int(self.pose.context_frames) + self.embedder.window // 2 + self.embedder.feature_margin()
+        return int(self.pose.context_frames) + self.embedder.chunk_context + self.embedder.feature_margin()
 
     def to_dict(self) -> dict[str, Any]:
         """The pose spec (the embedder is stored beside the bundle)."""
