@@ -113,6 +113,17 @@ def tiny_train_params(names: list[str], epochs: int = 1, family: str = "conv_bil
     return params
 
 
+def load_benchmark(name: str):
+    """The script ``benchmarks/<name>.py`` as a module (benchmarks are scripts, not a package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "benchmarks" / f"{name}.py")
+    assert spec is not None and spec.loader is not None, name
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 # --------------------------------------------------------------------------- processes
 
 
@@ -461,5 +472,5 @@ def testkit() -> SimpleNamespace:
         write_two_animal_poses=write_two_animal_poses, write_calms21_file=write_calms21_file, keyboard_bout=keyboard_bout, commit_labels=commit_labels,
         follow_job=follow_job, blob_poses=blob_poses, make_blob_project=make_blob_project,
         index_image=index_image, index_of_image=index_of_image, write_index_video=write_index_video,
-        FAST_ENV=FAST_ENV,
+        load_benchmark=load_benchmark, FAST_ENV=FAST_ENV,
     )

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,15 +10,10 @@ import pytest
 from ethoforge.labels import Bout
 from ethoforge.recording import Recording, empty_poses
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_accuracy.py"
-
 
 @pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("bench_accuracy", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def bench(testkit):
+    return testkit.load_benchmark("bench_accuracy")
 
 
 def _recordings(n: int) -> tuple[list[Recording], dict[str, list[Bout]]]:

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from ethoforge.datasets import load_sample
 from ethoforge.training.data import frame_targets
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_ssl.py"
 BUDGETS = (0.01, 0.05, 0.2, 1.0)
 
 
 @pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("bench_ssl", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def bench(testkit):
+    return testkit.load_benchmark("bench_ssl")
 
 
 @pytest.fixture(scope="module")
