@@ -145,7 +145,7 @@ def test_save_errors(tmp_path):
         ("frame,a,b\n0,0,1\n1,0,1,1\n", "malformed row", "line 3"),
         ("frame,a\n0,0\n2,1\n1,1\n", "frames must increase", "line 4, column 'frame'"),
         ("frame,a\n0,0\n1.5,1\n", "whole number", "line 3, column 'frame'"),
-        ("0,1,0\n1,0,0\n", "no header", "line 1"),
+        ("0,1,0\n1,0,0\n", "no header row .*expected column names such as 'frame,attack,investigation'", "line 1"),
         ("", "empty", "line 1"),
         ("frame,other\n0,1\n", "no behavior columns", "line 1"),
     ],

@@ -86,6 +86,7 @@ def test_save_checks_behaviors_and_length(tmp_path):
         ("recording,behavior,start,stop,source\nr,a,1,5,guessed\n", "source 'guessed'", 2),
         ("r,a,0,5\nr,a,6,9\n", "start/stop columns", 1),
         ("0,1,0,5\n", "no header", 1),
+        ("\n0,1,0,5\n", r"no header row \(the first row holds only numbers: \['0', '1', '0', '5'\]\)", 2),
         ("recording,start,stop\nr,0,5\n", "no 'behavior' column", 1),
         ("", "empty", 1),
         ("\n\n", "empty", 1),

@@ -7,7 +7,7 @@ import importlib.util
 import pytest
 
 from ethoforge.errors import InputError
-from ethoforge.io.labels import LABEL_FORMATS, load_labels, save_labels, seconds_to_frame
+from ethoforge.io.labels import LABEL_FORMATS, check_header_row, load_labels, save_labels, seconds_to_frame
 from ethoforge.labels import Bout
 
 SUFFIX = {"boris": ".csv", "intervals": ".csv", "frames": ".csv", "simba": ".csv",
@@ -62,3 +62,12 @@ def test_seconds_to_frame_edges():
     assert seconds_to_frame(0.049, 30) == 1
     assert seconds_to_frame(258.4, 30, "floor") == 7752  # 7751.999999999999 in floats
     assert seconds_to_frame(0.0666, 30, "floor") == 1
+
+
+def test_a_first_row_of_only_numbers_is_a_missing_header(tmp_path):
+    path = tmp_path / "table.csv"
+    with pytest.raises(InputError, match=r"no header row \(the first row holds only numbers: "
+                                         r"\['0', '1.5', '-2', '1e3'\]\); expected columns a, b") as info:
+        check_header_row(["0", "1.5", "", "-2", "1e3"], path, 3, "columns a, b")  # empty cells do not count
+    assert "table.csv" in str(info.value) and "line 3" in str(info.value)
+    check_header_row(["frame", "0", "1"], path, 1, "columns a, b")  # one name makes a header

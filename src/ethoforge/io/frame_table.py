@@ -35,7 +35,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ethoforge.errors import InputError, option
-from ethoforge.io.labels import default_recording, read_text, single_recording, write_text_atomic
+from ethoforge.io.labels import (
+    check_header_row,
+    default_recording,
+    read_text,
+    single_recording,
+    write_text_atomic,
+)
 from ethoforge.labels import Bout, bouts_to_frames, frames_to_bouts, validate_bouts
 
 if TYPE_CHECKING:
@@ -161,11 +167,7 @@ def _header(path: str | Path) -> list[str]:
         header = list(pd.read_csv(io.StringIO(text), nrows=0).columns)
     except pd.errors.EmptyDataError:
         raise InputError("the file is empty; expected a header row then one row per frame", path, "line 1") from None
-    if all(_is_number(c) for c in header):
-        raise InputError(
-            f"no header row (the first row holds only numbers: {header[:6]}); expected column "
-            "names such as 'frame,attack,investigation'", path, "line 1",
-        )
+    check_header_row(header, path, 1, "column names such as 'frame,attack,investigation'")
     return header
 
 
@@ -246,11 +248,3 @@ def _frame_numbers(column: pd.Series, name: str, path) -> np.ndarray:
 def _plain(name: str) -> str:
     text = name.strip().lower()
     return "" if text.startswith("unnamed: 0") else text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True

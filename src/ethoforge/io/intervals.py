@@ -31,6 +31,7 @@ from ethoforge.errors import InputError, option
 from ethoforge.io.labels import (
     check_bouts_at,
     check_fps,
+    check_header_row,
     default_recording,
     read_text,
     seconds_to_frame,
@@ -157,11 +158,7 @@ def _read_rows(path: str | Path) -> list[tuple[int, list[str]]]:
     if not rows:
         raise InputError("the file is empty; expected a header row then data rows", path, "line 1")
     first_line, header = rows[0]
-    if all(_is_number(cell) for cell in header if cell):
-        raise InputError(
-            f"no header row (the first row holds only numbers); expected columns {list(BOUT_COLUMNS)}",
-            path, f"line {first_line}",
-        )
+    check_header_row(header, path, first_line, f"columns {list(BOUT_COLUMNS)}")
     return rows
 
 
@@ -192,11 +189,3 @@ def _number(text: str | None, column: str, path, line: int, *, whole: bool) -> f
             hint = f" (times in seconds? name the columns start_s and stop_s, e.g. {option('columns', {'from': 'start_s', 'to': 'stop_s'})})"
         raise InputError(f"{column!r} is {text!r}; expected {expected}{hint}", path, f"line {line}, column {column!r}")
     return value
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True

@@ -16,8 +16,9 @@ format          module                                      holds
 ``nwb``         `ethoforge.io.nwb_labels`                   NWB ``TimeIntervals`` table
 ==============  ==========================================  =====================================
 
-The helpers below (`default_recording`, `seconds_to_frame`, `check_bouts_at`) are shared by
-the label format modules so that every format names bad rows the same way.
+The helpers below (`default_recording`, `seconds_to_frame`, `check_bouts_at`,
+`check_header_row`) are shared by the label format modules so that every format names bad
+rows the same way.
 """
 
 from __future__ import annotations
@@ -172,6 +173,23 @@ def check_bouts_at(
         except InputError as error:
             raise InputError(error.detail, path, line) from None
     return list(bouts)
+
+
+def check_header_row(cells: Sequence[str], path: str | Path, line: int, expected: str) -> None:
+    """Refuse a table whose first row (``cells``, at ``line``) holds only numbers: its header row
+    is missing. The message says what the header should hold (``expected``)."""
+    named = [cell for cell in cells if cell]
+    if named and all(_is_number(cell) for cell in named):
+        raise InputError(f"no header row (the first row holds only numbers: {named[:6]}); expected {expected}",
+                         path, f"line {line}")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def check_fps(fps: float | None, file_fps: float | None, path: str | Path, location: str | None = None) -> float:
