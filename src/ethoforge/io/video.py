@@ -48,14 +48,20 @@ def _count_frames(container: "av.container.InputContainer") -> int:
     return count
 
 
+def _frame_rate(stream: "av.video.stream.VideoStream", path: str | Path) -> Fraction:
+    """A video stream's frame rate (its average, else the guessed, else the base rate)."""
+    rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+    if not rate:
+        raise InputError("the video stream has no frame rate", path)
+    return Fraction(rate)
+
+
 def video_info(path: str | Path) -> tuple[int, float, int, int]:
     """``(n_frames, fps, width, height)`` of the first video stream."""
     container = _open(path)
     try:
         stream = container.streams.video[0]
-        rate = stream.average_rate or stream.guessed_rate or stream.base_rate
-        if not rate:
-            raise InputError("the video stream has no frame rate", path)
+        rate = _frame_rate(stream, path)
         return _count_frames(container), float(rate), int(stream.width), int(stream.height)
     finally:
         container.close()
@@ -69,11 +75,11 @@ class VideoReader:
         self._container = _open(self.path)
         self._stream = self._container.streams.video[0]
         self._stream.thread_type = "AUTO"
-        rate = self._stream.average_rate or self._stream.guessed_rate
-        if not rate:
+        try:
+            self.fps = _frame_rate(self._stream, self.path)
+        except InputError:
             self.close()
-            raise InputError("the video stream has no frame rate", self.path)
-        self.fps = Fraction(rate)
+            raise
         time_base = self._stream.time_base
         if time_base is None:
             self.close()
@@ -233,9 +239,7 @@ def probe_video(path: str | Path) -> VideoInfo:
     container = _open(path)
     try:
         stream = container.streams.video[0]
-        rate = stream.average_rate or stream.guessed_rate or stream.base_rate
-        if not rate:
-            raise InputError("the video stream has no frame rate", path)
+        rate = _frame_rate(stream, path)
         if stream.time_base is None:
             raise InputError("the video stream has no time base", path)
         pts: list[int] = []
