@@ -347,8 +347,11 @@ def test_openapi_documents_every_4xx_with_the_one_error_schema(client):
             for code in codes:
                 schema = operation["responses"][str(code)]["content"]["application/json"]["schema"]
                 assert schema == {"$ref": error_ref}, (method, path, code)
-    labels = spec["paths"]["/api/v1/recordings/{recording_id}/labels"]["put"]["responses"]
-    assert {"409", "413", "428"} <= set(labels)
+    for method in ("put", "post"):  # POST is PUT for clients that cannot PUT: the same answers
+        labels = spec["paths"]["/api/v1/recordings/{recording_id}/labels"][method]["responses"]
+        assert {"409", "413", "428"} <= set(labels), method
+        assert labels["409"]["description"] == "the labels changed since the version given", method
+        assert labels["428"]["description"].startswith("no version given (If-Match header"), method
     domain = client.post("/training/jobs", json={"dataset": "mice", "params": {"epochs": 0}}).json()
     validation = client.put("/recordings/1/labels", json={"version": "*", "bouts": [{"behavior": "a", "start": "x"}]})
     assert set(domain) <= {"detail", "error", "problems"} and isinstance(domain["detail"], str)

@@ -12,6 +12,10 @@ from ethoforge.server.deps import ServerState, Settings
 from ethoforge.server.schemas import Behavior, Id, LabelsCommit
 
 router = APIRouter(tags=["labels"])
+_COMMIT_RESPONSES: dict[int | str, dict] = {
+    409: {"description": "the labels changed since the version given"},
+    428: {"description": "no version given (If-Match header or 'version' field)"},
+}
 
 
 def _etag(version: str) -> str:
@@ -60,16 +64,14 @@ def _commit(recording_id: Id, body: LabelsCommit, if_match: str | None, response
 
 
 @router.put("/recordings/{recording_id}/labels", summary="Replace the human bouts (needs the version read)",
-            responses={409: {"description": "the labels changed since the version given"},
-                        428: {"description": "no version given (If-Match header or 'version' field)"}})
+            responses=_COMMIT_RESPONSES)
 def put_labels(settings: Settings, recording_id: Id, body: LabelsCommit, response: Response,
                if_match: str | None = Header(None, max_length=128)) -> dict:
     return _commit(recording_id, body, if_match, response, settings)
 
 
 @router.post("/recordings/{recording_id}/labels", summary="Same as PUT (for clients that cannot PUT)",
-             responses={409: {"description": "the labels changed since the version given"},
-                        428: {"description": "no version given (If-Match header or 'version' field)"}})
+             responses=_COMMIT_RESPONSES)
 def post_labels(settings: Settings, recording_id: Id, body: LabelsCommit, response: Response,
                 if_match: str | None = Header(None, max_length=128)) -> dict:
     return _commit(recording_id, body, if_match, response, settings)
