@@ -36,3 +36,10 @@ def live_server(ethome5_project: Path, tmp_path_factory, ethome5_dir: Path, test
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def client(live_server):
+    """An HTTP client of the module's `live_server` (API paths relative to ``/api/v1``)."""
+    with live_server.client() as http:
+        yield http

@@ -9,12 +9,6 @@ import httpx
 import pytest
 
 
-@pytest.fixture(scope="module")
-def client(live_server):
-    with live_server.client() as http:
-        yield http
-
-
 def test_openapi_spec_lists_every_resource(client):
     spec = client.get("/openapi.json").json()
     paths = set(spec["paths"])

@@ -2,24 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
-
-@pytest.fixture(scope="module")
-def server(ethome5_project, tmp_path_factory, ethome5_dir, testkit):
-    project_dir = testkit.copy_project(ethome5_project, tmp_path_factory.mktemp("edits") / "project")
-    live = testkit.start_server(project_dir, "--allow", str(ethome5_dir))
-    try:
-        yield live
-    finally:
-        live.stop()
-
-
-@pytest.fixture(scope="module")
-def client(server):
-    with server.client() as http:
-        yield http
-
 
 def _recordings(client) -> dict[str, dict]:
     return {r["name"]: r for r in client.get("/recordings").json()["recordings"]}
