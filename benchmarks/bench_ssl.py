@@ -254,19 +254,22 @@ def _arm_config(arm: str, args, embedder: Path, val: str, seed: int) -> dict:
 
 
 def throughput(args) -> dict:
-    """Pretraining windows/s per preset (one short epoch on two recordings) and embedding frames/s (small)."""
+    """Pretraining windows/s per preset (one short epoch on two recordings; ``small`` also without
+    sample workers, the trainer alone) and embedding frames/s (small)."""
     from ethoforge.datasets import load_sample
+    from ethoforge.ssl.batches import auto_workers
     from ethoforge.ssl.embedder import load_embedder
     from ethoforge.ssl.train import pretrain
 
     recordings = [r for r, _ in load_sample()][:2]
-    out: dict = {}
+    out: dict = {"sample_workers": auto_workers()}
     with tempfile.TemporaryDirectory() as folder:
-        for preset in ("small", "lisbet"):
+        for preset, workers in (("small", 0), ("small", None), ("lisbet", None)):
             result = pretrain(recordings, {"preset": preset, "epochs": 1, "train_sample": 0.01, "device": args.device,
-                                           "eval_samples": 16}, Path(folder) / preset)
-            out[f"pretrain_{preset}_windows_per_s"] = result.history[-1]["windows_per_s"]
-            if preset == "small":
+                                           "eval_samples": 16, "workers": workers}, Path(folder) / preset)
+            label = f"{preset}_no_workers" if workers == 0 else preset
+            out[f"pretrain_{label}_windows_per_s"] = result.history[-1]["windows_per_s"]
+            if preset == "small" and workers is None:
                 out.update(embed_speed(load_embedder(result.path), recordings, args.device))
     return out
 

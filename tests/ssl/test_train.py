@@ -23,7 +23,8 @@ def test_small_encoder_learns_shift_and_warp_on_circling_animals(circling_record
     # fresh samples (another seed) through the best network
     from ethoforge.ssl.data import WindowFeaturizer  # noqa: F401  (the featurizer the run used)
     from ethoforge.ssl.model import PretextNet
-    from ethoforge.ssl.train import _draw, _prepare, _to_tensors
+    from ethoforge.ssl.batches import draw_batch
+    from ethoforge.ssl.train import _prepare, _to_tensors
 
     state = torch.load(tmp_path / "emb" / "checkpoints" / "best.pt", weights_only=False)
     featurizer, tracks, _ = _prepare(circling_recordings, result.config)
@@ -32,7 +33,7 @@ def test_small_encoder_learns_shift_and_warp_on_circling_animals(circling_record
     net.eval()
     rng = np.random.default_rng(99)
     for task in ("shift", "warp"):
-        features, labels, _ = _to_tensors(featurizer.batch(_draw(task, tracks, result.config, rng, 64)))
+        features, labels, _ = _to_tensors(featurizer.batch(draw_batch(task, tracks, result.config, rng, 64)))
         with torch.no_grad():
             accuracy = float((net(features, task).argmax(1) == labels).float().mean())
         assert accuracy > 0.9, task

@@ -37,6 +37,8 @@ def pretrain(
         help="Held-out samples per task scored after each epoch (default 256).")] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
     device: Annotated[str | None, typer.Option(help="auto (CUDA when present), cpu or cuda.")] = None,
+    workers: Annotated[int | None, typer.Option(
+        help="Processes making pretext samples while the model trains; 0: none (default: one per spare core, ≤ 4).")] = None,
     resume: Annotated[Path | None, typer.Option(help="Continue from this checkpoint (.pt).")] = None,
     name: Annotated[str | None, typer.Option(help="Registry name of the embedder.")] = None,
     project: ProjectOption = None,
@@ -49,7 +51,7 @@ def pretrain(
         "tasks": tasks, "window": window, "preset": preset, "emb_dim": emb_dim, "layers": layers, "heads": heads,
         "hidden": hidden, "epochs": epochs, "train_sample": train_sample, "batch_size": batch_size, "lr": lr,
         "max_shift": max_shift, "augment": augment, "eval_samples": eval_samples, "seed": seed, "device": device,
-        "resume": str(resume) if resume else None}.items() if value is not None}
+        "workers": workers, "resume": str(resume) if resume else None}.items() if value is not None}
     with open_project(project) as opened, progress_bar("pretraining", enabled=not json, eta=True) as update:
         def on_epoch(step: int, total: int, row: dict) -> bool:
             accuracy = [f"{k.removeprefix('val_').removesuffix('_accuracy')} {v:.2f}" for k, v in row.items()

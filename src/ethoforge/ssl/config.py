@@ -66,6 +66,7 @@ class PretrainConfig(BaseModel):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     resume: str | None = None
     num_threads: int | None = Field(None, ge=1)
+    workers: int | None = Field(None, ge=0, le=64)  # processes making pretext batches; None: one per spare core (≤ 4)
 
     @field_validator("tasks", mode="before")
     @classmethod

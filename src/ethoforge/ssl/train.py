@@ -28,7 +28,7 @@ import numpy as np
 
 from ethoforge.errors import Cancelled, ConfigError, label, option
 from ethoforge.ssl.config import PretrainConfig, choose_tasks
-from ethoforge.ssl.pretext import draw_sample
+from ethoforge.ssl.batches import auto_workers, draw_batch, epoch_batches
 
 if TYPE_CHECKING:
     import torch
@@ -146,7 +146,7 @@ def pretrain(
     featurizer, tracks, poses = _prepare(usable, config)
     augmentations = _augmentations(config)
     eval_rng = np.random.default_rng([config.seed, 1])
-    eval_sets = {task: _to_tensors(featurizer.batch(_draw(task, tracks, config, eval_rng, config.eval_samples)))
+    eval_sets = {task: _to_tensors(featurizer.batch(draw_batch(task, tracks, config, eval_rng, config.eval_samples)))
                  for task in tasks}
     n_windows = sum(len(t) - config.window + 1 for t in tracks)
     steps = max(1, math.ceil(config.train_sample * n_windows / config.batch_size))
@@ -168,7 +168,7 @@ def pretrain(
         tic = time.monotonic()
         epoch_tracks = _augmented_tracks(poses, featurizer.spec, augmentations, config.window, rng) or tracks
         row: dict[str, Any] = {"epoch": epoch, **_train_epoch(net, optimizer, featurizer, epoch_tracks, tasks,
-                                                             config, steps, rng, device, should_stop)}
+                                                             config, epoch, steps, device, should_stop)}
         row["loss"] = float(sum(row[f"{task}_loss"] for task in tasks))
         row.update(_evaluate(net, eval_sets, tasks, device))
         row["val_loss"] = float(sum(row[f"val_{task}_loss"] for task in tasks))
@@ -238,11 +238,6 @@ def _augmented_tracks(poses: list, spec: Any, augmentations: list, window: int,
     return tracks
 
 
-def _draw(task: str, tracks: list[np.ndarray], config: PretrainConfig, rng: np.random.Generator, n: int) -> list:
-    return [draw_sample(task, tracks, config.window, rng, max_shift=config.max_shift,
-                        speed_margin=config.speed_margin, mask_ratio=config.mask_ratio) for _ in range(n)]
-
-
 def _to_tensors(batch: tuple[np.ndarray, np.ndarray, np.ndarray | None]) -> tuple:
     import torch
 
@@ -269,29 +264,33 @@ def _task_loss(net, task: str, features, labels, hidden) -> tuple[torch.Tensor, 
     return F.cross_entropy(logits, labels), float((logits.argmax(1) == labels).sum()), float(len(labels))
 
 
-def _train_epoch(net, optimizer, featurizer: WindowFeaturizer, tracks, tasks, config: PretrainConfig, steps: int,
-                 rng: np.random.Generator, device: str, should_stop: Callable[[], bool] | None) -> dict[str, float]:
+def _train_epoch(net, optimizer, featurizer: WindowFeaturizer, tracks, tasks, config: PretrainConfig, epoch: int,
+                 steps: int, device: str, should_stop: Callable[[], bool] | None) -> dict[str, float]:
     import torch
 
     net.train()
     sums = {task: [0.0, 0.0, 0.0] for task in tasks}
-    for step in range(steps):
-        if should_stop is not None and should_stop():
-            raise Cancelled(f"pretraining stopped at step {step + 1} of {steps} of an epoch; the last finished "
-                            "epoch's checkpoint is kept for resume")
-        optimizer.zero_grad()
-        total = torch.zeros((), device=device)
-        for task in tasks:
-            batch = _to_tensors(featurizer.batch(_draw(task, tracks, config, rng, config.batch_size)))
-            features, labels, hidden = (None if t is None else t.to(device) for t in batch)
-            loss, score, count = _task_loss(net, task, features, labels, hidden)
-            total = total + loss
-            sums[task][0] += float(loss.detach()) / steps
-            sums[task][1] += score
-            sums[task][2] += count
-        total.backward()
-        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-        optimizer.step()
+    workers = auto_workers() if config.workers is None else config.workers
+    batches = epoch_batches(featurizer, tracks, tasks, config, epoch, steps, workers)
+    try:
+        for step, step_batches in enumerate(batches):
+            if should_stop is not None and should_stop():
+                raise Cancelled(f"pretraining stopped at step {step + 1} of {steps} of an epoch; the last finished "
+                                "epoch's checkpoint is kept for resume")
+            optimizer.zero_grad()
+            total = torch.zeros((), device=device)
+            for task, batch in zip(tasks, step_batches):
+                features, labels, hidden = (None if t is None else t.to(device) for t in _to_tensors(batch))
+                loss, score, count = _task_loss(net, task, features, labels, hidden)
+                total = total + loss
+                sums[task][0] += float(loss.detach()) / steps
+                sums[task][1] += score
+                sums[task][2] += count
+            total.backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+            optimizer.step()
+    finally:
+        batches.close()  # stops the workers of a cancelled epoch
     return _rows(sums, "")
 
 
