@@ -90,6 +90,18 @@ def ethome5_project(tmp_path_factory, ethome5_dir: Path) -> Path:
     return make_ethome5_project(tmp_path_factory.mktemp("ethome5-template") / "project", ethome5_dir)
 
 
+def project_snapshot(project) -> tuple:
+    """Every table's rows and the files in ``poses/`` of a `Project` or of the project folder
+    ``project``: what a refused change must leave as it was."""
+    from ethoforge.store import Project
+    from ethoforge.store.engine import dump_database
+
+    if not isinstance(project, Project):
+        with Project.open(project) as opened:
+            return project_snapshot(opened)
+    return dump_database(project.engine), sorted(os.listdir(project.poses_dir))
+
+
 def copy_project(template: Path, target: Path) -> Path:
     shutil.copytree(template, target)
     return target
@@ -466,7 +478,7 @@ def commit_labels(page, *, key: str = "Control+s", click: str | None = None) -> 
 def testkit() -> SimpleNamespace:
     """The helpers above, for test modules (which cannot import a conftest)."""
     return SimpleNamespace(
-        free_port=free_port, wait_for=wait_for, copy_project=copy_project, start_server=start_server,
+        free_port=free_port, wait_for=wait_for, copy_project=copy_project, project_snapshot=project_snapshot, start_server=start_server,
         kill_job_processes=kill_job_processes, job_processes=job_processes, tiny_train_params=tiny_train_params,
         make_ethome5_project=make_ethome5_project, make_video_project=make_video_project,
         write_two_animal_poses=write_two_animal_poses, write_calms21_file=write_calms21_file, keyboard_bout=keyboard_bout, commit_labels=commit_labels,

@@ -18,7 +18,6 @@ from typer.testing import CliRunner
 from ethoforge.cli import app
 from ethoforge.io.labels import load_labels
 from ethoforge.store import Project
-from ethoforge.store.engine import dump_database
 
 REC_A = "e3v813a-20210610T122332-122642"  # 5,700 frames, 10 BORIS bouts
 REC_B = "e3v813a-20210610T122758-123309"  # 9,330 frames
@@ -38,12 +37,6 @@ def ok(*args: str | Path):
 
 def as_json(*args: str | Path) -> dict:
     return json.loads(ok(*args, "--json").stdout)
-
-
-def snapshot(root: Path):
-    """Every table's rows and the files in poses/ (to compare before and after)."""
-    with Project.open(root) as project:
-        return dump_database(project.engine), sorted(os.listdir(project.poses_dir))
 
 
 def pose_file(ethome5_dir: Path, recording: str) -> Path:
@@ -114,8 +107,8 @@ def test_export_labels_round_trip(ethome_project, tmp_path, ethome5_dir):
         assert project.get_bouts(REC_A) == stored
 
 
-def test_the_project_own_files_are_refused_as_input_and_output(ethome_project):
-    before = snapshot(ethome_project)
+def test_the_project_own_files_are_refused_as_input_and_output(ethome_project, testkit):
+    before = testkit.project_snapshot(ethome_project)
     for args in (("import", "poses", ethome_project / "ethoforge.db", "--format", "dlc"),
                  ("import", "poses", ethome_project / "poses"),
                  ("import", "labels", ethome_project / "ethoforge.db-wal", "--format", "boris", "--recording", REC_A),
@@ -123,13 +116,13 @@ def test_the_project_own_files_are_refused_as_input_and_output(ethome_project):
         result = cli(*args, "--project", ethome_project)
         assert result.exit_code == 1, (args, result.output)
         assert "one of the project's own files" in result.output, result.output
-    assert snapshot(ethome_project) == before
+    assert testkit.project_snapshot(ethome_project) == before
     # the project folder itself is a folder like any other: its own files are passed over unopened
     result = cli("import", "poses", ethome_project, "--project", ethome_project)
     assert result.exit_code == 1 and "no pose file found in this folder" in result.output, result.output
 
 
-def test_subprocess_import_and_error_without_traceback(tmp_path, ethome5_dir):
+def test_subprocess_import_and_error_without_traceback(tmp_path, ethome5_dir, testkit):
     exe = [str(Path(sys.executable).parent / "ethoforge")]  # the installed console script
     root = tmp_path / "p"
     env = {**os.environ, "FORCE_COLOR": "1", "COLUMNS": "200"}
@@ -140,13 +133,13 @@ def test_subprocess_import_and_error_without_traceback(tmp_path, ethome5_dir):
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["frames"] == 5_700  # stdout is exactly one JSON object
     assert "30 fps was ASSUMED" in " ".join(done.stderr.split()) and "recordings set-fps" in done.stderr
-    before = snapshot(root)
+    before = testkit.project_snapshot(root)
     done = subprocess.run([*exe, "import", "poses", str(pose_file(ethome5_dir, REC_A))],
                           capture_output=True, text=True, cwd=root, env=env)
     assert done.returncode == 1
     assert "already imported as recording" in done.stderr and "\x1b[31m" in done.stderr  # red
     assert "Traceback" not in done.stderr + done.stdout
-    assert snapshot(root) == before
+    assert testkit.project_snapshot(root) == before
 
 
 def test_sample_command_imports_the_bundled_recordings(tmp_path):
@@ -261,7 +254,7 @@ LABEL_CASES = [
 ]
 
 
-def _assert_clean_failure(root: Path, result, patterns: list[str], before) -> None:
+def _assert_clean_failure(root: Path, result, patterns: list[str], before, testkit) -> None:
     import re
 
     assert result.exit_code == 1, result.output
@@ -270,25 +263,25 @@ def _assert_clean_failure(root: Path, result, patterns: list[str], before) -> No
     for pattern in patterns:
         assert re.search(pattern, message), f"{pattern!r} not in {message!r}"
     assert "Traceback" not in result.output and result.stdout == ""
-    assert snapshot(root) == before
+    assert testkit.project_snapshot(root) == before
 
 
 @pytest.mark.parametrize("case, name, build, args, patterns", POSE_CASES, ids=[c[0] for c in POSE_CASES])
-def test_bad_pose_file(corpus_project, ethome5_dir, tmp_path, case, name, build, args, patterns):
+def test_bad_pose_file(corpus_project, ethome5_dir, tmp_path, case, name, build, args, patterns, testkit):
     path = tmp_path / name
     path.write_text(build(ethome5_dir))
-    before = snapshot(corpus_project)
+    before = testkit.project_snapshot(corpus_project)
     result = cli("import", "poses", path, *args, "--project", corpus_project)
-    _assert_clean_failure(corpus_project, result, patterns, before)
+    _assert_clean_failure(corpus_project, result, patterns, before, testkit)
 
 
 @pytest.mark.parametrize("case, name, build, args, patterns", LABEL_CASES, ids=[c[0] for c in LABEL_CASES])
-def test_bad_label_file(corpus_project, ethome5_dir, tmp_path, case, name, build, args, patterns):
+def test_bad_label_file(corpus_project, ethome5_dir, tmp_path, case, name, build, args, patterns, testkit):
     path = tmp_path / name
     path.write_text(build(ethome5_dir))
-    before = snapshot(corpus_project)
+    before = testkit.project_snapshot(corpus_project)
     result = cli("import", "labels", path, *args, "--project", corpus_project)
-    _assert_clean_failure(corpus_project, result, patterns, before)
+    _assert_clean_failure(corpus_project, result, patterns, before, testkit)
 
 
 @pytest.mark.parametrize("behaviors, pattern", [
@@ -296,19 +289,19 @@ def test_bad_label_file(corpus_project, ethome5_dir, tmp_path, case, name, build
     (";".join(f"b{i}" for i in range(21)), r"at most 20 behaviors, got 21"),
     ("a;b;a", r"'a' is listed twice"),
 ])
-def test_bad_dataset(corpus_project, behaviors, pattern):
-    before = snapshot(corpus_project)
+def test_bad_dataset(corpus_project, behaviors, pattern, testkit):
+    before = testkit.project_snapshot(corpus_project)
     result = cli("dataset", "create", "other", "--behaviors", behaviors, "--recordings", REC_B,
                  "--project", corpus_project)
-    _assert_clean_failure(corpus_project, result, [pattern], before)
+    _assert_clean_failure(corpus_project, result, [pattern], before, testkit)
 
 
-def test_bad_options(corpus_project):
-    before = snapshot(corpus_project)
+def test_bad_options(corpus_project, testkit):
+    before = testkit.project_snapshot(corpus_project)
     result = cli("import", "labels", "x.csv", "--format", "excel", "--project", corpus_project)
-    _assert_clean_failure(corpus_project, result, [r"unknown label format 'excel'; expected one of"], before)
+    _assert_clean_failure(corpus_project, result, [r"unknown label format 'excel'; expected one of"], before, testkit)
     result = cli("import", "poses", "x.csv", "--rename", "nose", "--project", corpus_project)
-    _assert_clean_failure(corpus_project, result, [r"--rename expects old:new"], before)
+    _assert_clean_failure(corpus_project, result, [r"--rename expects old:new"], before, testkit)
 
 
 # ------------------------------------------------------------------ messages in the user's language

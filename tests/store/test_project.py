@@ -12,7 +12,6 @@ from ethoforge.errors import ConflictError, InputError, NotFoundError
 from ethoforge.labels import Bout
 from ethoforge.recording import Recording
 from ethoforge.store import Project
-from ethoforge.store.engine import dump_database
 
 
 def make_recording(name: str, n_frames: int = 100, seed: int = 0, fps: float = 30.0) -> Recording:
@@ -28,17 +27,6 @@ def make_recording(name: str, n_frames: int = 100, seed: int = 0, fps: float = 3
     return Recording(name=name, poses=poses, fps=fps, source_format="synthetic")
 
 
-def snapshot(project: Project):
-    """Every table's rows and the files in poses/."""
-    return dump_database(project.engine), sorted(os.listdir(project.poses_dir))
-
-
-@pytest.fixture
-def project(tmp_path):
-    with Project.create(tmp_path / "project") as opened:
-        yield opened
-
-
 def test_import_and_load_recording_round_trip(project):
     original = make_recording("r1", n_frames=50)
     info = project.import_recording_object(original)
@@ -52,14 +40,14 @@ def test_import_and_load_recording_round_trip(project):
     assert project.get_recording(1).name == project.get_recording("r1").name == "r1"
 
 
-def test_duplicate_content_or_name_conflicts_and_changes_nothing(project):
+def test_duplicate_content_or_name_conflicts_and_changes_nothing(project, testkit):
     project.import_recording_object(make_recording("r1", seed=1))
-    before = snapshot(project)
+    before = testkit.project_snapshot(project)
     with pytest.raises(ConflictError, match="already imported as recording 'r1'"):
         project.import_recording_object(make_recording("other", seed=1))
     with pytest.raises(ConflictError, match="named 'r1' already exists"):
         project.import_recording_object(make_recording("r1", seed=2))
-    assert snapshot(project) == before
+    assert testkit.project_snapshot(project) == before
 
 
 def test_unknown_recording_lists_the_known_ones(project):
@@ -92,14 +80,14 @@ def test_bouts_stored_and_returned_in_order(project):
     (Bout("r1", "a", True, 60), "start must be a whole frame number, got True"),
     (Bout("r1", "None", 50, 60), "reserved: 'none' is the background class"),
 ])
-def test_bad_bouts_are_refused_and_change_nothing(project, bout, message):
+def test_bad_bouts_are_refused_and_change_nothing(project, bout, message, testkit):
     project.import_recording_object(make_recording("r1", n_frames=100))
     project.create_dataset("ds", "a;b", recordings=["r1"])
     project.add_bouts("r1", [Bout("r1", "a", 10, 20), Bout("r1", "a", 95, 100)])  # last frame is 99
-    before = snapshot(project)
+    before = testkit.project_snapshot(project)
     with pytest.raises(InputError, match=message):
         project.add_bouts("r1", [Bout("r1", "a", 30, 40), bout])
-    assert snapshot(project) == before
+    assert testkit.project_snapshot(project) == before
 
 
 def test_same_bouts_twice_conflict_unless_replaced(project):
@@ -111,22 +99,22 @@ def test_same_bouts_twice_conflict_unless_replaced(project):
     assert [(b.start, b.stop) for b in project.get_bouts("r1")] == [(0, 10), (20, 30)]
 
 
-def test_failed_import_with_bouts_leaves_no_rows_and_no_pose_file(project):
-    before = snapshot(project)
+def test_failed_import_with_bouts_leaves_no_rows_and_no_pose_file(project, testkit):
+    before = testkit.project_snapshot(project)
     with pytest.raises(InputError, match="past the last pose frame"):
         project.import_recording_object(make_recording("r1", n_frames=20), [Bout("r1", "a", 0, 21)])
-    assert snapshot(project) == before
+    assert testkit.project_snapshot(project) == before
     assert not [p for p in project.poses_dir.iterdir()]
 
 
-def test_datasets_create_list_show_and_validate(project, tmp_path):
+def test_datasets_create_list_show_and_validate(project, tmp_path, testkit):
     project.import_recording_object(make_recording("r1", seed=1))
     project.import_recording_object(make_recording("r2", seed=2))
     info = project.create_dataset("social", "attack; mount", recordings=["r1", 2])
     assert (info.name, info.behaviors, info.recordings) == ("social", ["attack", "mount"], ["r1", "r2"])
     assert [d.name for d in project.datasets()] == ["social"]
     assert project.get_dataset("social").recordings == ["r1", "r2"]
-    before = snapshot(project)
+    before = testkit.project_snapshot(project)
     with pytest.raises(InputError, match="at least 1 behavior"):
         project.create_dataset("empty", "")
     with pytest.raises(InputError, match="at most 20 behaviors, got 21"):
@@ -139,7 +127,7 @@ def test_datasets_create_list_show_and_validate(project, tmp_path):
         project.create_dataset("third", "a", recordings=["r3"])
     with pytest.raises(InputError, match="no imported recording comes from this folder"):
         project.create_dataset("third", "a", folders=[tmp_path])
-    assert snapshot(project) == before
+    assert testkit.project_snapshot(project) == before
 
 
 def test_dataset_refuses_recordings_whose_bouts_overlap(project):
@@ -174,7 +162,7 @@ def test_labels_version_changes_only_with_the_human_bouts(project):
     assert project.labels("r1", ["b"]).bouts == [] and project.labels("r1", ["b"]).version == labelled
 
 
-def test_commit_labels_checks_the_version_and_supersedes_overlapping_predictions(project):
+def test_commit_labels_checks_the_version_and_supersedes_overlapping_predictions(project, testkit):
     project.import_recording_object(make_recording("r1", n_frames=100))
     project.add_bouts("r1", [Bout("r1", "a", 0, 10)])
     project.replace_predicted_bouts("r1", [Bout("r1", "a", 20, 30, source="predicted"),
@@ -187,7 +175,7 @@ def test_commit_labels_checks_the_version_and_supersedes_overlapping_predictions
     assert [(b.behavior, b.start, b.source, b.annotator) for b in project.get_bouts("r1")] == [
         ("a", 20, "predicted", None), ("a", 30, "manual", "ann"), ("b", 45, "confirmed", "ann")]
     assert project.annotated_scopes("r1") == [(None, 0, 100)]
-    before = snapshot(project)
+    before = testkit.project_snapshot(project)
     with pytest.raises(ConflictError, match="changed since you read them"):
         project.commit_labels("r1", [], expected_version=version)
     with pytest.raises(InputError, match="only manual or confirmed"):
@@ -196,7 +184,7 @@ def test_commit_labels_checks_the_version_and_supersedes_overlapping_predictions
         project.commit_labels("r1", [Bout("", "a", 0, 5), Bout("", "a", 0, 5)], expected_version="*")
     with pytest.raises(InputError, match="past the last pose frame"):
         project.commit_labels("r1", [Bout("", "a", 90, 101)], expected_version="*")
-    assert snapshot(project) == before
+    assert testkit.project_snapshot(project) == before
     assert project.commit_labels("r1", [], expected_version="*").version == project.labels_version("r1")
     assert [b.source for b in project.get_bouts("r1")] == ["predicted"]
 
@@ -250,15 +238,15 @@ def test_dataset_behavior_names_refused(project, names, message):
     assert project.get_dataset("ds").behaviors == ["attack"]
 
 
-def test_dropping_a_behavior_still_used_by_stored_bouts_is_refused(project):
+def test_dropping_a_behavior_still_used_by_stored_bouts_is_refused(project, testkit):
     for index, name in enumerate(["r1", "r2"]):
         project.import_recording_object(make_recording(name, seed=index))
     project.create_dataset("ds", "a;b", recordings=["r1", "r2"])
     project.add_bouts("r2", [Bout("r2", "b", 0, 10)])
-    before = snapshot(project)
+    before = testkit.project_snapshot(project)
     with pytest.raises(ConflictError, match="cannot drop behavior\\(s\\) \\['b'\\]: recording 'r2' has 1 bout"):
         project.update_dataset("ds", behaviors="a")
-    assert snapshot(project) == before
+    assert testkit.project_snapshot(project) == before
     project.create_dataset("also_b", "b", recordings=["r2"])  # another dataset of r2 still allows 'b'
     assert project.update_dataset("ds", behaviors="a").behaviors == ["a"]
     project.add_bouts("r2", [Bout("r2", "b", 20, 30)])  # so commits of r2 still work
@@ -266,7 +254,7 @@ def test_dropping_a_behavior_still_used_by_stored_bouts_is_refused(project):
     project.update_dataset("ds", behaviors="a;c", remove_recordings=["r2"])  # r2 leaves with its 'b' bouts
 
 
-def test_update_and_delete_dataset(project):
+def test_update_and_delete_dataset(project, testkit):
     from ethoforge.store import jobs_repo
 
     for index, name in enumerate(["r1", "r2", "r3"]):
@@ -278,7 +266,7 @@ def test_update_and_delete_dataset(project):
                                   remove_recordings=["r1"])
     assert (info.name, info.behaviors, info.recordings) == ("renamed", ["a", "b", "d"], ["r2", "r3"])
     assert project.update_dataset("renamed", recordings=["r1"]).recordings == ["r1"]
-    before = snapshot(project)
+    before = testkit.project_snapshot(project)
     with pytest.raises(ConflictError, match="already exists"):
         project.update_dataset("renamed", name="other")
     with pytest.raises(InputError, match="one word"):
@@ -287,7 +275,7 @@ def test_update_and_delete_dataset(project):
         project.update_dataset("renamed", behaviors="a;c", add_recordings=["r3"])
     with pytest.raises(NotFoundError, match="no recording 'r9'"):
         project.update_dataset("renamed", add_recordings=["r9"])
-    assert snapshot(project) == before
+    assert testkit.project_snapshot(project) == before
     job = jobs_repo.insert_job(project, "train", {}, project.get_dataset("renamed").id)
     with pytest.raises(ConflictError, match="unfinished jobs"):
         project.delete_dataset("renamed")
@@ -335,13 +323,13 @@ BOUT_TABLE = """,file,Experimenter,from,to,type
 """
 
 
-def test_import_a_bout_table_through_columns_one_annotator_overlaps_resolved_and_clipped(project, tmp_path):
+def test_import_a_bout_table_through_columns_one_annotator_overlaps_resolved_and_clipped(project, tmp_path, testkit):
     project.import_recording_object(make_recording("s1", n_frames=40, fps=10))  # 4 s
     path = tmp_path / "s1.csv"
     path.write_text(BOUT_TABLE)
     options = {"columns": {"from": "start_s", "to": "stop_s", "type": "behavior", "Experimenter": "annotator"},
                "behaviors": ["Supported", "Unsupported"], "annotator": "Ann"}
-    before = snapshot(project)
+    before = testkit.project_snapshot(project)
     with pytest.raises(InputError, match=r"stop frame 50 is past the last pose frame"):
         project.import_labels(path, "intervals", **options)
     project.create_dataset("rears", "Supported;Unsupported", recordings=["s1"])
@@ -351,7 +339,7 @@ def test_import_a_bout_table_through_columns_one_annotator_overlaps_resolved_and
     with pytest.raises(InputError, match=r"no bouts of annotator 'Cy' \(annotator=\); the file's annotators are "
                                          r"\['Ann', 'Bob'\]"):
         project.import_labels(path, "intervals", **{**options, "annotator": "Cy"}, clip=True)
-    assert snapshot(project)[1] == before[1]
+    assert testkit.project_snapshot(project)[1] == before[1]
     done = project.import_labels(path, "intervals", **options, clip=True, overlap="priority:Supported,Unsupported")
     assert (done.bouts, done.clipped, done.dropped) == (3, 1, 0)
     assert (done.overlaps.overlaps, done.overlaps.frames, done.overlaps.trimmed) == (1, 2, 1)

@@ -3,7 +3,6 @@ checks that keep a video's frames equal to the pose frames (nothing stored on fa
 
 from __future__ import annotations
 
-import os
 import shutil
 
 import numpy as np
@@ -12,7 +11,6 @@ import pytest
 from ethoforge.errors import ConflictError, InputError
 from ethoforge.io.poses import save_poses
 from ethoforge.store import Project
-from ethoforge.store.engine import dump_database
 from ethoforge.video.synthetic import write_blob_clip
 
 
@@ -33,16 +31,6 @@ def make_recording(name: str, n_frames: int, seed: int = 0):
     return Recording(name=name, poses=poses, fps=30.0)
 
 OPENFIELD = "dlc_openfield"
-
-
-def snapshot(project: Project):
-    return dump_database(project.engine), sorted(os.listdir(project.poses_dir))
-
-
-@pytest.fixture
-def project(tmp_path):
-    with Project.create(tmp_path / "project") as opened:
-        yield opened
 
 
 def test_video_only_recording_lists_and_loads(project, tmp_path):
@@ -91,19 +79,19 @@ def test_poses_with_video_option(project, tmp_path):
     (84, 60.0, "durations disagree: the video has 40 frames at 30 fps \\(1.33 s\\) but the poses of 'rec1' have "
                "84 frames at 60 fps \\(1.40 s\\), 0.07 s apart \\(at most 0.033 s, one frame"),
 ])
-def test_video_that_disagrees_with_its_poses_stores_nothing(project, tmp_path, n_frames, fps, expected):
+def test_video_that_disagrees_with_its_poses_stores_nothing(project, tmp_path, n_frames, fps, expected, testkit):
     video = write_blob_clip(tmp_path / "rec1.mp4", n_frames=40).path
     pose_file = save_poses(make_recording("rec1", n_frames=n_frames), tmp_path / "rec1.csv", "dlc")
-    before = snapshot(project)
+    before = testkit.project_snapshot(project)
     with pytest.raises(InputError, match=expected) as error:
         project.import_recording(pose_file, fps=fps, video=video)
     assert str(video) in str(error.value)
-    assert snapshot(project) == before
+    assert testkit.project_snapshot(project) == before
     project.import_recording(pose_file, fps=fps)  # now poses alone
-    before = snapshot(project)
+    before = testkit.project_snapshot(project)
     with pytest.raises(InputError, match=expected.replace("of 'rec1'", "of recording 'rec1'")):
         project.import_video(video)
-    assert snapshot(project) == before
+    assert testkit.project_snapshot(project) == before
 
 
 def test_poses_at_another_rate_link_when_the_durations_agree(project, tmp_path):
@@ -117,7 +105,7 @@ def test_poses_at_another_rate_link_when_the_durations_agree(project, tmp_path):
     assert (recording.fps, recording.n_frames, recording.video_fps, recording.video_frames) == (60.0, 80, 30.0, 40)
 
 
-def test_poses_at_another_rate_join_a_video_only_recording_unless_it_is_labelled(project, tmp_path):
+def test_poses_at_another_rate_join_a_video_only_recording_unless_it_is_labelled(project, tmp_path, testkit):
     from ethoforge.labels import Bout
 
     project.import_video(write_blob_clip(tmp_path / "rec1.mp4", n_frames=40).path)
@@ -126,32 +114,32 @@ def test_poses_at_another_rate_join_a_video_only_recording_unless_it_is_labelled
     joined = project.import_recording(save_poses(make_recording("rec1", n_frames=80), tmp_path / "rec1.csv", "dlc"),
                                       fps=60.0)
     assert (joined.fps, joined.n_frames, joined.video_fps, joined.video_frames) == (60.0, 80, 30.0, 40)
-    before = snapshot(project)
+    before = testkit.project_snapshot(project)
     with pytest.raises(ConflictError, match="labelled on its video's 40 frames at 30 fps; poses at 60 fps"):
         project.import_recording(save_poses(make_recording("rec2", n_frames=80, seed=1), tmp_path / "rec2.csv",
                                             "dlc"), fps=60.0)
-    assert snapshot(project) == before
+    assert testkit.project_snapshot(project) == before
 
 
-def test_same_video_twice_is_a_conflict(project, tmp_path):
+def test_same_video_twice_is_a_conflict(project, tmp_path, testkit):
     clip = write_blob_clip(tmp_path / "a.mp4", n_frames=20)
     project.import_video(clip.path)
     shutil.copy(clip.path, tmp_path / "b.mp4")
-    before = snapshot(project)
+    before = testkit.project_snapshot(project)
     with pytest.raises(ConflictError, match="already imported, in recording 'a'"):
         project.import_video(tmp_path / "b.mp4")
-    assert snapshot(project) == before
+    assert testkit.project_snapshot(project) == before
 
 
-def test_truncated_and_not_a_video_store_nothing(project, tmp_path):
+def test_truncated_and_not_a_video_store_nothing(project, tmp_path, testkit):
     data = write_blob_clip(tmp_path / "full.mp4", n_frames=60).path.read_bytes()
     (tmp_path / "cut.mp4").write_bytes(data[: len(data) // 2])
     (tmp_path / "notes.mp4").write_text("not a video")
-    before = snapshot(project)
+    before = testkit.project_snapshot(project)
     for name in ("cut.mp4", "notes.mp4"):
         with pytest.raises(InputError, match=name):
             project.import_videos([tmp_path / name])
-    assert snapshot(project) == before
+    assert testkit.project_snapshot(project) == before
 
 
 def test_folder_import_and_skip_existing(project, tmp_path):

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 
 import pytest
 from sqlalchemy import text
 
 from ethoforge.errors import ConflictError, InputError
 from ethoforge.store import Project
-from ethoforge.store.engine import dump_database
 from ethoforge.store.recording_edits import (
     delete_recording,
     fps_changes,
@@ -26,10 +24,6 @@ REC_B = "e3v813a-20210610T122758-123309"  # 9,330 frames
 def project(ethome5_project, tmp_path, testkit):
     with Project.open(testkit.copy_project(ethome5_project, tmp_path / "project")) as opened:
         yield opened
-
-
-def snapshot(project: Project):
-    return dump_database(project.engine), sorted(os.listdir(project.poses_dir))
 
 
 def test_fps_changes_by_hand():
@@ -54,14 +48,14 @@ def test_set_fps_keeps_labels_at_the_same_seconds(project):
     assert metadata["fps_assumed"] is False and metadata["fps_before"] == 30.0
 
 
-def test_set_fps_that_drops_labels_needs_consent_and_changes_nothing_without(project):
+def test_set_fps_that_drops_labels_needs_consent_and_changes_nothing_without(project, testkit):
     stored = project.get_bouts(REC_A)
     late = [b for b in stored if round(b.start * 60 / 30) >= 5700]
     assert late, "the fixture must have bouts in the second half of the recording"
-    before = snapshot(project)
+    before = testkit.project_snapshot(project)
     with pytest.raises(ConflictError, match=rf"{len(late)} bout\(s\) of recording '{REC_A}' would start after"):
         set_recording_fps(project, REC_A, 60)
-    assert snapshot(project) == before
+    assert testkit.project_snapshot(project) == before
     change = set_recording_fps(project, REC_A, 60, drop_labels=True)
     assert (change.dropped, change.rescaled) == (len(late), len(stored) - len(late))
     assert len(project.get_bouts(REC_A)) == len(stored) - len(late)
@@ -81,12 +75,12 @@ def test_rename_keeps_labels_and_datasets(project):
     assert "mouse-pair-1" in project.get_dataset("mice").recordings
 
 
-def test_delete_with_labels_needs_consent(project):
+def test_delete_with_labels_needs_consent(project, testkit):
     info = project.get_recording(REC_A)
-    before = snapshot(project)
+    before = testkit.project_snapshot(project)
     with pytest.raises(ConflictError, match=f"recording '{REC_A}' has 10 labelled bout"):
         delete_recording(project, REC_A)
-    assert snapshot(project) == before
+    assert testkit.project_snapshot(project) == before
     delete_recording(project, REC_A, drop_labels=True)
     assert [r.name for r in project.recordings()] == [REC_B]
     assert not (project.root / info.poses_path).exists()
@@ -101,7 +95,7 @@ def test_a_recording_with_a_video_keeps_the_video_rate(tmp_path, testkit):
     root = testkit.make_video_project(tmp_path / "project", n_frames=60)
     with Project.open(root) as project:
         assert project.get_recording("arena").has_video  # the video beside the pose file was linked at import
-        before = snapshot(project)
+        before = testkit.project_snapshot(project)
         with pytest.raises(ConflictError, match="has a video .* cannot be changed"):
             set_recording_fps(project, "arena", 25)
-        assert snapshot(project) == before
+        assert testkit.project_snapshot(project) == before
