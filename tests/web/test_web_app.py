@@ -273,22 +273,28 @@ def _tab_to(page, start: int) -> None:
     page.wait_for_selector(f"#frame-display[data-frame='{start}']")
 
 
-def test_review_and_correct_stores_only_touched_bouts(page, server, stems, shot, testkit):
+def _prelabel(page, server, stem: str) -> tuple[dict, list[tuple[int, int]]]:
+    """The recording ``stem`` as nobody labelled it yet (its human labels dropped), pre-labelled
+    by the model on the review page (the dataset gets a second behavior, ``other``, to relabel
+    to): the recording and its predicted bouts' ``(start, stop)`` in order."""
     base, api = server
-    rec = _recording(api, stems[0])
+    rec = _recording(api, stem)
     labels = api(f"recordings/{rec['id']}/labels")
-    # a recording nobody labelled yet: drop its human labels
     api(f"recordings/{rec['id']}/labels", "PUT", {"bouts": [], "version": labels["version"]})
     [model] = api("models")["models"]
-    api("datasets/1", "PATCH", {"behaviors": ["interact", "other"]})  # a second behavior to relabel to
+    api("datasets/1", "PATCH", {"behaviors": ["interact", "other"]})
     page.goto(f"{base}/#/review?dataset=1&recording={rec['id']}&model={model['id']}")
     _wait_ready(page)
     page.click("#prelabel")
     page.wait_for_selector("#editor", timeout=90_000)
-    predicted = sorted((b for b in api(f"recordings/{rec['id']}/labels")["bouts"] if b["source"] == "predicted"),
-                       key=lambda b: b["start"])
-    assert len(predicted) >= 6, predicted
-    p = [(b["start"], b["stop"]) for b in predicted]
+    predicted = [b for b in api(f"recordings/{rec['id']}/labels")["bouts"] if b["source"] == "predicted"]
+    return rec, sorted((b["start"], b["stop"]) for b in predicted)
+
+
+def test_review_and_correct_stores_only_touched_bouts(page, server, stems, shot, testkit):
+    api = server[1]
+    rec, p = _prelabel(page, server, stems[0])
+    assert len(p) >= 6, p
     assert p[4][1] - p[4][0] >= 3  # keeps a frame when the next bout's start moves 2 frames into it
     page.focus("#editor")
     page.keyboard.press("Tab")  # first predicted bout
@@ -363,20 +369,9 @@ def _editor_bouts(page) -> list[tuple[str, int, int, bool]]:
 
 
 def test_review_undo_redo_any_edit_and_deleted_predictions_stay_deleted(page, server, stems, testkit):
-    base, api = server
-    rec = _recording(api, stems[1])
-    labels = api(f"recordings/{rec['id']}/labels")
-    api(f"recordings/{rec['id']}/labels", "PUT", {"bouts": [], "version": labels["version"]})
-    [model] = api("models")["models"]
-    api("datasets/1", "PATCH", {"behaviors": ["interact", "other"]})
-    page.goto(f"{base}/#/review?dataset=1&recording={rec['id']}&model={model['id']}")
-    _wait_ready(page)
-    page.click("#prelabel")
-    page.wait_for_selector("#editor", timeout=90_000)
-    predicted = sorted((b for b in api(f"recordings/{rec['id']}/labels")["bouts"] if b["source"] == "predicted"),
-                       key=lambda b: b["start"])
-    assert len(predicted) >= 4, predicted
-    p = [(b["start"], b["stop"]) for b in predicted]
+    api = server[1]
+    rec, p = _prelabel(page, server, stems[1])
+    assert len(p) >= 4, p
     assert p[3][0] >= 3 and p[3][1] - p[3][0] >= 3 and p[3][0] - 3 >= p[2][1]
     page.focus("#editor")
     page.keyboard.press("Tab")
