@@ -254,9 +254,13 @@ LABEL_CASES = [
 ]
 
 
-def _assert_clean_failure(root: Path, result, patterns: list[str], before, testkit) -> None:
+def _assert_refused(root: Path, args: list, patterns: list[str], testkit) -> None:
+    """``ethoforge *args --project root`` exits 1 with one error line that matches every pattern,
+    no traceback, nothing on stdout, and the project as it was."""
     import re
 
+    before = testkit.project_snapshot(root)
+    result = cli(*args, "--project", root)
     assert result.exit_code == 1, result.output
     message = result.stderr
     assert message.startswith("error: ") and message.count("\n") == 1, message
@@ -270,18 +274,14 @@ def _assert_clean_failure(root: Path, result, patterns: list[str], before, testk
 def test_bad_pose_file(corpus_project, ethome5_dir, tmp_path, case, name, build, args, patterns, testkit):
     path = tmp_path / name
     path.write_text(build(ethome5_dir))
-    before = testkit.project_snapshot(corpus_project)
-    result = cli("import", "poses", path, *args, "--project", corpus_project)
-    _assert_clean_failure(corpus_project, result, patterns, before, testkit)
+    _assert_refused(corpus_project, ["import", "poses", path, *args], patterns, testkit)
 
 
 @pytest.mark.parametrize("case, name, build, args, patterns", LABEL_CASES, ids=[c[0] for c in LABEL_CASES])
 def test_bad_label_file(corpus_project, ethome5_dir, tmp_path, case, name, build, args, patterns, testkit):
     path = tmp_path / name
     path.write_text(build(ethome5_dir))
-    before = testkit.project_snapshot(corpus_project)
-    result = cli("import", "labels", path, *args, "--project", corpus_project)
-    _assert_clean_failure(corpus_project, result, patterns, before, testkit)
+    _assert_refused(corpus_project, ["import", "labels", path, *args], patterns, testkit)
 
 
 @pytest.mark.parametrize("behaviors, pattern", [
@@ -290,18 +290,15 @@ def test_bad_label_file(corpus_project, ethome5_dir, tmp_path, case, name, build
     ("a;b;a", r"'a' is listed twice"),
 ])
 def test_bad_dataset(corpus_project, behaviors, pattern, testkit):
-    before = testkit.project_snapshot(corpus_project)
-    result = cli("dataset", "create", "other", "--behaviors", behaviors, "--recordings", REC_B,
-                 "--project", corpus_project)
-    _assert_clean_failure(corpus_project, result, [pattern], before, testkit)
+    _assert_refused(corpus_project, ["dataset", "create", "other", "--behaviors", behaviors, "--recordings", REC_B],
+                    [pattern], testkit)
 
 
 def test_bad_options(corpus_project, testkit):
-    before = testkit.project_snapshot(corpus_project)
-    result = cli("import", "labels", "x.csv", "--format", "excel", "--project", corpus_project)
-    _assert_clean_failure(corpus_project, result, [r"unknown label format 'excel'; expected one of"], before, testkit)
-    result = cli("import", "poses", "x.csv", "--rename", "nose", "--project", corpus_project)
-    _assert_clean_failure(corpus_project, result, [r"--rename expects old:new"], before, testkit)
+    _assert_refused(corpus_project, ["import", "labels", "x.csv", "--format", "excel"],
+                    [r"unknown label format 'excel'; expected one of"], testkit)
+    _assert_refused(corpus_project, ["import", "poses", "x.csv", "--rename", "nose"], [r"--rename expects old:new"],
+                    testkit)
 
 
 # ------------------------------------------------------------------ messages in the user's language
