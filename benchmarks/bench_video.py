@@ -5,6 +5,7 @@ Usage:
   python benchmarks/bench_video.py [--video PATH] [--frames N] [--encoders motion,efficientnet_lite0]
   python benchmarks/bench_video.py --long-minutes 60          # peak memory encoding a long 640x480 video
   python benchmarks/bench_video.py --accuracy [--jobs 5]      # ethome5 leave-one-recording-out F1
+  python benchmarks/bench_video.py --accuracy --work DIR --features pose+video:motion   # reuse DIR's renders
 
 Speed: decode-only is PyAV decoding every frame to RGB at full size (the bound); an encoder's
 figure includes its own decoding (``encode_video`` into a fresh cache). Each measurement runs in
@@ -149,7 +150,10 @@ def _first_frames(recording, bouts: list, n: int):
     return part, [b.with_(stop=min(b.stop, n)) for b in bouts if b.start < n]
 
 
-def accuracy(jobs: int, families: list[str], max_frames: int | None = None) -> dict:
+def accuracy(jobs: int, families: list[str], max_frames: int | None = None, work: Path | None = None,
+             feature_sets: tuple[str, ...] = ("pose", "video:motion", "pose+video:motion")) -> dict:
+    """Pooled LORO F1 per family and feature set; renders into ``work`` (a temporary folder when
+    None) unless a project rendered there by an earlier run exists (then reused as it is)."""
     from concurrent.futures import ProcessPoolExecutor
 
     import numpy as np
@@ -161,27 +165,31 @@ def accuracy(jobs: int, families: list[str], max_frames: int | None = None) -> d
     from ethoforge.store import Project
     from ethoforge.training.data import frame_targets
 
-    folder = Path(tempfile.mkdtemp(prefix="bench_video_"))
+    folder = work or Path(tempfile.mkdtemp(prefix="bench_video_"))
     root = folder / "project"
+    rendered = root.exists()
+    folder.mkdir(parents=True, exist_ok=True)
     samples = load_sample()
     if max_frames:
         samples = [_first_frames(r, b, max_frames) for r, b in samples]
         print(f"the first {max_frames} frames of each recording", flush=True)
-    with Project.create(root) as project:
-        for recording, bouts in samples:
-            project.import_recording_object(recording, bouts)
-    tic = time.monotonic()
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for name in pool.map(_render_and_encode, [(str(root), r.name) for r, _ in samples]):
-            print(f"  rendered and encoded {name}", flush=True)
-    print(f"rendering + motion encoding of 5 recordings: {time.monotonic() - tic:.0f} s", flush=True)
+    if rendered:
+        print(f"reusing the rendered and encoded project {root}", flush=True)
+    else:
+        with Project.create(root) as project:
+            for recording, bouts in samples:
+                project.import_recording_object(recording, bouts)
+        tic = time.monotonic()
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for name in pool.map(_render_and_encode, [(str(root), r.name) for r, _ in samples]):
+                print(f"  rendered and encoded {name}", flush=True)
+        print(f"rendering + motion encoding of 5 recordings: {time.monotonic() - tic:.0f} s", flush=True)
     with Project.open(root) as project:
         recordings = [project.load_recording(r.name) for r, _ in samples]
     bouts = {r.name: b for r, b in samples}
-    names = [r.name for r in recordings]
     results = {}
     for family in families:
-        for features in ("pose", "video:motion", "pose+video:motion"):
+        for features in feature_sets:
             truths, predictions, tic = [], [], time.monotonic()
             for k, test in enumerate(recordings):
                 rest = [r for i, r in enumerate(recordings) if i != k]
@@ -197,7 +205,6 @@ def accuracy(jobs: int, families: list[str], max_frames: int | None = None) -> d
             results[f"{family} {features}"] = round(pooled, 3)
             print(f"ethome5 {family} --features {features}: pooled LORO frame F1 interact = {pooled:.3f} "
                   f"({time.monotonic() - tic:.0f} s; rendered video, real labels)", flush=True)
-    del names
     return results
 
 
@@ -211,6 +218,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--families", default="gbdt")
     parser.add_argument("--max-frames", type=int, default=None, help="accuracy on each recording's first N frames")
     parser.add_argument("--jobs", type=int, default=2, help="recordings rendered and encoded at once")
+    parser.add_argument("--features", default="pose,video:motion,pose+video:motion", help="feature sets compared")
+    parser.add_argument("--work", type=Path, default=None, help="folder for the renders and models (reused)")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--cache", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -220,7 +229,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.long_minutes:
         long_video(args.long_minutes)
     elif args.accuracy:
-        accuracy(args.jobs, args.families.split(","), args.max_frames)
+        accuracy(args.jobs, args.families.split(","), args.max_frames, args.work, tuple(args.features.split(",")))
     else:
         speed(args.video, args.frames, [e for e in args.encoders.split(",") if e])
 
