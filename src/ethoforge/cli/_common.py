@@ -35,6 +35,13 @@ def project_folder(argument: Path | None, option: Path | None) -> Path:
     return argument or option or find_project_root(None)
 
 
+_DEVICE_HELP = "auto (CUDA when present), cpu or cuda."
+DeviceOption = Annotated[str, typer.Option(help=_DEVICE_HELP)]
+"""``--device`` of commands that run a model (default ``"auto"``)."""
+DeviceOverride = Annotated[str | None, typer.Option(help=_DEVICE_HELP)]
+"""``--device`` of commands whose config has its own default (None: the config's)."""
+
+
 JSON_REQUESTED = "ethoforge.json"
 """Key in ``ctx.meta`` set when a command was given ``--json`` (errors then print as JSON too)."""
 

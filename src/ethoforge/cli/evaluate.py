@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from ethoforge.cli._common import (
+    DeviceOption,
     JsonOption,
     ProjectOption,
     emit_json,
@@ -21,7 +22,7 @@ def evaluate(
     model: Annotated[str, typer.Argument(help="Registry id or name of a model, or a model bundle folder.")],
     recordings: Annotated[list[str] | None, typer.Option(
         help="Labelled recordings to score on: --recordings C D (default: the model's test split).")] = None,
-    device: Annotated[str, typer.Option(help="auto (CUDA when present), cpu or cuda.")] = "auto",
+    device: DeviceOption = "auto",
     project: ProjectOption = None,
     json: JsonOption = False,
 ) -> None:

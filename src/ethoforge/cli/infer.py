@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ethoforge.cli._common import (
+    DeviceOption,
     JsonOption,
     ProjectOption,
     emit_json,
@@ -40,7 +41,7 @@ def infer(
     fps: Annotated[float | None, typer.Option(help="Frames per second of pose files that do not say.")] = None,
     keypoint_map: Annotated[str | None, typer.Option(
         "--map", help="Rename keypoints of the poses to the model's names: old:new,old2:new2.")] = None,
-    device: Annotated[str, typer.Option(help="auto (CUDA when present), cpu or cuda.")] = "auto",
+    device: DeviceOption = "auto",
     project: ProjectOption = None,
     json: JsonOption = False,
 ) -> None:

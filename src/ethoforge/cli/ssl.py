@@ -7,7 +7,17 @@ from typing import Annotated, Any
 
 import typer
 
-from ethoforge.cli._common import JsonOption, ProjectOption, emit_json, greedy, open_project, progress_bar, stdout
+from ethoforge.cli._common import (
+    DeviceOption,
+    DeviceOverride,
+    JsonOption,
+    ProjectOption,
+    emit_json,
+    greedy,
+    open_project,
+    progress_bar,
+    stdout,
+)
 
 _LISTS = ("--recordings",)
 
@@ -36,7 +46,7 @@ def pretrain(
     eval_samples: Annotated[int | None, typer.Option(
         help="Held-out samples per task scored after each epoch (default 256).")] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
-    device: Annotated[str | None, typer.Option(help="auto (CUDA when present), cpu or cuda.")] = None,
+    device: DeviceOverride = None,
     workers: Annotated[int | None, typer.Option(
         help="Processes making pretext samples while the model trains; 0: none (default: one per spare core, ≤ 4).")] = None,
     resume: Annotated[Path | None, typer.Option(help="Continue from this checkpoint (.pt).")] = None,
@@ -80,7 +90,7 @@ def embed(
     out: Annotated[Path | None, typer.Option(
         help="Output folder (default PROJECT/embeddings/model_<id>, or ./embeddings without a project).")] = None,
     formats: Annotated[str, typer.Option(help="parquet, netcdf or both (comma-separated).")] = "parquet,netcdf",
-    device: Annotated[str, typer.Option(help="auto (CUDA when present), cpu or cuda.")] = "auto",
+    device: DeviceOption = "auto",
     project: ProjectOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -121,7 +131,7 @@ def discover(
     out: Annotated[Path | None, typer.Option(
         help="Output folder (default PROJECT/discovery/model_<id>, or ./discovery without a project).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-    device: Annotated[str, typer.Option(help="auto (CUDA when present), cpu or cuda.")] = "auto",
+    device: DeviceOption = "auto",
     project: ProjectOption = None,
     json: JsonOption = False,
 ) -> None:

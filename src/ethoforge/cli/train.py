@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from ethoforge.cli._common import (
+    DeviceOverride,
     JsonOption,
     ProjectOption,
     emit_json,
@@ -63,7 +64,7 @@ def train(
         help="Share of recordings drawn for validation when not listed (default 0.2).")] = None,
     test_fraction: Annotated[float | None, typer.Option(
         help="Share of recordings drawn for test when not listed (default 0).")] = None,
-    device: Annotated[str | None, typer.Option(help="auto (CUDA when present), cpu or cuda.")] = None,
+    device: DeviceOverride = None,
     features: Annotated[str | None, typer.Option(
         help="pose (default), video:ENCODER or pose+video:ENCODER (videos encoded first: ethoforge encode), "
              "or pose+embedding:MODEL (a pretrained embedder's per-frame embeddings appended).")] = None,
