@@ -195,7 +195,8 @@ def run(args) -> dict:
                                         if any(c[1] == k and c[0] != "gbdt_pose" for c in todo)])
         _map(args.jobs, run_cell, [(args, work, *cell) for cell in todo])
     truths = {k: bouts_to_frames(bouts[names[k]], ["interact"], recordings[k].n_frames).ravel() == 1 for k in folds}
-    return tabulate(work, truths, arms, budgets, args.seeds)
+    present = sum(cell_path(work, *cell).exists() for cell in cells)
+    return {**tabulate(work, truths, arms, budgets, args.seeds), "cells": (present, len(cells))}
 
 
 def tabulate(work: Path, truths: dict[int, np.ndarray], arms: list[str], budgets: list[float], seeds: int) -> dict:
@@ -316,7 +317,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--png", default="bench_ssl.png")
     args = parser.parse_args(argv)
     full = args.folds == "5" and args.seeds >= 3 and args.budgets == "0.01,0.05,0.2,1" and args.arms == ",".join(ARMS)
-    print(f"bench_ssl: {'full' if full else 'REDUCED'} grid: folds {args.folds}, seeds {args.seeds}, budgets "
+    scope = "the issue's full" if full else "a REDUCED"
+    print(f"bench_ssl: {scope} grid: folds {args.folds}, seeds {args.seeds}, budgets "
           f"{args.budgets}, arms {args.arms}; pretrain epochs {args.pretrain_epochs} (train-sample "
           f"{args.train_sample}), supervised epochs {args.epochs} x {args.samples} windows, device {args.device}, "
           f"{args.threads} thread(s) x {args.jobs} job(s); {os.cpu_count()} CPU cores, load average "
@@ -336,6 +338,8 @@ def main(argv: list[str] | None = None) -> None:
             value = result["table"].get((arm, budget))
             cells.append(f"{value[0]:.3f} [{value[1]:.3f}, {value[2]:.3f}] ({value[3]})" if value else "-")
         print(f"{budget:>6.0%}  " + "  ".join(f"{c:>28}" for c in cells))
+    present, total = result["cells"]
+    print(f"{present} of {total} cells of this grid are there" + ("" if present == total else ": a PARTIAL table"))
     _plot(result, args.png)
     print(f"figure: {args.png}")
     print(json.dumps({"speeds": speeds, "table": {f"{a}@{b}": v for (a, b), v in result["table"].items()}}))
