@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -140,8 +141,11 @@ def pretrain(
     out_dir = Path(out_dir)
     work = out_dir.parent / f".{out_dir.name}.partial"
     (work / "checkpoints").mkdir(parents=True, exist_ok=True)
+    workers = auto_workers() if config.workers is None else config.workers
     if config.num_threads:
         torch.set_num_threads(config.num_threads)
+    elif workers and device == "cpu":  # sample workers take cores from the model's threads (2 cores: 305 → 357 windows/s)
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) - workers))
 
     featurizer, tracks, poses = _prepare(usable, config)
     augmentations = _augmentations(config)
@@ -168,7 +172,7 @@ def pretrain(
         tic = time.monotonic()
         epoch_tracks = _augmented_tracks(poses, featurizer.spec, augmentations, config.window, rng) or tracks
         row: dict[str, Any] = {"epoch": epoch, **_train_epoch(net, optimizer, featurizer, epoch_tracks, tasks,
-                                                             config, epoch, steps, device, should_stop)}
+                                                             config, epoch, steps, workers, device, should_stop)}
         row["loss"] = float(sum(row[f"{task}_loss"] for task in tasks))
         row.update(_evaluate(net, eval_sets, tasks, device))
         row["val_loss"] = float(sum(row[f"val_{task}_loss"] for task in tasks))
@@ -265,12 +269,11 @@ def _task_loss(net, task: str, features, labels, hidden) -> tuple[torch.Tensor, 
 
 
 def _train_epoch(net, optimizer, featurizer: WindowFeaturizer, tracks, tasks, config: PretrainConfig, epoch: int,
-                 steps: int, device: str, should_stop: Callable[[], bool] | None) -> dict[str, float]:
+                 steps: int, workers: int, device: str, should_stop: Callable[[], bool] | None) -> dict[str, float]:
     import torch
 
     net.train()
     sums = {task: [0.0, 0.0, 0.0] for task in tasks}
-    workers = auto_workers() if config.workers is None else config.workers
     batches = epoch_batches(featurizer, tracks, tasks, config, epoch, steps, workers)
     try:
         for step, step_batches in enumerate(batches):
