@@ -1,7 +1,8 @@
 """Label-efficiency benchmark of self-supervised pretraining on ethome5 (prints a table, writes a PNG).
 
 Leave-one-recording-out: in fold ``k`` recording ``k`` is the test, the next one validates and
-the other three train. An embedder is pretrained on that fold's four non-test recordings only
+the other three train (``--rotations N``: also the 2nd … Nth next recording validates, each a
+replicate beside the seeds, so a figure is the mean over validation choices). An embedder is pretrained on that fold's four non-test recordings only
 (no labels). Label budgets are shares of the training frames drawn as whole bouts — runs of
 ``interact`` and of background between them — stratified by class: each class's runs in one
 shuffled order per seed until they cover the budget's share of that class's frames, so smaller
@@ -11,17 +12,19 @@ labels keep the data's class balance; frames outside the drawn bouts are not ann
 - ``scratch``: the transformer (the embedder's architecture, same epochs and steps) from random weights;
 - ``probe``: the same transformer from the embedder, encoder frozen (linear probe);
 - ``finetune``: from the embedder, head first for one epoch, then everything;
+- ``finetune_slow``: from the embedder, head first for two epochs, then everything with the
+  encoder at a tenth of the head's learning rate (``--freeze-epochs 2 --encoder-lr``);
 - ``gbdt_pose``: the default gbdt on pose features;
 - ``gbdt_emb``: gbdt on pose features plus the embedder's embeddings.
 
 F1 of ``interact`` on the pooled test frames, mean over seeds, with a 95 % bootstrap interval
-(blocks of 300 frames resampled); the fine-tuned minus scratch difference gets a paired
-bootstrap interval at each budget. Also printed: pretraining throughput (windows/s) of the
+(blocks of 300 frames resampled); each arm started from the embedder minus scratch gets a paired
+bootstrap interval of the difference at each budget. Also printed: pretraining throughput (windows/s) of the
 ``small`` and ``lisbet`` presets and embedding speed of ``small`` (frames/s, best of 3, and frames
 per CPU second).
 
 The issue's full run is ``--folds 5 --seeds 3 --budgets 0.01,0.05,0.2,1`` (the defaults). Each
-cell (arm, fold, seed, budget) keeps its held-out prediction in ``--work``: a run with the same
+cell (arm, fold, seed, budget, rotation) keeps its held-out prediction in ``--work``: a run with the same
 folder trains only the missing cells, so the grid can be filled in parts (``--arms``,
 ``--budgets``, ``--folds 0,2``) and tabulated with ``--report-only``; ``--jobs N`` trains N
 embedders or cells at once. Reduced runs say so in their header, and a table cell says over
@@ -39,7 +42,8 @@ from pathlib import Path
 
 import numpy as np
 
-ARMS = ("scratch", "probe", "finetune", "gbdt_pose", "gbdt_emb")
+ARMS = ("scratch", "probe", "finetune", "finetune_slow", "gbdt_pose", "gbdt_emb")
+FROM_EMBEDDER = ("probe", "finetune", "finetune_slow")  # compared with scratch, paired
 BLOCK = 300
 
 
@@ -93,9 +97,18 @@ def block_bootstrap(truth: np.ndarray, *predictions: np.ndarray, n: int = 1000, 
     return out
 
 
-def cell_path(work: Path, arm: str, k: int, seed: int, budget: float) -> Path:
-    """Where one cell's held-out prediction (bool per test frame, ``.npy``) is kept."""
-    return work / "pred" / f"{arm}_fold{k}_seed{seed}_budget{budget:g}.npy"
+def cell_path(work: Path, arm: str, k: int, seed: int, budget: float, rotation: int = 0) -> Path:
+    """Where one cell's held-out prediction (bool per test frame, ``.npy``) is kept; ``rotation`` r:
+    the (r + 1)th recording after the test one validates."""
+    suffix = f"_rot{rotation}" if rotation else ""
+    return work / "pred" / f"{arm}_fold{k}_seed{seed}_budget{budget:g}{suffix}.npy"
+
+
+def validation_of(k: int, rotation: int, n: int = 5) -> int:
+    """The validation recording of fold ``k`` in ``rotation`` (0: the next one after the test)."""
+    if not 0 <= rotation < n - 1:
+        raise SystemExit(f"rotation {rotation}: there are {n - 1} non-test recordings to validate on")
+    return (k + 1 + rotation) % n
 
 
 def _ethome5() -> tuple[list, dict, list[str]]:
@@ -124,7 +137,7 @@ def pretrain_fold(args, work: Path, k: int) -> str:
     return f"fold {k}: pretrained on {len(names) - 1} recordings in {time.monotonic() - tic:.0f} s"
 
 
-def run_cell(args, work: Path, arm: str, k: int, seed: int, budget: float) -> str:
+def run_cell(args, work: Path, arm: str, k: int, seed: int, budget: float, rotation: int = 0) -> str:
     """Train one arm on fold ``k``'s drawn labels, predict the test recording, keep the prediction."""
     import shutil
 
@@ -135,25 +148,25 @@ def run_cell(args, work: Path, arm: str, k: int, seed: int, budget: float) -> st
 
     _threads(args.threads)
     recordings, bouts, names = _ethome5()
-    test, val = names[k], names[(k + 1) % len(names)]
+    test, val = names[k], names[validation_of(k, rotation, len(names))]
     train = [n for n in names if n not in (test, val)]
     scopes, kept, share = budget_scopes(recordings, bouts, train, budget, seed)
     labelled = {**{n: kept[n] for n in scopes}, val: bouts[val]}  # other training frames: unlabelled
     tic = time.monotonic()
-    out = work / "bundles" / cell_path(work, arm, k, seed, budget).stem
+    path = cell_path(work, arm, k, seed, budget, rotation)
+    out = work / "bundles" / path.stem
     result = train_from_recordings([r for r in recordings if r.name != test], labelled, ["interact"],
                                    _arm_config(arm, args, work / f"emb_{k}", val, seed), out,
                                    scopes={**scopes, val: [(0, 10**9)]})
     test_recording = recordings[k]
     prediction = load_bundle(result.bundle_dir).predict_proba(test_recording, device=args.device).argmax(axis=1) == 1
-    path = cell_path(work, arm, k, seed, budget)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial.npy")
     np.save(partial, prediction)
     os.replace(partial, path)  # a cell is there whole or not at all
     shutil.rmtree(out, ignore_errors=True)
     truth = bouts_to_frames(bouts[test], ["interact"], test_recording.n_frames).ravel() == 1
-    return (f"  fold {k} seed {seed} budget {budget:.0%} ({share:.1%} of frames) {arm}: "
+    return (f"  fold {k} seed {seed} rotation {rotation} budget {budget:.0%} ({share:.1%} of frames) {arm}: "
             f"F1 {binary_f1(truth, prediction):.3f} ({time.monotonic() - tic:.0f} s)")
 
 
@@ -186,8 +199,8 @@ def run(args) -> dict:
     budgets = [float(b) for b in args.budgets.split(",")]
     arms = args.arms.split(",")
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="bench_ssl_"))
-    cells = [(arm, k, seed, budget) for seed in range(args.seeds) for budget in budgets for k in folds
-             for arm in arms]
+    cells = [(arm, k, seed, budget, rotation) for rotation in range(args.rotations) for seed in range(args.seeds)
+             for budget in budgets for k in folds for arm in arms]
     todo = [cell for cell in cells if not cell_path(work, *cell).exists()]
     print(f"work folder {work}: {len(cells) - len(todo)} of {len(cells)} cells already there", flush=True)
     if not args.report_only:
@@ -196,20 +209,24 @@ def run(args) -> dict:
         _map(args.jobs, run_cell, [(args, work, *cell) for cell in todo])
     truths = {k: bouts_to_frames(bouts[names[k]], ["interact"], recordings[k].n_frames).ravel() == 1 for k in folds}
     present = sum(cell_path(work, *cell).exists() for cell in cells)
-    return {**tabulate(work, truths, arms, budgets, args.seeds), "cells": (present, len(cells))}
+    return {**tabulate(work, truths, arms, budgets, args.seeds, args.rotations), "cells": (present, len(cells))}
 
 
-def tabulate(work: Path, truths: dict[int, np.ndarray], arms: list[str], budgets: list[float], seeds: int) -> dict:
-    """F1 per arm and budget (mean over seeds) with block-bootstrap 95 % intervals, over the folds
-    that every seed has for that cell (``n_folds`` says how many; 0: the cell is missing); and the
-    fine-tuned minus scratch difference over their common folds, paired bootstrap."""
+def tabulate(work: Path, truths: dict[int, np.ndarray], arms: list[str], budgets: list[float], seeds: int,
+             rotations: int = 1) -> dict:
+    """F1 per arm and budget, the mean over replicates (seed × rotation), with block-bootstrap 95 %
+    intervals, over the folds that every replicate has for that cell (``n_folds`` says how many;
+    0: the cell is missing); and each arm started from the embedder minus scratch over their
+    common folds, paired bootstrap (key ``"<arm>-scratch"``)."""
     from ethoforge.evaluation.metrics import binary_f1
 
-    def complete_folds(arm: str, budget: float) -> list[int]:
-        return [k for k in truths if all(cell_path(work, arm, k, s, budget).exists() for s in range(seeds))]
+    replicates = [(s, r) for s in range(seeds) for r in range(rotations)]
 
-    def pooled(arm: str, budget: float, folds: list[int], seed: int) -> np.ndarray:
-        return np.concatenate([np.load(cell_path(work, arm, k, seed, budget)) for k in folds])
+    def complete_folds(arm: str, budget: float) -> list[int]:
+        return [k for k in truths if all(cell_path(work, arm, k, s, budget, r).exists() for s, r in replicates)]
+
+    def pooled(arm: str, budget: float, folds: list[int], seed: int, rotation: int) -> np.ndarray:
+        return np.concatenate([np.load(cell_path(work, arm, k, seed, budget, rotation)) for k in folds])
 
     table: dict = {}
     for budget in budgets:
@@ -218,25 +235,29 @@ def tabulate(work: Path, truths: dict[int, np.ndarray], arms: list[str], budgets
             if not folds:
                 continue
             truth = np.concatenate([truths[k] for k in folds])
-            predictions = [pooled(arm, budget, folds, s) for s in range(seeds)]
+            predictions = [pooled(arm, budget, folds, s, r) for s, r in replicates]
             boot = block_bootstrap(truth, *predictions).mean(axis=1)
             table[(arm, budget)] = (float(np.mean([binary_f1(truth, p) for p in predictions])),
                                     *np.percentile(boot, [2.5, 97.5]).tolist(), len(folds))
-        common = sorted(set(complete_folds("finetune", budget)) & set(complete_folds("scratch", budget)))
-        if "finetune" in arms and "scratch" in arms and common:
+        for arm in [a for a in FROM_EMBEDDER if a in arms and "scratch" in arms]:
+            common = sorted(set(complete_folds(arm, budget)) & set(complete_folds("scratch", budget)))
+            if not common:
+                continue
             truth = np.concatenate([truths[k] for k in common])
             diffs = []
-            for s in range(seeds):
-                pair = block_bootstrap(truth, pooled("finetune", budget, common, s), pooled("scratch", budget, common, s),
+            for s, r in replicates:
+                pair = block_bootstrap(truth, pooled(arm, budget, common, s, r), pooled("scratch", budget, common, s, r),
                                        seed=s)
                 diffs.append(pair[:, 0] - pair[:, 1])
             diff = np.mean(diffs, axis=0)
-            table[("finetune-scratch", budget)] = (float(diff.mean()), *np.percentile(diff, [2.5, 97.5]).tolist(),
-                                                   len(common))
+            table[(f"{arm}-scratch", budget)] = (float(diff.mean()), *np.percentile(diff, [2.5, 97.5]).tolist(),
+                                                 len(common))
     return {"table": table, "budgets": budgets, "arms": arms, "work": str(work), "n_folds": len(truths)}
 
 
 def _arm_config(arm: str, args, embedder: Path, val: str, seed: int) -> dict:
+    from ethoforge.training.config import TrainConfig
+
     base = {"split": {"val": [val], "test": []}, "seed": seed, "device": args.device}
     torch_options = {**base, "family": "transformer", "epochs": args.epochs, "samples_per_epoch": args.samples,
                      "window": 31, "patience": None, "num_threads": args.threads}
@@ -247,6 +268,9 @@ def _arm_config(arm: str, args, embedder: Path, val: str, seed: int) -> dict:
         return {**torch_options, "init_from": str(embedder), "freeze": True}
     if arm == "finetune":
         return {**torch_options, "init_from": str(embedder), "freeze_epochs": 1}
+    if arm == "finetune_slow":
+        return {**torch_options, "init_from": str(embedder), "freeze_epochs": 2,
+                "encoder_lr": TrainConfig.model_fields["lr"].default / 10}
     if arm == "gbdt_pose":
         return {**base, "family": "gbdt", "model": {"num_threads": args.threads}}
     if arm == "gbdt_emb":
@@ -300,6 +324,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--folds", default="5", help="N (the first N test recordings) or a list such as 0,2,4")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--budgets", default="0.01,0.05,0.2,1")
+    parser.add_argument("--rotations", type=int, default=1,
+                        help="validation choices per fold (1-4), replicates beside the seeds")
     parser.add_argument("--arms", default=",".join(ARMS))
     parser.add_argument("--pretrain-epochs", type=int, default=10)
     parser.add_argument("--train-sample", type=float, default=0.05)
@@ -316,9 +342,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--skip-throughput", action="store_true", help="only the label-efficiency table")
     parser.add_argument("--png", default="bench_ssl.png")
     args = parser.parse_args(argv)
-    full = args.folds == "5" and args.seeds >= 3 and args.budgets == "0.01,0.05,0.2,1" and args.arms == ",".join(ARMS)
+    full = (args.folds == "5" and args.seeds >= 3 and args.budgets == "0.01,0.05,0.2,1"
+            and set(args.arms.split(",")) >= set(ARMS) - {"finetune_slow"})
     scope = "the issue's full" if full else "a REDUCED"
-    print(f"bench_ssl: {scope} grid: folds {args.folds}, seeds {args.seeds}, budgets "
+    print(f"bench_ssl: {scope} grid: folds {args.folds}, seeds {args.seeds}, rotations {args.rotations}, budgets "
           f"{args.budgets}, arms {args.arms}; pretrain epochs {args.pretrain_epochs} (train-sample "
           f"{args.train_sample}), supervised epochs {args.epochs} x {args.samples} windows, device {args.device}, "
           f"{args.threads} thread(s) x {args.jobs} job(s); {os.cpu_count()} CPU cores, load average "
@@ -329,12 +356,13 @@ def main(argv: list[str] | None = None) -> None:
     if args.skip_accuracy:
         return
     result = run(args)
-    print(f"\ninteract F1 on pooled test frames (mean over {args.seeds} seed(s)) [95 % block-bootstrap interval] "
-          f"(test folds pooled, of {result['n_folds']}; a missing cell: -)")
-    print("budget  " + "  ".join(f"{arm:>28}" for arm in [*result["arms"], "finetune-scratch"]))
+    print(f"\ninteract F1 on pooled test frames (mean over {args.seeds} seed(s) x {args.rotations} validation "
+          f"choice(s)) [95 % block-bootstrap interval] (test folds pooled, of {result['n_folds']}; a missing cell: -)")
+    columns = [*result["arms"], *(f"{a}-scratch" for a in FROM_EMBEDDER if a in result["arms"] and "scratch" in result["arms"])]
+    print("budget  " + "  ".join(f"{arm:>28}" for arm in columns))
     for budget in result["budgets"]:
         cells = []
-        for arm in [*result["arms"], "finetune-scratch"]:
+        for arm in columns:
             value = result["table"].get((arm, budget))
             cells.append(f"{value[0]:.3f} [{value[1]:.3f}, {value[2]:.3f}] ({value[3]})" if value else "-")
         print(f"{budget:>6.0%}  " + "  ".join(f"{c:>28}" for c in cells))

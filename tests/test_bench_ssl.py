@@ -83,3 +83,35 @@ def test_the_table_pools_only_folds_that_every_seed_has_and_says_how_many(bench,
     assert ("probe", 0.05) not in table
     difference = table[("finetune-scratch", 0.05)]
     assert difference[0] == pytest.approx(1.0) and difference[1:] == (pytest.approx(1.0), pytest.approx(1.0), 1)
+
+
+def test_each_validation_choice_is_a_replicate_and_every_embedder_arm_is_compared_with_scratch(bench, tmp_path):
+    truth = np.array([True, False] * 300)
+    for rotation in range(2):
+        np.save(_cell(bench, tmp_path, "scratch", rotation), ~truth)
+        # the probe is right with one validation choice, wrong with the other: the mean of both
+        np.save(_cell(bench, tmp_path, "probe", rotation), truth if rotation == 0 else ~truth)
+    np.save(_cell(bench, tmp_path, "finetune", 0), truth)  # its second validation choice is missing
+    table = bench.tabulate(tmp_path, {0: truth}, ["scratch", "probe", "finetune"], [0.05], 1, rotations=2)["table"]
+    assert table[("probe", 0.05)][0] == pytest.approx(0.5) and table[("probe-scratch", 0.05)][0] == pytest.approx(0.5)
+    assert ("finetune", 0.05) not in table and ("finetune-scratch", 0.05) not in table
+    assert [bench.validation_of(2, r) for r in range(4)] == [3, 4, 0, 1]
+    with pytest.raises(SystemExit, match="4 non-test recordings"):
+        bench.validation_of(2, 4)
+
+
+def _cell(bench, work, arm: str, rotation: int):
+    path = bench.cell_path(work, arm, 0, 0, 0.05, rotation)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def test_the_slow_fine_tuning_arm_gives_the_encoder_a_tenth_of_the_rate_after_two_head_epochs(bench, tmp_path):
+    import argparse
+
+    from ethoforge.training.config import make_config
+
+    args = argparse.Namespace(device="cpu", epochs=1, samples=10, threads=1)
+    slow = make_config(bench._arm_config("finetune_slow", args, tmp_path, "val", 0))
+    assert slow.init_from == str(tmp_path) and slow.freeze_epochs == 2 and not slow.freeze
+    assert slow.encoder_lr == pytest.approx(slow.lr / 10)
