@@ -132,3 +132,18 @@ def test_torch_workers_match_one_pass_and_restore_threads(model_and_features):
 def test_no_frames_is_an_error():
     with pytest.raises(ValueError, match="at least one frame"):
         run_chunked(0, lambda a, b: np.zeros((b - a, 1), np.float32), lambda x: x, context=0)
+
+
+def test_torch_threads_sets_the_count_for_the_block_and_restores_the_callers_even_on_error():
+    import torch
+
+    from ethoforge.models.chunked import torch_threads
+
+    caller = torch.get_num_threads()
+    with pytest.raises(RuntimeError):
+        with torch_threads(caller + 1):
+            assert torch.get_num_threads() == caller + 1
+            raise RuntimeError("inside")
+    assert torch.get_num_threads() == caller
+    with torch_threads(None):
+        assert torch.get_num_threads() == caller

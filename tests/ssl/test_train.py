@@ -123,3 +123,10 @@ def test_each_epochs_tracks_carry_the_augmentations_with_known_effects(circling_
         observed = dropped[..., 2] == 1
         assert observed.mean() == pytest.approx(0.7, abs=0.02) and base[..., 2].all()
         np.testing.assert_array_equal(dropped[observed][:, :2], base[observed][:, :2])
+
+
+def test_pretraining_gives_the_caller_its_torch_thread_count_back(circling_recordings, tmp_path):
+    caller = torch.get_num_threads()
+    pretrain(circling_recordings, {**TINY, "tasks": "warp", "epochs": 1, "train_sample": 0.02, "eval_samples": 8,
+                                   "num_threads": caller + 1}, tmp_path / "emb")
+    assert torch.get_num_threads() == caller

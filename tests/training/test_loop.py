@@ -162,3 +162,9 @@ def test_gbdt_reports_boosting_rounds_per_trial_and_stops_when_asked(make_data, 
     with pytest.raises(TrainingCancelled):
         train(config, data, tmp_path / "h", lambda step, total, m: step < 20)
     assert not (tmp_path / "h").exists()
+
+
+def test_training_on_its_own_thread_count_gives_the_caller_its_own_back(make_data, factory, tmp_path):
+    caller = torch.get_num_threads()
+    train(_config(epochs=1, num_threads=caller + 1), make_data(), tmp_path / "m", model_factory=factory)
+    assert torch.get_num_threads() == caller

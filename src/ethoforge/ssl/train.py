@@ -128,11 +128,7 @@ def pretrain(
     ConfigError
         Before any work, on a bad option (see `check_pretrain`).
     """
-    import torch
-
-    from ethoforge.bundles.files import commit_bundle
-    from ethoforge.models.chunked import resolve_device
-    from ethoforge.ssl.model import PretextNet
+    from ethoforge.models.chunked import resolve_device, torch_threads
 
     config = config if isinstance(config, PretrainConfig) else PretrainConfig(**(config or {}))
     tasks, usable = check_pretrain(recordings, config)
@@ -142,10 +138,21 @@ def pretrain(
     work = out_dir.parent / f".{out_dir.name}.partial"
     (work / "checkpoints").mkdir(parents=True, exist_ok=True)
     workers = auto_workers() if config.workers is None else config.workers
-    if config.num_threads:
-        torch.set_num_threads(config.num_threads)
-    elif workers and device == "cpu":  # sample workers take cores from the model's threads (2 cores: 305 → 357 windows/s)
-        torch.set_num_threads(max(1, (os.cpu_count() or 1) - workers))
+    threads = config.num_threads
+    if not threads and workers and device == "cpu":  # sample workers take cores from the model (2 cores: 305 → 357 windows/s)
+        threads = max(1, (os.cpu_count() or 1) - workers)
+    with torch_threads(threads):  # the caller's thread count comes back afterwards
+        return _pretrain(usable, tasks, config, device, workers, checkpoint, work, out_dir, progress, should_stop)
+
+
+def _pretrain(usable: Sequence[Recording], tasks: list[str], config: PretrainConfig, device: str, workers: int,
+              checkpoint: dict | None, work: Path, out_dir: Path, progress: Progress | None,
+              should_stop: Callable[[], bool] | None) -> PretrainResult:
+    """The epochs of `pretrain`, its options checked; writes the bundle and returns the result."""
+    import torch
+
+    from ethoforge.bundles.files import commit_bundle
+    from ethoforge.ssl.model import PretextNet
 
     featurizer, tracks, poses = _prepare(usable, config)
     augmentations = _augmentations(config)

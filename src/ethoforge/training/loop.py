@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 import numpy as np
 
 from ethoforge.errors import Cancelled, ConfigError, option
-from ethoforge.models.chunked import predict_logits, resolve_device
+from ethoforge.models.chunked import predict_logits, resolve_device, torch_threads
 from ethoforge.training.augment import augment_poses, parse_augment
 from ethoforge.training.calibration import fit_temperature, nll
 from ethoforge.training.config import Family, TrainConfig, make_config
@@ -218,7 +218,9 @@ def train(
         from ethoforge.training.gbdt import train_gbdt
 
         return train_gbdt(config, data, out_dir, split, progress)
-    return _train_torch(config, data, out_dir, split, weights, augmentations, device, progress, model_factory)
+    with torch_threads(config.num_threads):  # the caller's thread count comes back afterwards
+        return _train_torch(config, data, out_dir, split, weights, augmentations, device, progress,
+                            model_factory)
 
 
 def _preflight(config: TrainConfig, data: TrainingData, split: dict | None, registry: bool):
@@ -251,8 +253,6 @@ def model_config_for(config: TrainConfig, n_train_frames: int) -> dict:
 def _train_torch(config, data, out_dir, split, weights, augmentations, device, progress, model_factory):
     import torch
 
-    if config.num_threads:
-        torch.set_num_threads(config.num_threads)
     classes = data.classes
     train_records, val_records = data.by_name(split["train"]), data.by_name(split["val"])
     n_train_frames = int(sum((r.targets >= 0).sum() for r in train_records))
