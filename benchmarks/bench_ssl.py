@@ -260,7 +260,7 @@ def _arm_config(arm: str, args, embedder: Path, val: str, seed: int) -> dict:
 
     base = {"split": {"val": [val], "test": []}, "seed": seed, "device": args.device}
     torch_options = {**base, "family": "transformer", "epochs": args.epochs, "samples_per_epoch": args.samples,
-                     "window": 31, "patience": None, "num_threads": args.threads}
+                     "window": args.window, "patience": None, "num_threads": args.threads}
     if arm == "scratch":  # the embedder's architecture (the classifier's own "small" preset is narrower)
         meta = json.loads((embedder / "bundle.json").read_text(encoding="utf-8"))
         return {**torch_options, "model": dict(meta["model_config"])}
@@ -331,6 +331,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--train-sample", type=float, default=0.05)
     parser.add_argument("--epochs", type=int, default=30, help="supervised epochs of the torch arms")
     parser.add_argument("--samples", type=int, default=20_000, help="windows per supervised epoch")
+    parser.add_argument("--window", type=int, default=31,
+                        help="frames the torch arms see per prediction (odd; a new --work folder for another value)")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--threads", type=int, default=1, help="CPU threads of torch and LightGBM per job")
     parser.add_argument("--jobs", type=int, default=1, help="embedders and cells trained at once, in processes")
@@ -347,8 +349,8 @@ def main(argv: list[str] | None = None) -> None:
     scope = "the issue's full" if full else "a REDUCED"
     print(f"bench_ssl: {scope} grid: folds {args.folds}, seeds {args.seeds}, rotations {args.rotations}, budgets "
           f"{args.budgets}, arms {args.arms}; pretrain epochs {args.pretrain_epochs} (train-sample "
-          f"{args.train_sample}), supervised epochs {args.epochs} x {args.samples} windows, device {args.device}, "
-          f"{args.threads} thread(s) x {args.jobs} job(s); {os.cpu_count()} CPU cores, load average "
+          f"{args.train_sample}), supervised epochs {args.epochs} x {args.samples} windows of {args.window} frames, "
+          f"device {args.device}, {args.threads} thread(s) x {args.jobs} job(s); {os.cpu_count()} CPU cores, load average "
           f"{os.getloadavg()[0]:.1f}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}", flush=True)
     speeds = {} if args.skip_throughput or args.report_only else throughput(args)
     for key, value in speeds.items():

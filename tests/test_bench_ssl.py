@@ -61,7 +61,7 @@ def test_the_scratch_arm_has_the_embedders_architecture(bench, tmp_path):
 
     encoder = resolve_config("transformer", PretrainConfig(preset="small").transformer_config())
     (tmp_path / "bundle.json").write_text(json.dumps({"model_config": encoder.model_dump(mode="json")}))
-    args = argparse.Namespace(device="cpu", epochs=1, samples=10, threads=1)
+    args = argparse.Namespace(device="cpu", epochs=1, samples=10, threads=1, window=31)
     scratch = make_config(bench._arm_config("scratch", args, tmp_path, "val", 0))
     assert scratch.init_from is None
     assert resolve_config("transformer", scratch.model).arch == encoder.arch  # not the classifier's narrower "small"
@@ -111,7 +111,7 @@ def test_the_slow_fine_tuning_arm_gives_the_encoder_a_tenth_of_the_rate_after_tw
 
     from ethoforge.training.config import make_config
 
-    args = argparse.Namespace(device="cpu", epochs=1, samples=10, threads=1)
+    args = argparse.Namespace(device="cpu", epochs=1, samples=10, threads=1, window=31)
     slow = make_config(bench._arm_config("finetune_slow", args, tmp_path, "val", 0))
     assert slow.init_from == str(tmp_path) and slow.freeze_epochs == 2 and not slow.freeze
     assert slow.encoder_lr == pytest.approx(slow.lr / 10)
