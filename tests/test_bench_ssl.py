@@ -106,12 +106,14 @@ def _cell(bench, work, arm: str, rotation: int):
     return path
 
 
-def test_the_slow_fine_tuning_arm_gives_the_encoder_a_tenth_of_the_rate_after_two_head_epochs(bench, tmp_path):
+def test_the_fine_tuning_arms_are_the_packages_defaults_and_the_full_rate_recipe(bench, tmp_path):
     import argparse
 
     from ethoforge.training.config import make_config
 
     args = argparse.Namespace(device="cpu", epochs=1, samples=10, threads=1, window=31)
-    slow = make_config(bench._arm_config("finetune_slow", args, tmp_path, "val", 0))
-    assert slow.init_from == str(tmp_path) and slow.freeze_epochs == 2 and not slow.freeze
-    assert slow.encoder_lr == pytest.approx(slow.lr / 10)
+    tuned = make_config(bench._arm_config("finetune", args, tmp_path, "val", 0))
+    assert tuned.init_from == str(tmp_path) and tuned.freeze_epochs == 2 and not tuned.freeze
+    assert tuned.encoder_lr == pytest.approx(tuned.lr / 10)
+    full = make_config(bench._arm_config("finetune_full", args, tmp_path, "val", 0))
+    assert full.freeze_epochs == 1 and full.encoder_lr == pytest.approx(full.lr)

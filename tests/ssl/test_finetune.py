@@ -57,6 +57,16 @@ def test_freeze_epochs_then_all_moves_the_encoder(ssl_project):
     assert json.loads(result.stdout)["model_name"] == "tuned"
 
 
+def test_init_from_alone_trains_the_head_first_then_the_encoder_at_a_tenth_of_the_rate(ssl_project):
+    result = train(ssl_project, "--init-from", "emb", "--lr", "2e-3", "--name", "defaults")  # one epoch
+    assert result.exit_code == 0, result.output
+    assert encoder_equal(weights(ssl_project, "emb"), weights(ssl_project, "defaults"))  # epoch 0: the head alone
+    with Project.open(ssl_project.root) as project:
+        meta = json.loads((project.root / registry.get_model(project, "defaults").path / "bundle.json").read_text())
+    assert meta["training_config"]["freeze_epochs"] == 2
+    assert meta["training_config"]["encoder_lr"] == pytest.approx(2e-4)
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

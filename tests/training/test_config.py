@@ -52,3 +52,16 @@ def test_options_gbdt_ignores_are_named():
 
     assert ignored_options("gbdt", ["lr", "seed", "augment", "window", "trials"]) == ["window", "lr", "augment"]
     assert ignored_options("conv_bilstm", ["lr", "augment", "window"]) == []
+
+
+def test_fine_tuning_defaults_apply_only_with_init_from_and_never_override_a_choice():
+    from ethoforge.training.config import FINETUNE_ENCODER_LR_SCALE, FINETUNE_HEAD_EPOCHS
+
+    tuned = TrainConfig(family="transformer", init_from="emb", lr=1e-3)
+    assert tuned.freeze_epochs == FINETUNE_HEAD_EPOCHS == 2
+    assert tuned.encoder_lr == pytest.approx(1e-3 * FINETUNE_ENCODER_LR_SCALE)
+    chosen = TrainConfig(family="transformer", init_from="emb", freeze_epochs=0, encoder_lr=5e-3)
+    assert chosen.freeze_epochs == 0 and chosen.encoder_lr == 5e-3
+    plain = TrainConfig(family="transformer")
+    assert plain.freeze_epochs == 0 and plain.encoder_lr is None
+    assert TrainConfig.model_validate(tuned.model_dump()) == tuned  # a stored config reloads unchanged

@@ -75,9 +75,9 @@ def train(
     freeze: Annotated[bool, typer.Option("--freeze", help="With --init-from: train the head only (linear probe).")
                       ] = False,
     freeze_epochs: Annotated[int | None, typer.Option(
-        help="With --init-from: train the head only for N epochs, then everything.")] = None,
+        help="With --init-from: train the head only for N epochs, then everything (default 2).")] = None,
     encoder_lr: Annotated[float | None, typer.Option(
-        help="With --init-from: learning rate of the pretrained encoder (default --lr).")] = None,
+        help="With --init-from: learning rate of the pretrained encoder (default a tenth of --lr).")] = None,
     name: Annotated[str | None, typer.Option(help="Registry name of the model.")] = None,
     activate: Annotated[bool, typer.Option("--activate", help="Make it the dataset's active model.")] = False,
     project: ProjectOption = None,

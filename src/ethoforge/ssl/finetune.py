@@ -5,7 +5,8 @@ by name and a missing keypoint or individual stops with the list of what is miss
 architecture; its encoder (``embed``, ``layers``, ``norm``) starts from the embedder's
 weights, the head from scratch. ``freeze`` trains the head only (a linear probe);
 ``freeze_epochs`` trains the head only for that many epochs, then everything; ``encoder_lr``
-gives the encoder its own learning rate.
+gives the encoder its own learning rate (defaults: two head epochs, a tenth of ``lr``;
+`ethoforge.training.config.FINETUNE_HEAD_EPOCHS`).
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def param_groups(model: nn.Module, config: TrainConfig) -> list[dict[str, Any]]:
 
 def set_encoder_frozen(model: nn.Module, config: TrainConfig, epoch: int) -> bool:
     """Freeze the encoder for a linear probe or the first ``freeze_epochs``; return whether it is frozen."""
-    frozen = bool(config.freeze or epoch < config.freeze_epochs)
+    frozen = bool(config.freeze or epoch < (config.freeze_epochs or 0))
     for name, parameter in model.named_parameters():
         if not name.startswith(HEAD_PREFIX):
             parameter.requires_grad_(not frozen)
