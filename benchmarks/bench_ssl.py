@@ -306,8 +306,7 @@ def embed_speed(embedder, recordings, device: str, repeats: int = 3) -> dict:
     On a shared machine the wall figure counts other people's load (the header prints the
     load average); frames per CPU second do not.
     """
-
-    threads = os.cpu_count() or 1  # every core, whatever pretraining left torch set to
+    threads = os.cpu_count() or 1  # every core, whatever --threads set for the cells
     embedder.embed(recordings[0], device=device, threads=threads)  # warm-up
     runs = []
     for _ in range(repeats):

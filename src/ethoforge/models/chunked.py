@@ -176,17 +176,14 @@ def run_torch_chunked(
     """
     import torch
 
-    caller_threads = torch.get_num_threads()
-    workers = (threads or caller_threads) if device == "cpu" else 1
+    workers = (threads or torch.get_num_threads()) if device == "cpu" else 1
     if workers <= 1:
         return run_chunked(n_frames, get_features, torch_forward(model, device), context=context,
                            chunk_frames=chunk_frames, batch_chunks=16, progress=progress)
-    try:
+    with torch_threads(None):  # the workers set their own thread count; the caller's comes back
         return run_chunked(n_frames, get_features, torch_forward(model, device, single_thread=True),
                            context=context, chunk_frames=chunk_frames, batch_chunks=1, workers=workers,
                            progress=progress)
-    finally:
-        torch.set_num_threads(caller_threads)
 
 
 def predict_logits(
