@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 import numpy as np
 import pytest
 
@@ -9,6 +11,7 @@ from ethoforge.datasets import load_sample
 from ethoforge.training.data import frame_targets
 
 BUDGETS = (0.01, 0.05, 0.2, 1.0)
+ARGS = argparse.Namespace(device="cpu", epochs=1, samples=10, threads=1, window=31)  # a cell's options
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +55,6 @@ def test_each_budget_holds_its_share_of_each_class_nested_in_the_next(bench, eth
 
 
 def test_the_scratch_arm_has_the_embedders_architecture(bench, tmp_path):
-    import argparse
     import json
 
     from ethoforge.models.config import resolve_config
@@ -61,8 +63,7 @@ def test_the_scratch_arm_has_the_embedders_architecture(bench, tmp_path):
 
     encoder = resolve_config("transformer", PretrainConfig(preset="small").transformer_config())
     (tmp_path / "bundle.json").write_text(json.dumps({"model_config": encoder.model_dump(mode="json")}))
-    args = argparse.Namespace(device="cpu", epochs=1, samples=10, threads=1, window=31)
-    scratch = make_config(bench._arm_config("scratch", args, tmp_path, "val", 0))
+    scratch = make_config(bench._arm_config("scratch", ARGS, tmp_path, "val", 0))
     assert scratch.init_from is None
     assert resolve_config("transformer", scratch.model).arch == encoder.arch  # not the classifier's narrower "small"
 
@@ -107,13 +108,10 @@ def _cell(bench, work, arm: str, rotation: int):
 
 
 def test_the_fine_tuning_arms_are_the_packages_defaults_and_the_full_rate_recipe(bench, tmp_path):
-    import argparse
-
     from ethoforge.training.config import make_config
 
-    args = argparse.Namespace(device="cpu", epochs=1, samples=10, threads=1, window=31)
-    tuned = make_config(bench._arm_config("finetune", args, tmp_path, "val", 0))
+    tuned = make_config(bench._arm_config("finetune", ARGS, tmp_path, "val", 0))
     assert tuned.init_from == str(tmp_path) and tuned.freeze_epochs == 2 and not tuned.freeze
     assert tuned.encoder_lr == pytest.approx(tuned.lr / 10)
-    full = make_config(bench._arm_config("finetune_full", args, tmp_path, "val", 0))
+    full = make_config(bench._arm_config("finetune_full", ARGS, tmp_path, "val", 0))
     assert full.freeze_epochs == 1 and full.encoder_lr == pytest.approx(full.lr)
