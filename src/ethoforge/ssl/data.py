@@ -41,7 +41,7 @@ def recording_track(recording: Recording, spec: FeatureSpec) -> np.ndarray:
 
 @dataclass
 class WindowFeaturizer:
-    """Normalised features ``(T, F)`` of a window ``(T, I, K, 3)`` and which cell each column belongs to."""
+    """Normalised features ``(T, F)`` of a window ``(T, I, K, 3)``, and the columns hidden cells decide."""
 
     spec: Any
     normalisation: Normalisation
@@ -49,34 +49,38 @@ class WindowFeaturizer:
     names: list[str]
 
     def __post_init__(self) -> None:
-        cells = {f"{ind}.{kp}.": i * len(self.spec.keypoints) + k
-                 for i, ind in enumerate(self.spec.individuals) for k, kp in enumerate(self.spec.keypoints)}
-        self.column_cell = np.array(
-            [next((cell for prefix, cell in cells.items() if name.startswith(prefix)), -1) for name in self.names]
-        )
+        self._unfilled = self.spec.model_copy(update={"max_gap": 0})  # a hidden cell stays NaN
 
     def __call__(self, window: np.ndarray) -> np.ndarray:
-        blocks, _ = frame_features(window[..., :2], window[..., 2], self.spec, self.fps)
-        return self.normalisation.apply(fill_nan(np.concatenate(blocks, axis=1)))
+        return self.normalisation.apply(fill_nan(self._raw(window, self.spec)))
+
+    def _raw(self, window: np.ndarray, spec: Any) -> np.ndarray:
+        blocks, _ = frame_features(window[..., :2], window[..., 2], spec, self.fps)
+        return np.concatenate(blocks, axis=1)
 
     def batch(self, samples: Sequence[Sample]) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """``(features (B, T, F), labels (B,), hidden (B, T, F) or None)`` of pretext samples.
 
-        ``hidden`` marks the feature cells of hidden keypoint × frame cells (columns of that
-        individual's keypoint) and every column of a frame whose cells are all hidden.
+        ``hidden`` (``mask`` samples): see `hidden_columns`.
         """
         features = np.stack([self(s.window) for s in samples])
         labels = np.array([s.label for s in samples], dtype=np.int64)
         if samples[0].mask is None:
             return features, labels, None
-        hidden = np.stack([self.hidden_columns(s.mask) for s in samples])  # type: ignore[arg-type]
+        hidden = np.stack([self.hidden_columns(s.window, s.mask) for s in samples])  # type: ignore[arg-type]
         return features, labels, hidden
 
-    def hidden_columns(self, mask: np.ndarray) -> np.ndarray:
-        """``(T, F)`` bool from a ``(T, I, K)`` cell mask (see `batch`)."""
-        flat = mask.reshape(len(mask), -1)
-        hidden = np.zeros((len(mask), len(self.names)), dtype=bool)
-        tied = self.column_cell >= 0
-        hidden[:, tied] = flat[:, self.column_cell[tied]]
-        hidden[flat.all(axis=1)] = True
-        return hidden
+    def hidden_columns(self, window: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """``(T, F)`` bool: the feature cells that hidden keypoint × frame cells of ``mask (T, I, K)`` decide.
+
+        Found by computing the features again with those cells missing (and not interpolated):
+        a cell is hidden when its value changes or becomes undefined — the keypoint's own columns,
+        but also the body centre and axis, velocities of neighbouring frames, distances to the
+        other animal and positions in the partner's frame. A visible column has the same value
+        whatever the hidden keypoints did, so none gives them away.
+        """
+        unseen = np.array(window, dtype=np.float32, copy=True)
+        unseen[mask, :2] = np.nan
+        unseen[mask, 2] = 0.0
+        without, full = self._raw(unseen, self._unfilled), self._raw(window, self._unfilled)
+        return ~((without == full) | (np.isnan(without) & np.isnan(full)))

@@ -12,7 +12,7 @@ Each task turns tracks into ``(window, label)`` pairs whose label is known by co
 | ``order`` | frames ``[0, at)`` from a window at ``t``, the rest from a window starting at or after ``t + at`` (later) | the rest from a window ending at or before ``t`` (earlier) or from another recording |
 | ``shift`` | the individuals from the split index on are ``lag`` frames ahead (``lag`` in ``[1, max_shift]``) | they are ``lag`` frames behind |
 | ``warp`` | resampled at a playback speed in ``(1 + margin, 1.5]`` (faster) | speed in ``[0.5, 1 - margin)`` (slower) |
-| ``mask`` | (regression) a boolean ``(T, I, K)`` mask of hidden keypoint × frame cells, plus whole short blocks of frames; hidden cells are NaN | |
+| ``mask`` | (regression) a boolean ``(T, I, K)`` mask of hidden keypoint × frame cells, plus whole short blocks of frames and of one individual; hidden cells are NaN | |
 
 ``cons`` and ``shift`` need at least two individuals (`SOCIAL_TASKS`).
 """
@@ -76,19 +76,25 @@ def warp(track: np.ndarray, start: float, length: int, speed: float) -> np.ndarr
 
 def mask_cells(
     window: np.ndarray, rng: np.random.Generator, *, ratio: float = 0.15, block_ratio: float = 0.1,
-    block_length: int = 5,
+    block_length: int = 5, animal_ratio: float = 0.2, animal_block_length: int = 15,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Hide a ``ratio`` share of keypoint × frame cells and about ``block_ratio`` of frames in blocks.
+    """Hide a ``ratio`` share of keypoint × frame cells, about ``block_ratio`` of frames in blocks
+    and, with two or more individuals, one individual for about ``animal_ratio`` of frames in
+    blocks of ``animal_block_length`` (its position then has to come from the others).
 
     Returns ``(masked, mask)``: ``masked`` is ``window`` with NaN in hidden cells (every
     channel), ``mask`` is boolean ``(T, I, K)``, True where hidden. At least one cell is hidden.
     """
-    n_frames = window.shape[0]
+    n_frames, n_individuals = window.shape[:2]
     mask = rng.random(window.shape[:3]) < ratio
-    n_blocks = int(round(block_ratio * n_frames / max(1, block_length)))
-    for _ in range(n_blocks):
-        first = int(rng.integers(0, max(1, n_frames - block_length + 1)))
-        mask[first : first + block_length] = True
+    for length, share, whole_frame in ((block_length, block_ratio, True),
+                                       (animal_block_length, animal_ratio if n_individuals > 1 else 0.0, False)):
+        for _ in range(int(round(share * n_frames / max(1, length)))):
+            first = int(rng.integers(0, max(1, n_frames - length + 1)))
+            if whole_frame:
+                mask[first : first + length] = True
+            else:
+                mask[first : first + length, int(rng.integers(0, n_individuals))] = True
     if not mask.any():
         mask[tuple(int(rng.integers(0, n)) for n in mask.shape)] = True
     masked = np.array(window, dtype=np.float32, copy=True)
