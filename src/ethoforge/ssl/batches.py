@@ -51,21 +51,30 @@ def epoch_batches(featurizer: WindowFeaturizer, tracks: Sequence[np.ndarray], ta
                   config: PretrainConfig, epoch: int, steps: int, workers: int) -> Generator[list[Batch], None, None]:
     """`step_batches` of steps ``0 … steps - 1`` in order; ``workers`` > 0 makes them in forked processes.
 
-    Closing the iterator early (a cancelled epoch) stops the workers.
+    Closing the iterator early (a cancelled epoch) waits for the at most ``2 × workers + 1`` steps
+    under way, then stops the workers.
     """
     if workers <= 0 or "fork" not in multiprocessing.get_all_start_methods():
         for step in range(steps):
             yield step_batches(featurizer, tracks, tasks, config, epoch, step)
         return
     context = multiprocessing.get_context("fork")
-    with context.Pool(workers, initializer=_remember, initargs=(featurizer, tracks, tasks, config, epoch)) as pool:
-        pending: deque = deque()
+    pool = context.Pool(workers, initializer=_remember, initargs=(featurizer, tracks, tasks, config, epoch))
+    pending: deque = deque()
+    try:
         for step in range(steps):
             pending.append(pool.apply_async(_worker_step, (step,)))
             if len(pending) > 2 * workers:
                 yield pending.popleft().get()
         while pending:
             yield pending.popleft().get()
+    finally:
+        # A cancelled epoch lets the few steps already asked for finish, then closes the pool:
+        # Pool.terminate() can deadlock while its task thread is handing a step to a worker.
+        for result in pending:
+            result.wait()
+        pool.close()
+        pool.join()
 
 
 _job: list[Any] = []  # a worker's (featurizer, tracks, tasks, config, epoch)
