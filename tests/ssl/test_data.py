@@ -43,7 +43,7 @@ def test_hiding_one_animal_leaves_the_other_visible(featurizer_and_window):
     mask = np.zeros(window.shape[:3], bool)
     mask[5:20, 1] = True
     hidden = featurizer.hidden_columns(window, mask)
-    names = np.array(featurizer.names)
-    partner = np.char.startswith(names.astype(str), "m1.") & (np.char.find(names.astype(str), "visible") < 0)
-    assert hidden[8][partner].all() and hidden[8][np.char.find(names.astype(str), "~") >= 0].all()
-    assert not hidden[:, np.char.startswith(names.astype(str), "m0.nose.ego")].any()
+    names = np.array(featurizer.names, dtype=str)
+    partner = np.char.startswith(names, "m1.") & (np.char.find(names, "visible") < 0)
+    assert hidden[8][partner].all() and hidden[8][np.char.find(names, "~") >= 0].all()
+    assert not hidden[:, np.char.startswith(names, "m0.nose.ego")].any()

@@ -108,7 +108,7 @@ def test_mask_hides_one_individual_in_blocks_only_when_there_are_two():
     mask = mask_cells(ramp_track(60), np.random.default_rng(1), ratio=0.0, block_ratio=0.0, animal_ratio=0.5,
                       animal_block_length=15)[1]
     one_animal = mask.all(axis=2).sum(axis=1) == 1  # frames where exactly one individual is wholly hidden
-    assert one_animal.sum() >= 15 and not (mask.all(axis=(1, 2))).any()
+    assert one_animal.sum() >= 15 and not mask.all(axis=(1, 2)).any()
     alone = mask_cells(ramp_track(60, n_individuals=1), np.random.default_rng(1), ratio=0.0, block_ratio=0.0,
                        animal_ratio=0.5)[1]
     assert alone.sum() == 1  # no individual blocks for one animal: only the one cell always hidden
