@@ -73,12 +73,12 @@ def test_cons_on_one_recording_takes_the_partner_from_a_distant_time():
         assert (gap >= 20) == bool(sample.label)
 
 
-def test_order_positive_continues_later_and_negative_earlier_or_elsewhere():
+def test_order_positive_continues_later_and_negative_earlier_or_elsewhere_within_the_gap():
     own, other = ramp_track(offset=0.0), ramp_track(offset=0.5)
     rng = np.random.default_rng(4)
     seen = set()
     for _ in range(300):
-        sample = draw_sample("order", [own, other], 20, rng)
+        sample = draw_sample("order", [own, other], 20, rng, max_gap=10)
         frames = sample.window[:, 0, 0, 0]
         jumps = np.flatnonzero(np.diff(frames) != 1.0)
         assert len(jumps) <= 1
@@ -86,10 +86,15 @@ def test_order_positive_continues_later_and_negative_earlier_or_elsewhere():
             assert sample.label == 1
             continue
         at = jumps[0] + 1
-        pre_end, post_start = frames[at - 1], frames[at]
+        pre_start, pre_end, post_start = frames[0], frames[at - 1], frames[at]
         elsewhere = (pre_end % 1.0) != (post_start % 1.0)
         later = post_start > pre_end and not elsewhere
         assert sample.label == int(later)
+        if later:  # at most 10 frames skipped between the parts
+            assert post_start - pre_end - 1 <= 10
+        elif not elsewhere:  # the post part ends at most 10 frames before the pre part starts
+            post_end = frames[-1]
+            assert 0 <= pre_start - post_end - 1 <= 10
         seen.add("elsewhere" if elsewhere else "later" if later else "earlier")
     assert seen == {"elsewhere", "later", "earlier"}
     np.testing.assert_array_equal(splice(np.arange(6), np.arange(100, 106), 2, 6), [0, 1, 100, 101, 102, 103])

@@ -42,6 +42,8 @@ def pretrain(
     batch_size: Annotated[int | None, typer.Option(help="Samples per task and step (default 64).")] = None,
     lr: Annotated[float | None, typer.Option(help="AdamW learning rate (default 1e-3).")] = None,
     max_shift: Annotated[int | None, typer.Option(help="Largest lag of the shift task, frames (default 60).")] = None,
+    order_gap: Annotated[int | None, typer.Option(
+        help="Largest gap between the order task's two parts, frames (default 30).")] = None,
     augment: Annotated[str | None, typer.Option(help='Pose augmentations, e.g. "perm_id:p=0.5,jitter:sigma=1".')] = None,
     eval_samples: Annotated[int | None, typer.Option(
         help="Held-out samples per task scored after each epoch (default 256).")] = None,
@@ -60,7 +62,8 @@ def pretrain(
     options: dict[str, Any] = {key: value for key, value in {
         "tasks": tasks, "window": window, "preset": preset, "emb_dim": emb_dim, "layers": layers, "heads": heads,
         "hidden": hidden, "epochs": epochs, "train_sample": train_sample, "batch_size": batch_size, "lr": lr,
-        "max_shift": max_shift, "augment": augment, "eval_samples": eval_samples, "seed": seed, "device": device,
+        "max_shift": max_shift, "order_gap": order_gap, "augment": augment, "eval_samples": eval_samples,
+        "seed": seed, "device": device,
         "workers": workers, "resume": str(resume) if resume else None}.items() if value is not None}
     with open_project(project) as opened, progress_bar("pretraining", enabled=not json, eta=True) as update:
         def on_epoch(step: int, total: int, row: dict) -> bool:

@@ -37,7 +37,7 @@ def draw_batch(task: str, tracks: Sequence[np.ndarray], config: PretrainConfig, 
                n: int) -> list:
     """``n`` samples of ``task`` drawn from ``tracks`` with the config's window and task options."""
     return [draw_sample(task, tracks, config.window, rng, max_shift=config.max_shift,
-                        speed_margin=config.speed_margin, mask_ratio=config.mask_ratio) for _ in range(n)]
+                        max_gap=config.order_gap, speed_margin=config.speed_margin, mask_ratio=config.mask_ratio) for _ in range(n)]
 
 
 def step_batches(featurizer: WindowFeaturizer, tracks: Sequence[np.ndarray], tasks: Sequence[str],

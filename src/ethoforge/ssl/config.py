@@ -57,6 +57,7 @@ class PretrainConfig(BaseModel):
     lr: float = Field(1e-3, gt=0.0)
     weight_decay: float = Field(1e-4, ge=0.0)
     max_shift: int = Field(60, ge=1)
+    order_gap: int = Field(30, ge=0)  # largest gap, frames, between the order task's pre and post parts
     mask_ratio: float = Field(0.15, gt=0.0, lt=1.0)
     speed_margin: float = Field(0.1, ge=0.0, lt=0.5)
     augment: str = ""
