@@ -78,7 +78,7 @@ def test_order_positive_continues_later_and_negative_earlier_or_elsewhere_within
     rng = np.random.default_rng(4)
     seen = set()
     for _ in range(300):
-        sample = draw_sample("order", [own, other], 20, rng, max_gap=10)
+        sample = draw_sample("order", [own, other], 20, rng, order_gap=10)
         frames = sample.window[:, 0, 0, 0]
         jumps = np.flatnonzero(np.diff(frames) != 1.0)
         assert len(jumps) <= 1

@@ -36,8 +36,8 @@ def auto_workers() -> int:
 def draw_batch(task: str, tracks: Sequence[np.ndarray], config: PretrainConfig, rng: np.random.Generator,
                n: int) -> list:
     """``n`` samples of ``task`` drawn from ``tracks`` with the config's window and task options."""
-    return [draw_sample(task, tracks, config.window, rng, max_shift=config.max_shift,
-                        max_gap=config.order_gap, speed_margin=config.speed_margin, mask_ratio=config.mask_ratio) for _ in range(n)]
+    return [draw_sample(task, tracks, config.window, rng, max_shift=config.max_shift, order_gap=config.order_gap,
+                        speed_margin=config.speed_margin, mask_ratio=config.mask_ratio) for _ in range(n)]
 
 
 def step_batches(featurizer: WindowFeaturizer, tracks: Sequence[np.ndarray], tasks: Sequence[str],

@@ -9,7 +9,7 @@ Each task turns tracks into ``(window, label)`` pairs whose label is known by co
 | task | positive (label 1) | negative (label 0) |
 |---|---|---|
 | ``cons`` | the individuals from a split index on come from another recording (or a time at least one window away) | the window as recorded |
-| ``order`` | frames ``[0, at)`` from a window at ``t``, the rest from a window starting ``0..max_gap`` frames after them (later) | the rest from a window ending ``0..max_gap`` frames before ``t`` (earlier) or from another recording |
+| ``order`` | frames ``[0, at)`` from a window at ``t``, the rest from a window starting ``0..order_gap`` frames after them (later) | the rest from a window ending ``0..order_gap`` frames before ``t`` (earlier) or from another recording |
 | ``shift`` | the individuals from the split index on are ``lag`` frames ahead (``lag`` in ``[1, max_shift]``) | they are ``lag`` frames behind |
 | ``warp`` | resampled at a playback speed in ``(1 + margin, 1.5]`` (faster) | speed in ``[0.5, 1 - margin)`` (slower) |
 | ``mask`` | (regression) a boolean ``(T, I, K)`` mask of hidden keypoint × frame cells, plus whole short blocks of frames and of one individual; hidden cells are NaN | |
@@ -117,7 +117,7 @@ class Sample:
 
 def draw_sample(
     task: str, tracks: Sequence[np.ndarray], length: int, rng: np.random.Generator, *, max_shift: int = 60,
-    max_gap: int = 30, speed_margin: float = 0.1, mask_ratio: float = 0.15,
+    order_gap: int = 30, speed_margin: float = 0.1, mask_ratio: float = 0.15,
 ) -> Sample:
     """A random sample of ``task`` from ``tracks`` (each ``(N, I, K, C)``, ``N >= length``).
 
@@ -130,7 +130,7 @@ def draw_sample(
     if task == "cons":
         return Sample(_cons(tracks, index, length, positive, rng), int(positive))
     if task == "order":
-        return Sample(_order(tracks, index, length, positive, max_gap, rng), int(positive))
+        return Sample(_order(tracks, index, length, positive, order_gap, rng), int(positive))
     if task == "shift":
         return Sample(_shift(track, length, positive, max_shift, rng), int(positive))
     if task == "warp":
@@ -177,21 +177,21 @@ def _cons(tracks: Sequence[np.ndarray], index: int, length: int, positive: bool,
     return swap_group(window, other, split)
 
 
-def _order(tracks: Sequence[np.ndarray], index: int, length: int, positive: bool, max_gap: int,
+def _order(tracks: Sequence[np.ndarray], index: int, length: int, positive: bool, order_gap: int,
            rng: np.random.Generator) -> np.ndarray:
     track = tracks[index]
     n = len(track)
     at = int(rng.integers(1, length))
     rest = length - at
-    # pre part [t, t + at); later: post starts in [t + at, t + at + max_gap]; earlier: post ends in [t - max_gap, t]
+    # pre part [t, t + at); later: post starts in [t + at, t + at + order_gap]; earlier: it ends in [t - order_gap, t]
     if positive:
         t = int(rng.integers(0, n - length + 1))
-        u = int(rng.integers(t + at, min(n - rest, t + at + max_gap) + 1))
+        u = int(rng.integers(t + at, min(n - rest, t + at + order_gap) + 1))
         return splice(track[t : t + at], track[u : u + rest], at, length)
     others = [i for i, t in enumerate(tracks) if i != index and len(t) >= rest and t.shape[1:] == track.shape[1:]]
     if n >= length + rest and (not others or rng.random() < 0.5):
         t = int(rng.integers(rest, n - at + 1))
-        u = int(rng.integers(max(0, t - rest - max_gap), t - rest + 1))
+        u = int(rng.integers(max(0, t - rest - order_gap), t - rest + 1))
         return splice(track[t : t + at], track[u : u + rest], at, length)
     if not others:  # too short for an earlier window and alone: swap the halves of one window
         t = int(rng.integers(0, n - length + 1))
