@@ -41,9 +41,12 @@ def test_pretrain_job_over_rest_and_websocket_registers_an_embedder(launch, proj
                    for task in TASKS for prefix in ("", "val_") for what in ("loss", "accuracy"))
     progress = [m["progress"] for m in messages if m["type"] == "progress" and m["progress"].get("step")]
     assert [p["step"] for p in progress][-1] == 2 and all(p["total"] == 2 and p["epochs"] == 2 for p in progress)
-    first = next(p for p in progress if p["step"] == 1)
-    assert first["eta_s"] is not None and first["eta_s"] >= 0 and first["epoch"] == 1
-    assert 0 <= first["metrics"]["val_warp_accuracy"] <= 1 and first["checkpoint"].endswith("latest.pt")
+    # progress is the job row's snapshot: on a loaded machine epoch 1's can be overwritten before the next poll
+    first = progress[0]
+    assert first["eta_s"] is not None and first["eta_s"] >= 0 and first["epoch"] == first["step"]
+    assert 0 <= first["metrics"]["val_warp_accuracy"] <= 1
+    running = [p for p in progress if "checkpoint" in p]  # the finished job's has none: its folder became the bundle
+    assert all(p["checkpoint"].endswith("latest.pt") for p in running)
 
     with server.client() as http:
         final = http.get(f"/jobs/{job['id']}").json()
